@@ -1,0 +1,58 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { env } from "../env.server.ts";
+import * as schema from "./schema.ts";
+
+export type AppDatabase = BetterSQLite3Database<typeof schema> & {
+  $client: Database.Database;
+};
+
+/**
+ * Opens (creating if needed) a SQLite file with the settings a web server
+ * wants. Tests and scripts call this with their own path; the app uses the
+ * shared connection from `database()` below.
+ */
+export function openDatabase(path: string): AppDatabase {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  // WAL: readers never block the writer and the writer never blocks readers.
+  // It is stored in the file, so the first open converts it for good.
+  sqlite.pragma("journal_mode = WAL");
+  // With WAL, NORMAL never corrupts; a power loss may undo the last commits
+  // (a process crash does not). FULL fsyncs every commit and is ~10x slower.
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  // How long a write waits for another connection's write lock before
+  // SQLITE_BUSY. The wait blocks Node's event loop: keep transactions short.
+  sqlite.pragma("busy_timeout = 5000");
+  // Stop the -wal file from staying huge after a burst of writes.
+  sqlite.pragma("journal_size_limit = 67108864");
+  return drizzle({ client: sqlite, schema });
+}
+
+/** Runs SQLite's own optimizer bookkeeping and closes; closing checkpoints the WAL. */
+export function closeDatabase(db: AppDatabase) {
+  if (!db.$client.open) return;
+  db.$client.pragma("optimize");
+  db.$client.close();
+}
+
+// One connection per process. server.ts runs this module directly while the
+// app bundle (built by Vite) has its own copy of it, so the handle lives on
+// globalThis: both copies, and Vite's dev reloads, share one connection.
+const shared = globalThis as typeof globalThis & { __storeDatabase?: AppDatabase };
+
+/** The process's connection to the database at DATABASE_PATH. */
+export function database(): AppDatabase {
+  if (!shared.__storeDatabase?.$client.open) {
+    shared.__storeDatabase = openDatabase(env().DATABASE_PATH);
+  }
+  return shared.__storeDatabase;
+}
+
+export function closeSharedDatabase() {
+  if (shared.__storeDatabase) closeDatabase(shared.__storeDatabase);
+  shared.__storeDatabase = undefined;
+}

@@ -1,0 +1,24 @@
+import { sql } from "drizzle-orm";
+import type { AppDatabase } from "./connection.server.ts";
+import { demoProducts } from "./demo-products.ts";
+import { products } from "./schema.ts";
+
+/**
+ * Fills an empty catalog with the demo products. A catalog that already has
+ * products is left alone, so running it again (or on every start) never
+ * duplicates or resurrects anything. Returns how many products it inserted.
+ */
+export function seedDemoProducts(db: AppDatabase): number {
+  return db.transaction(
+    (tx) => {
+      const { count } = tx.select({ count: sql<number>`count(*)` }).from(products).get()!;
+      if (count > 0) return 0;
+      const rows = demoProducts.map((p) => ({ ...p, image: `/images/products/${p.slug}.svg` }));
+      tx.insert(products).values(rows).run();
+      return rows.length;
+    },
+    // Take the write lock before the count, so two processes seeding at once
+    // cannot both see an empty table.
+    { behavior: "immediate" },
+  );
+}

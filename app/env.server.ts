@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+// Every setting comes from the environment at run time, so one image serves
+// every deployment. Read it once at startup; a bad value stops the process
+// with a message naming the variable (never its value: it may be a secret).
+
+const DEV_SESSION_SECRET = "dev-only-secret-do-not-use-in-production";
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "true" || v === "1"));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+function schemaFor(nodeEnv: string | undefined) {
+  const production = nodeEnv === "production";
+  return z.object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    PORT: int(3000, 0, 65535),
+    // The SQLite file. Its directory also holds the -wal/-shm files and backups/.
+    DATABASE_PATH: z.string().min(1).default("./data/store.db"),
+    // false: the server applies nothing and stays not-ready until a release
+    // step (`npm run db:migrate`) has applied every pending migration.
+    MIGRATE_ON_START: flag(true),
+    // How long a migration runner waits for another one holding the write lock.
+    MIGRATION_LOCK_TIMEOUT_MS: int(30_000, 0, 600_000),
+    // Fill an empty catalog with demo products at startup.
+    SEED_DEMO_DATA: flag(!production),
+    SESSION_SECRET: production
+      ? z
+          .string({ error: "is required in production (generate one: openssl rand -hex 32)" })
+          .min(32, { error: "must be at least 32 characters" })
+      : z.string().min(1).default(DEV_SESSION_SECRET),
+    // Graceful shutdown: readiness fails first, then after SHUTDOWN_DELAY_MS the
+    // server stops accepting and drains; past SHUTDOWN_TIMEOUT_MS it exits 1.
+    SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
+    SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+  });
+}
+
+export type Env = z.infer<ReturnType<typeof schemaFor>>;
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  // Treat empty strings as unset, as a blank line in .env usually means.
+  const values = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const result = schemaFor(values.NODE_ENV).safeParse(values);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
+    throw new EnvError(`Invalid environment: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process, parsed on first use. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,109 @@
+import {
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useNavigation,
+} from "react-router";
+import type { Route } from "./+types/root";
+import "./app.css";
+
+export const links: Route.LinksFunction = () => [
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body className="flex min-h-screen flex-col bg-stone-50 text-stone-900 antialiased">
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+        >
+          Skip to content
+        </a>
+        <header className="border-b border-stone-200 bg-white">
+          <nav
+            aria-label="Main"
+            className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-4 py-4"
+          >
+            <Link to="/" className="text-lg font-semibold tracking-tight">
+              Corner Store
+            </Link>
+            <ul className="flex items-center gap-5 text-sm">
+              <li>
+                <NavLink to="/" end className={navClass}>
+                  Catalog
+                </NavLink>
+              </li>
+            </ul>
+          </nav>
+          <NavigationProgress />
+        </header>
+        <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+          {children}
+        </main>
+        <footer className="border-t border-stone-200 py-6 text-center text-sm text-stone-600">
+          A reference store: React Router, Drizzle and SQLite.
+        </footer>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+function navClass({ isActive }: { isActive: boolean }) {
+  return isActive ? "font-semibold text-stone-900 underline" : "text-stone-700 hover:text-stone-900";
+}
+
+/** A thin bar under the header while a page or form is loading. */
+function NavigationProgress() {
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle";
+  return (
+    <div role="progressbar" aria-label="Loading" aria-hidden={!busy} className="h-0.5 w-full overflow-hidden">
+      <div
+        className={`h-full bg-amber-600 transition-all duration-500 ${busy ? "w-2/3 opacity-100" : "w-0 opacity-0"}`}
+      />
+    </div>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  let title = "Something went wrong";
+  let detail = "Please try again in a moment.";
+  if (isRouteErrorResponse(error)) {
+    if (error.status === 404) {
+      title = "Page not found";
+      detail = "We could not find what you were looking for.";
+    } else {
+      title = `${error.status} ${error.statusText}`;
+      if (typeof error.data === "string" && error.data) detail = error.data;
+    }
+  }
+  return (
+    <section className="mx-auto max-w-xl py-16 text-center">
+      <title>{`${title} · Corner Store`}</title>
+      <h1 className="text-3xl font-semibold">{title}</h1>
+      <p className="mt-4 text-stone-700">{detail}</p>
+      <Link to="/" className="mt-8 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
+        Back to the catalog
+      </Link>
+    </section>
+  );
+}

@@ -1,0 +1,55 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defineConfig, devices } from "@playwright/test";
+
+// The browser tests run the production build on a fresh database of their
+// own. Values go through process.env so the test workers see the same ones.
+process.env.E2E_DATABASE_PATH ??= join(mkdtempSync(join(tmpdir(), "store-e2e-")), "store.db");
+process.env.E2E_PORT ??= String(20_000 + Math.floor(Math.random() * 20_000));
+const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
+
+// Use the system Chromium when there is one (CI, Debian); otherwise the
+// browser `npx playwright install chromium` puts in Playwright's cache.
+const executablePath =
+  process.env.PLAYWRIGHT_CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: process.env.CI ? "line" : "list",
+  timeout: 30_000,
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath,
+      args: [
+        // Root in a container cannot use Chromium's sandbox.
+        ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []),
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  webServer: {
+    command: "node server.ts",
+    url: `${baseURL}/health/ready`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: process.env.E2E_PORT,
+      DATABASE_PATH: process.env.E2E_DATABASE_PATH,
+      SEED_DEMO_DATA: "true",
+      SESSION_SECRET: "e2e-secret-0123456789abcdef0123456789abcdef",
+    },
+  },
+});

@@ -1,0 +1,217 @@
+// The store's entry point, run directly by Node (type stripping):
+//   development: `npm run dev`   (Vite middleware, hot reload)
+//   production:  `npm start` / the Docker image (serves ./build)
+//
+// Startup order is the point of this file:
+//   1. validate the environment        4. seed demo data (if enabled)
+//   2. open the database               5. listen; /health/ready turns 200
+//   3. apply pending migrations
+// No request is served before the schema is current, and a failed migration
+// stops the process (exit 1) with the database left as it was.
+
+import { join } from "node:path";
+import compression from "compression";
+import express from "express";
+import { createRequestHandler } from "@react-router/express";
+import type { ServerBuild } from "react-router";
+import { closeSharedDatabase, database } from "./app/db/connection.server.ts";
+import { migrate, migrationState, MigrationError } from "./app/db/migrator.server.ts";
+import { seedDemoProducts } from "./app/db/seed.server.ts";
+import { env as readEnv, EnvError, type Env } from "./app/env.server.ts";
+
+const MIGRATIONS_FOLDER = join(import.meta.dirname, "drizzle");
+const PENDING_POLL_MS = 2_000;
+
+function log(message: string) {
+  console.log(`[store] ${message}`);
+}
+function fail(message: string): never {
+  console.error(`[store] ${message}`);
+  closeSharedDatabase();
+  process.exit(1);
+}
+
+// "starting": listening, but migrations are pending (MIGRATE_ON_START=false)
+// "ready":    serving the store
+// "draining": shutting down; in-flight requests finish, nothing new starts
+let state: "starting" | "ready" | "draining" = "starting";
+
+let config: Env;
+try {
+  config = readEnv();
+} catch (error) {
+  fail(error instanceof EnvError ? error.message : `cannot read environment: ${String(error)}`);
+}
+const production = config.NODE_ENV === "production";
+
+// --- 2. database -----------------------------------------------------------
+let db: ReturnType<typeof database>;
+try {
+  db = database();
+} catch (error) {
+  fail(`cannot open the database at ${config.DATABASE_PATH}: ${(error as Error).message}`);
+}
+log(`database ${config.DATABASE_PATH} (WAL)`);
+
+// --- 3. migrations ---------------------------------------------------------
+function migrationsPending(): string[] {
+  return migrationState(db.$client, MIGRATIONS_FOLDER).pending.map((m) => m.tag);
+}
+
+try {
+  if (config.MIGRATE_ON_START) {
+    const result = migrate(db.$client, {
+      migrationsFolder: MIGRATIONS_FOLDER,
+      lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
+    });
+    if (result.applied.length === 0) {
+      log("migrations: up to date");
+    } else {
+      for (const m of result.applied) log(`migrations: applied ${m.tag} (${m.ms.toFixed(0)} ms)`);
+      log(`migrations: ${result.applied.length} applied in ${result.ms.toFixed(0)} ms`);
+    }
+    state = "ready";
+  } else {
+    const pending = migrationsPending();
+    if (pending.length === 0) {
+      log("migrations: up to date (MIGRATE_ON_START=false)");
+      state = "ready";
+    } else {
+      log(
+        `migrations: ${pending.length} pending (${pending.join(", ")}); MIGRATE_ON_START=false, ` +
+          "so not ready until a release step runs `npm run db:migrate`",
+      );
+    }
+  }
+} catch (error) {
+  const reason = error instanceof MigrationError ? error.message : String(error);
+  fail(`migration failed, not starting: ${reason}`);
+}
+
+// --- 4. demo data ----------------------------------------------------------
+function seedIfEnabled() {
+  if (!config.SEED_DEMO_DATA) return;
+  const inserted = seedDemoProducts(db);
+  if (inserted > 0) log(`seeded ${inserted} demo products`);
+}
+if (state === "ready") seedIfEnabled();
+
+// While migrations are pending, check again every few seconds; once the
+// release step has applied them, become ready without a restart.
+if (state === "starting") {
+  const timer = setInterval(() => {
+    if (state !== "starting") return clearInterval(timer);
+    try {
+      if (migrationsPending().length > 0) return;
+      log("migrations: applied by another process; ready");
+      seedIfEnabled();
+      state = "ready";
+    } catch (error) {
+      log(`migrations: cannot read state: ${(error as Error).message}`);
+    }
+  }, PENDING_POLL_MS);
+}
+
+// --- 5. HTTP ---------------------------------------------------------------
+const app = express();
+app.disable("x-powered-by");
+
+app.use((_req, res, next) => {
+  // Tell keep-alive clients to reconnect elsewhere once shutdown begins.
+  if (state === "draining") res.setHeader("Connection", "close");
+  next();
+});
+
+// Liveness: the process is up and its event loop turns. Nothing else, so a
+// slow database never gets a healthy container restarted.
+app.get("/health/live", (_req, res) => {
+  res.set("Cache-Control", "no-store").json({ status: "ok" });
+});
+
+// Readiness: migrations applied, not shutting down, and the database answers.
+// The body is generic on purpose: no error text, path or driver detail.
+app.get("/health/ready", (_req, res) => {
+  res.set("Cache-Control", "no-store");
+  if (state !== "ready") return void res.status(503).json({ status: "unavailable" });
+  try {
+    db.$client.prepare("SELECT 1").get();
+    res.json({ status: "ready" });
+  } catch {
+    res.status(503).json({ status: "unavailable" });
+  }
+});
+
+app.use(compression());
+
+let viteClose: (() => Promise<void>) | undefined;
+let build: ServerBuild | (() => Promise<ServerBuild>);
+if (production) {
+  // Hashed file names: cache forever. Everything else in public/: one hour.
+  app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
+  app.use(express.static("build/client", { maxAge: "1h" }));
+  try {
+    build = (await import(join(import.meta.dirname, "build/server/index.js"))) as ServerBuild;
+  } catch {
+    fail("no production build found: run `npm run build` first");
+  }
+} else {
+  const vite = await import("vite");
+  const devServer = await vite.createServer({ server: { middlewareMode: true } });
+  app.use(devServer.middlewares);
+  viteClose = () => devServer.close();
+  build = () => devServer.ssrLoadModule("virtual:react-router/server-build") as Promise<ServerBuild>;
+}
+
+// Store pages wait for the schema: answering from an old schema is worse
+// than a short 503. (While draining, requests already accepted still finish.)
+app.use((_req, res, next) => {
+  if (state !== "starting") return next();
+  res
+    .status(503)
+    .set({ "Retry-After": "5", "Cache-Control": "no-store" })
+    .type("text/plain")
+    .send("The store is being updated. Please try again in a moment.");
+});
+
+app.use(createRequestHandler({ build, mode: production ? "production" : "development" }));
+
+const server = app.listen(config.PORT, config.HOST, () => {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  log(`listening on http://localhost:${port} (${production ? "production" : "development"})`);
+});
+server.on("error", (error) => fail(`cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`));
+
+// --- graceful shutdown -----------------------------------------------------
+async function shutdown(signal: string) {
+  if (state === "draining") {
+    log(`${signal} again: exiting now`);
+    process.exit(1);
+  }
+  state = "draining";
+  log(`${signal}: draining (deadline ${config.SHUTDOWN_TIMEOUT_MS} ms)`);
+  const deadline = setTimeout(() => {
+    console.error("[store] drain deadline passed with requests still open: exiting 1");
+    server.closeAllConnections();
+    closeSharedDatabase();
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+
+  // Give load balancers time to see /health/ready fail before we stop
+  // accepting (Kubernetes keeps routing for a moment after SIGTERM).
+  if (config.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
+
+  // Stop accepting; idle keep-alive sockets close now, busy ones after their
+  // response. The callback runs when the last connection is gone.
+  server.close(async () => {
+    clearTimeout(deadline);
+    await viteClose?.();
+    closeSharedDatabase();
+    log("stopped");
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+}
+
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, existsSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "./db";
+
+export const TEST_SESSION_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
+
+export type ServerProcess = {
+  child: ChildProcess;
+  /** http://localhost:<port> once listening. */
+  url: string;
+  /** Everything printed so far on stdout and stderr. */
+  output: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+};
+
+/**
+ * Copies what the production server needs into `dir` (node_modules is
+ * linked, not copied), so a test can change drizzle/ without touching the
+ * project.
+ */
+export function stageApp(dir: string) {
+  for (const entry of ["server.ts", "package.json", "app", "drizzle", "build"]) {
+    cpSync(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
+  }
+  symlinkSync(join(PROJECT_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** Starts `node server.ts` in production mode without waiting for it. */
+export function spawnServer(options: { env?: Record<string, string>; cwd?: string } = {}) {
+  const cwd = options.cwd ?? PROJECT_ROOT;
+  if (!existsSync(join(cwd, "build", "server", "index.js"))) {
+    throw new Error("no production build: run `npm run build` before these tests");
+  }
+  const child = spawn(process.execPath, ["server.ts"], {
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      SESSION_SECRET: TEST_SESSION_SECRET,
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Starts the production server and resolves once it is listening. */
+export async function startServer(
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  const started = spawnServer(options);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start:\n${started.output()}`)),
+      options.timeoutMs ?? 30_000,
+    );
+    const check = () => {
+      const match = /listening on (http:\/\/localhost:\d+)/.exec(started.output());
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!.replace("localhost", "127.0.0.1"));
+      }
+    };
+    started.child.stdout!.on("data", check);
+    void started.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${started.output()}`));
+    });
+  });
+  return { ...started, url };
+}
+
+/** Sends a signal and waits for the exit code. */
+export async function stopServer(server: ServerProcess, signal: NodeJS.Signals = "SIGTERM") {
+  if (server.child.exitCode === null) server.child.kill(signal);
+  return server.exited;
+}

@@ -1,0 +1,186 @@
+// The production server as a child process, on fresh data directories:
+// startup order, serving, graceful shutdown, restart, and a failed migration.
+import { connect } from "node:net";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { closeDatabase, openDatabase } from "~/db/connection.server";
+import { demoProducts } from "~/db/demo-products";
+import { MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
+import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
+import { spawnServer, stageApp, startServer, stopServer, type ServerProcess } from "./helpers/server";
+
+const running: ServerProcess[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((s) => stopServer(s, "SIGKILL")));
+});
+async function start(...args: Parameters<typeof startServer>) {
+  const server = await startServer(...args);
+  running.push(server);
+  return server;
+}
+
+function snapshot(path: string) {
+  const db = openDatabase(path);
+  try {
+    return {
+      schema: db.$client.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").all(),
+      migrations: db.$client.prepare(`SELECT hash, created_at FROM "${MIGRATIONS_TABLE}" ORDER BY created_at`).all(),
+      products: db.$client.prepare("SELECT id, slug, price_cents, stock FROM products ORDER BY id").all(),
+      orders: db.$client.prepare("SELECT * FROM orders ORDER BY id").all(),
+    };
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+/** Sends a request in two halves, so it is in flight between them. */
+function slowRequest(url: string, path: string) {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let response = "";
+  socket.on("data", (chunk) => (response += chunk));
+  const done = new Promise<string>((resolve, reject) => {
+    socket.on("end", () => resolve(response));
+    socket.on("error", reject);
+  });
+  return new Promise<{ finish: () => Promise<string> }>((resolve) => {
+    socket.on("connect", () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n`);
+      resolve({
+        finish: () => {
+          socket.write("Accept: text/html\r\n\r\n");
+          return done;
+        },
+      });
+    });
+  });
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("production server lifecycle", () => {
+  const dataDir = tempDir("store-lifecycle-");
+  const databasePath = join(dataDir, "store.db");
+  const env = { DATABASE_PATH: databasePath, SEED_DEMO_DATA: "true" };
+  const migrationCount = readMigrations(MIGRATIONS_FOLDER).length;
+
+  it("does not listen until every migration is applied", async () => {
+    // Hold SQLite's write lock so the server's migration has to wait.
+    const blocker = openDatabase(databasePath);
+    blocker.$client.prepare("BEGIN IMMEDIATE").run();
+    const pending = spawnServer({ env: { ...env, MIGRATION_LOCK_TIMEOUT_MS: "20000" } });
+    running.push({ ...pending, url: "" });
+    await delay(1500);
+    expect(pending.output()).not.toContain("listening");
+    expect(pending.child.exitCode).toBeNull();
+
+    blocker.$client.prepare("COMMIT").run();
+    closeDatabase(blocker);
+    await expect.poll(() => pending.output(), { timeout: 20_000 }).toContain("listening on");
+    const log = pending.output();
+    const lastApplied = log.lastIndexOf("migrations: applied");
+    expect(lastApplied).toBeGreaterThan(-1);
+    expect(lastApplied).toBeLessThan(log.indexOf("listening on"));
+    expect(snapshot(databasePath).migrations).toHaveLength(migrationCount);
+    expect(await stopServer({ ...pending, url: "" })).toBe(0);
+  });
+
+  it("serves the seeded catalog, product pages, 404s and health checks", async () => {
+    const server = await start({ env });
+    const ready = await fetch(`${server.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+    const live = await fetch(`${server.url}/health/live`);
+    expect(await live.json()).toEqual({ status: "ok" });
+
+    const catalog = await fetch(server.url);
+    expect(catalog.status).toBe(200);
+    const html = await catalog.text();
+    expect(html).toContain("<title>Catalog · Corner Store</title>");
+    expect(html).toContain(`${demoProducts.length} products`);
+    expect(html).toContain(demoProducts.at(-1)!.name);
+
+    const product = await fetch(`${server.url}/products/stoneware-mug`);
+    expect(product.status).toBe(200);
+    expect(await product.text()).toContain("speckled glaze");
+
+    const missing = await fetch(`${server.url}/products/does-not-exist`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain("Page not found");
+    expect(server.output()).not.toMatch(/Error:|at .*\.js:\d+/);
+
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? /href="(\/assets\/[^"]+)"/.exec(html)![1];
+    const assetResponse = await fetch(`${server.url}${asset}`);
+    expect(assetResponse.status).toBe(200);
+    expect(assetResponse.headers.get("cache-control")).toContain("immutable");
+
+    expect(await stopServer(server)).toBe(0);
+  });
+
+  it("lets an in-flight request finish on SIGTERM, refuses new ones, then exits 0", async () => {
+    const server = await start({ env });
+    const request = await slowRequest(server.url, "/");
+    server.child.kill("SIGTERM");
+    await expect.poll(() => server.output()).toContain("SIGTERM: draining");
+    await delay(300);
+    expect(server.child.exitCode).toBeNull(); // still waiting for our request
+    await expect(fetch(`${server.url}/health/live`)).rejects.toThrow();
+
+    const response = await request.finish();
+    expect(response).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(response).toMatch(/connection: close/i);
+    expect(response).toContain(demoProducts.at(-1)!.name);
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain("[store] stopped");
+  });
+
+  it("restarts without applying anything and keeps the data", async () => {
+    const db = openDatabase(databasePath);
+    db.$client
+      .prepare(
+        `INSERT INTO orders (public_id, number, checkout_token, email, customer_name, address_line1, city, postal_code, country, total_cents)
+         VALUES ('pub-1', 'N1', 'tok-1', 'ada@example.com', 'Ada', '1 Main St', 'Springfield', '12345', 'US', 1800)`,
+      )
+      .run();
+    closeDatabase(db);
+    const before = snapshot(databasePath);
+
+    const server = await start({ env });
+    expect(server.output()).toContain("migrations: up to date");
+    expect(server.output()).not.toContain("applied");
+    expect(server.output()).not.toContain("seeded");
+    expect(await stopServer(server)).toBe(0);
+    expect(snapshot(databasePath)).toEqual(before);
+  });
+
+  it("stops with exit 1 and the reason when a migration fails, leaving the database unchanged", async () => {
+    const appDir = stageApp(tempDir("store-broken-"));
+    const journalPath = join(appDir, "drizzle", "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8"));
+    const last = journal.entries.at(-1);
+    const tag = "9999_broken_on_purpose";
+    journal.entries.push({ ...last, idx: journal.entries.length, when: last.when + 1, tag });
+    writeFileSync(journalPath, JSON.stringify(journal));
+    writeFileSync(
+      join(appDir, "drizzle", `${tag}.sql`),
+      "ALTER TABLE products ADD `weight_grams` integer;\n--> statement-breakpoint\nUPDATE products SET weight_grams = 1 / 0 + missing_column;",
+    );
+    const before = snapshot(databasePath);
+
+    const server = spawnServer({ cwd: appDir, env });
+    const code = await server.exited;
+    expect(code).toBe(1);
+    const log = server.output();
+    expect(log).toMatch(/migration failed, not starting: 9999_broken_on_purpose failed: no such column: missing_column/);
+    expect(log).not.toContain("listening");
+    expect(snapshot(databasePath)).toEqual(before);
+  });
+
+  it("refuses to start in production without a session secret", async () => {
+    const server = spawnServer({ env: { ...env, SESSION_SECRET: "" } });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain("SESSION_SECRET is required in production");
+    expect(server.output()).not.toContain("listening");
+  });
+});
