@@ -14,12 +14,13 @@ import compression from "compression";
 import express from "express";
 import { createRequestHandler } from "@react-router/express";
 import type { ServerBuild } from "react-router";
-import { closeSharedDatabase, database } from "./app/db/connection.server.ts";
-import { migrate, migrationState, MigrationError } from "./app/db/migrator.server.ts";
+import { applyMigrations } from "./app/db/apply-migrations.server.ts";
+import { BackupError } from "./app/db/backup.server.ts";
+import { closeSharedDatabase, database, DataDirectoryError } from "./app/db/connection.server.ts";
+import { MIGRATIONS_FOLDER, migrationState, MigrationError } from "./app/db/migrator.server.ts";
 import { seedDemoProducts } from "./app/db/seed.server.ts";
 import { env as readEnv, EnvError, type Env } from "./app/env.server.ts";
 
-const MIGRATIONS_FOLDER = join(import.meta.dirname, "drizzle");
 const PENDING_POLL_MS = 2_000;
 
 function log(message: string) {
@@ -49,7 +50,11 @@ let db: ReturnType<typeof database>;
 try {
   db = database();
 } catch (error) {
-  fail(`cannot open the database at ${config.DATABASE_PATH}: ${(error as Error).message}`);
+  fail(
+    error instanceof DataDirectoryError
+      ? error.message
+      : `cannot open the database at ${config.DATABASE_PATH}: ${(error as Error).message}`,
+  );
 }
 log(`database ${config.DATABASE_PATH} (WAL)`);
 
@@ -60,16 +65,12 @@ function migrationsPending(): string[] {
 
 try {
   if (config.MIGRATE_ON_START) {
-    const result = migrate(db.$client, {
-      migrationsFolder: MIGRATIONS_FOLDER,
+    applyMigrations(db, {
+      databasePath: config.DATABASE_PATH,
       lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
+      keepSnapshots: config.BACKUP_KEEP,
+      log,
     });
-    if (result.applied.length === 0) {
-      log("migrations: up to date");
-    } else {
-      for (const m of result.applied) log(`migrations: applied ${m.tag} (${m.ms.toFixed(0)} ms)`);
-      log(`migrations: ${result.applied.length} applied in ${result.ms.toFixed(0)} ms`);
-    }
     state = "ready";
   } else {
     const pending = migrationsPending();
@@ -84,7 +85,8 @@ try {
     }
   }
 } catch (error) {
-  const reason = error instanceof MigrationError ? error.message : String(error);
+  const known = error instanceof MigrationError || error instanceof BackupError;
+  const reason = known ? error.message : String(error);
   fail(`migration failed, not starting: ${reason}`);
 }
 

@@ -28,6 +28,9 @@ function schemaFor(nodeEnv: string | undefined) {
     MIGRATE_ON_START: flag(true),
     // How long a migration runner waits for another one holding the write lock.
     MIGRATION_LOCK_TIMEOUT_MS: int(30_000, 0, 600_000),
+    // Snapshots taken before migrating a database with history, kept in
+    // <data dir>/backups (0 turns them off).
+    BACKUP_KEEP: int(5, 0, 1000),
     // Fill an empty catalog with demo products at startup.
     SEED_DEMO_DATA: flag(!production),
     SESSION_SECRET: production

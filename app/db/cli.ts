@@ -1,40 +1,58 @@
 // Database commands that work in the production image (no drizzle-kit):
-//   npm run db:migrate   apply pending migrations, then exit (release step)
-//   npm run db:seed      fill an empty catalog with the demo products
-import { join } from "node:path";
-import { closeSharedDatabase, database } from "./connection.server.ts";
-import { migrate, MigrationError } from "./migrator.server.ts";
+//   npm run db:migrate            apply pending migrations, then exit (release step)
+//   npm run db:seed               fill an empty catalog with the demo products
+//   npm run db:backup [file]      consistent online backup, safe while the store serves
+//   npm run db:restore <file>     put a backup in place (server stopped)
+// In the image: node app/db/cli.ts <command> [argument]
+import { applyMigrations } from "./apply-migrations.server.ts";
+import { backupDatabase, BackupError, defaultBackupPath, restoreDatabase } from "./backup.server.ts";
+import { closeSharedDatabase, database, DataDirectoryError } from "./connection.server.ts";
+import { MigrationError } from "./migrator.server.ts";
 import { seedDemoProducts } from "./seed.server.ts";
 import { env, EnvError } from "../env.server.ts";
 
-const MIGRATIONS_FOLDER = join(import.meta.dirname, "..", "..", "drizzle");
-
-const commands: Record<string, () => void> = {
+const commands: Record<string, (argument: string | undefined) => void> = {
   migrate() {
-    const result = migrate(database().$client, {
-      migrationsFolder: MIGRATIONS_FOLDER,
-      lockTimeoutMs: env().MIGRATION_LOCK_TIMEOUT_MS,
+    const config = env();
+    applyMigrations(database(), {
+      databasePath: config.DATABASE_PATH,
+      lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
+      keepSnapshots: config.BACKUP_KEEP,
+      log: console.log,
     });
-    if (result.applied.length === 0) console.log("migrations: up to date");
-    for (const m of result.applied) console.log(`migrations: applied ${m.tag} (${m.ms.toFixed(0)} ms)`);
   },
   seed() {
     const inserted = seedDemoProducts(database());
     console.log(inserted > 0 ? `seeded ${inserted} demo products` : "catalog not empty: nothing seeded");
   },
+  backup(target) {
+    const source = env().DATABASE_PATH;
+    const result = backupDatabase(source, target ?? defaultBackupPath(source));
+    console.log(`backup written to ${result.path} (${(result.bytes / 1024).toFixed(0)} KiB, ${result.ms.toFixed(0)} ms), integrity ok`);
+  },
+  restore(file) {
+    if (!file) throw new BackupError("usage: npm run db:restore -- <backup file>");
+    const { replaced } = restoreDatabase(file, env().DATABASE_PATH);
+    if (replaced) console.log(`previous database kept at ${replaced}`);
+    console.log(`restored ${file}; pending migrations (if any) apply on the next start or db:migrate`);
+  },
 };
 
-const name = process.argv[2] ?? "";
+const [name = "", argument] = process.argv.slice(2);
 const command = commands[name];
 if (!command) {
-  console.error(`usage: node app/db/cli.ts <${Object.keys(commands).join("|")}>`);
+  console.error(`usage: node app/db/cli.ts <${Object.keys(commands).join("|")}> [argument]`);
   process.exit(2);
 }
 try {
-  command();
+  command(argument);
   closeSharedDatabase();
 } catch (error) {
-  const known = error instanceof MigrationError || error instanceof EnvError;
+  const known =
+    error instanceof MigrationError ||
+    error instanceof EnvError ||
+    error instanceof BackupError ||
+    error instanceof DataDirectoryError;
   console.error(`${name} failed: ${known ? error.message : String(error)}`);
   closeSharedDatabase();
   process.exit(1);

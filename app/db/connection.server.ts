@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { env } from "../env.server.ts";
@@ -15,7 +15,7 @@ export type AppDatabase = BetterSQLite3Database<typeof schema> & {
  * shared connection from `database()` below.
  */
 export function openDatabase(path: string): AppDatabase {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") ensureWritable(path);
   const sqlite = new Database(path);
   // WAL: readers never block the writer and the writer never blocks readers.
   // It is stored in the file, so the first open converts it for good.
@@ -30,6 +30,38 @@ export function openDatabase(path: string): AppDatabase {
   // Stop the -wal file from staying huge after a burst of writes.
   sqlite.pragma("journal_size_limit = 67108864");
   return drizzle({ client: sqlite, schema });
+}
+
+export class DataDirectoryError extends Error {
+  override name = "DataDirectoryError";
+}
+
+/**
+ * SQLite writes the database, its -wal and -shm files and backups/ into the
+ * database's directory, so the directory itself must be writable, not only
+ * the file. The classic failure is a bind mount created by root on the host
+ * while the container runs as another user: say so plainly, with the fix.
+ */
+function ensureWritable(path: string) {
+  const dir = dirname(resolve(path));
+  const who = `uid ${process.getuid?.() ?? "?"}, gid ${process.getgid?.() ?? "?"}`;
+  const fix =
+    `Make it writable for this user, e.g. on the host: sudo chown -R ${process.getuid?.() ?? 1000}:${process.getgid?.() ?? 1000} ./data ` +
+    "(the host folder mounted there)";
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new DataDirectoryError(
+      `cannot create the data directory ${dir} (running as ${who}): ${(error as NodeJS.ErrnoException).code}. ${fix}`,
+    );
+  }
+  for (const target of [dir, ...(existsSync(path) ? [path] : [])]) {
+    try {
+      accessSync(target, constants.R_OK | constants.W_OK);
+    } catch {
+      throw new DataDirectoryError(`${target} is not writable by the server (running as ${who}). ${fix}`);
+    }
+  }
 }
 
 /** Runs SQLite's own optimizer bookkeeping and closes; closing checkpoints the WAL. */

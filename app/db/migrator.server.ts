@@ -27,6 +27,9 @@ import { readMigrationFiles } from "drizzle-orm/migrator";
 
 export const MIGRATIONS_TABLE = "__drizzle_migrations";
 
+/** ./drizzle at the project root (or /app/drizzle in the image). */
+export const MIGRATIONS_FOLDER = join(import.meta.dirname, "..", "..", "drizzle");
+
 export type Migration = {
   /** File name without .sql, e.g. 0002_add_sku_to_products. */
   tag: string;

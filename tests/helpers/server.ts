@@ -28,14 +28,26 @@ export function stageApp(dir: string) {
   return dir;
 }
 
+export type SpawnOptions = {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Arguments for node; default: server.ts. */
+  args?: string[];
+  /** Run as this user (needs root), as a container's USER would. */
+  uid?: number;
+  gid?: number;
+};
+
 /** Starts `node server.ts` in production mode without waiting for it. */
-export function spawnServer(options: { env?: Record<string, string>; cwd?: string } = {}) {
+export function spawnServer(options: SpawnOptions = {}) {
   const cwd = options.cwd ?? PROJECT_ROOT;
   if (!existsSync(join(cwd, "build", "server", "index.js"))) {
     throw new Error("no production build: run `npm run build` before these tests");
   }
-  const child = spawn(process.execPath, ["server.ts"], {
+  const child = spawn(process.execPath, options.args ?? ["server.ts"], {
     cwd,
+    uid: options.uid,
+    gid: options.gid,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: "production",
@@ -54,9 +66,7 @@ export function spawnServer(options: { env?: Record<string, string>; cwd?: strin
 }
 
 /** Starts the production server and resolves once it is listening. */
-export async function startServer(
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
-): Promise<ServerProcess> {
+export async function startServer(options: SpawnOptions & { timeoutMs?: number } = {}): Promise<ServerProcess> {
   const started = spawnServer(options);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -77,6 +87,34 @@ export async function startServer(
     });
   });
   return { ...started, url };
+}
+
+/** Runs a command to completion: `node app/db/cli.ts migrate` and the like. */
+export function runNode(args: string[], options: Omit<SpawnOptions, "args"> = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    uid: options.uid,
+    gid: options.gid,
+    env: { PATH: process.env.PATH, NODE_ENV: "production", SESSION_SECRET: TEST_SESSION_SECRET, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  return new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, output })),
+  );
+}
+
+/** A port nobody is listening on right now. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Sends a signal and waits for the exit code. */

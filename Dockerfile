@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# Three stages: install everything and build; install production dependencies
+# only; then a small runtime image with no compiler, no drizzle-kit, no Vite.
+# Nothing about the database is baked in: the SQLite file lives in /app/data,
+# a volume, and every setting comes from the environment at run time.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# drizzle-orm (the migrator) and better-sqlite3 (with its prebuilt binary) are
+# production dependencies; drizzle-kit is a dev tool and stays out.
+# --omit=optional drops TypeScript and @types, which npm otherwise keeps as
+# optional peers of @react-router/* (24 MB the server never loads).
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+# The code is owned by root and read-only for the app; only /app/data is its.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY package.json server.ts ./
+COPY app/env.server.ts ./app/env.server.ts
+COPY app/db ./app/db
+COPY drizzle ./drizzle
+COPY --from=build /app/build ./build
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form: node is PID 1's direct child under `init: true` (or PID 1), so it
+# receives SIGTERM from `docker stop` and drains. `npm start` would not pass it on.
+CMD ["node", "server.ts"]

@@ -1,0 +1,150 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import Database from "better-sqlite3";
+
+// Backups are made with `VACUUM INTO` from a read-only connection. It copies
+// the database as one read transaction, so the copy is consistent as of the
+// moment it started even while the store keeps writing (WAL lets the writer
+// go on), it never restarts under load the way a page-by-page backup can, and
+// it includes whatever is still in the -wal file. Copying store.db with cp
+// while the server runs is NOT a backup: recent commits live in store.db-wal.
+
+export class BackupError extends Error {
+  override name = "BackupError";
+}
+
+/** The folder for automatic snapshots and default backups: <data dir>/backups. */
+export function backupsFolder(databasePath: string) {
+  return join(dirname(resolve(databasePath)), "backups");
+}
+
+function timestamp(date = new Date()) {
+  // 2026-11-23T12-30-05-123Z: sortable, and legal in file names everywhere.
+  return date.toISOString().replace(/[:.]/g, "-");
+}
+
+/**
+ * Writes a consistent copy of the database at `sourcePath` to `targetPath`
+ * and checks it. The copy appears under its final name only when complete.
+ */
+export function backupDatabase(sourcePath: string, targetPath: string): { path: string; bytes: number; ms: number } {
+  const started = performance.now();
+  if (!existsSync(sourcePath)) throw new BackupError(`no database at ${sourcePath}`);
+  if (existsSync(targetPath)) throw new BackupError(`${targetPath} already exists; choose another name`);
+  mkdirSync(dirname(resolve(targetPath)), { recursive: true });
+  const partial = `${targetPath}.partial`;
+  rmSync(partial, { force: true });
+  const source = new Database(sourcePath, { readonly: true, fileMustExist: true });
+  try {
+    source.prepare("VACUUM INTO ?").run(partial);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw new BackupError(`backup failed: ${(error as Error).message}`);
+  } finally {
+    source.close();
+  }
+  const problem = integrityProblem(partial);
+  if (problem) {
+    rmSync(partial, { force: true });
+    throw new BackupError(`backup failed its integrity check: ${problem}`);
+  }
+  renameSync(partial, targetPath);
+  return { path: targetPath, bytes: statSync(targetPath).size, ms: performance.now() - started };
+}
+
+/** null when `PRAGMA integrity_check` passes, otherwise its first complaint. */
+export function integrityProblem(path: string): string | null {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  try {
+    const rows = db.pragma("integrity_check") as { integrity_check: string }[];
+    const first = rows[0]?.integrity_check;
+    return first === "ok" ? null : (first ?? "no result");
+  } catch (error) {
+    // A file that is not a database at all fails here ("file is not a database").
+    return (error as Error).message;
+  } finally {
+    db.close();
+  }
+}
+
+const SNAPSHOT_PREFIX = "pre-migrate_";
+
+/**
+ * The copy taken before pending migrations are applied, named after the last
+ * migration it contains. Keeps the newest `keep` snapshots, deleting older ones.
+ */
+export function snapshotBeforeMigrate(databasePath: string, lastApplied: string, keep: number) {
+  const folder = backupsFolder(databasePath);
+  const target = join(folder, `${SNAPSHOT_PREFIX}${lastApplied}_${timestamp()}.db`);
+  const result = backupDatabase(databasePath, target);
+  const snapshots = readdirSync(folder)
+    .filter((name) => name.startsWith(SNAPSHOT_PREFIX) && name.endsWith(".db"))
+    .sort((a, b) => statSync(join(folder, b)).mtimeMs - statSync(join(folder, a)).mtimeMs || b.localeCompare(a));
+  for (const old of snapshots.slice(Math.max(1, keep))) rmSync(join(folder, old));
+  return result;
+}
+
+/** Default name for `npm run db:backup` without a path. */
+export function defaultBackupPath(databasePath: string) {
+  return join(backupsFolder(databasePath), `${basename(databasePath, ".db")}_${timestamp()}.db`);
+}
+
+/**
+ * Puts a backup in place of the live database. Refuses while any other
+ * process has the database open, and refuses a file that fails
+ * `PRAGMA integrity_check` or is not this app's database. The database being
+ * replaced is first saved beside the backups, so a restore can be undone.
+ */
+export function restoreDatabase(backupPath: string, databasePath: string) {
+  if (!existsSync(backupPath)) throw new BackupError(`no backup at ${backupPath}`);
+  const problem = integrityProblem(backupPath);
+  if (problem) throw new BackupError(`${backupPath} failed PRAGMA integrity_check: ${problem}; nothing restored`);
+  const probe = new Database(backupPath, { readonly: true });
+  const isStoreDatabase = probe
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  probe.close();
+  if (!isStoreDatabase) {
+    throw new BackupError(`${backupPath} has no __drizzle_migrations table: not a backup of this store`);
+  }
+
+  // Copy (and check) the backup beside the database first: if anything fails
+  // from here on, the live database has not been touched.
+  mkdirSync(dirname(resolve(databasePath)), { recursive: true });
+  const incoming = `${databasePath}.restoring`;
+  rmSync(incoming, { force: true });
+  backupDatabase(backupPath, incoming);
+
+  let replaced: string | undefined;
+  if (existsSync(databasePath)) {
+    // Leaving WAL mode needs the only connection to the file; a running server
+    // (or any other process) holds one, so this fails at once instead of
+    // swapping the file under it. It also folds the -wal file into store.db.
+    const live = new Database(databasePath, { timeout: 0 });
+    try {
+      live.pragma("journal_mode = DELETE");
+    } catch (error) {
+      rmSync(incoming, { force: true });
+      if ((error as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
+        throw new BackupError(
+          `${databasePath} is in use by another process (is the server running?). Stop it, then restore; nothing restored`,
+        );
+      }
+      throw error;
+    } finally {
+      live.close();
+    }
+    replaced = join(backupsFolder(databasePath), `pre-restore_${timestamp()}.db`);
+    mkdirSync(dirname(replaced), { recursive: true });
+    renameSync(databasePath, replaced);
+  }
+  // A stale -wal beside the restored file would be replayed into it: remove.
+  for (const suffix of ["-wal", "-shm", "-journal"]) rmSync(`${databasePath}${suffix}`, { force: true });
+  renameSync(incoming, databasePath);
+  return { replaced };
+}
