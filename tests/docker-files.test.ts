@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { parseEnv } from "~/env.server";
 import { PROJECT_ROOT } from "./helpers/db";
 import { execForm, parseCopy, parseDockerfile, stageEnv } from "./helpers/dockerfile";
@@ -109,5 +109,46 @@ describe("docker-compose.yml", () => {
     // Every documented name is one the app reads.
     const known = Object.keys(parseEnv({ NODE_ENV: "development" }));
     for (const name of names) expect(known).toContain(name);
+  });
+});
+
+describe("deployment examples", () => {
+  const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), "utf8");
+  type Container = {
+    command?: string[];
+    env?: { name: string; value?: string }[];
+    livenessProbe?: { httpGet: { path: string } };
+    readinessProbe?: { httpGet: { path: string } };
+  };
+  type PodSpec = { securityContext?: { fsGroup?: number; runAsUser?: number }; containers: Container[] };
+  type Manifest = { kind: string; spec: { strategy?: { type: string }; template: { spec: PodSpec } } };
+
+  it("Kubernetes: probes on the health endpoints, one writer, migrations as a Job with the same runner", () => {
+    const docs = parseAllDocuments(read("docs/deploy/kubernetes/store.yaml")).map((d) => d.toJS()) as Manifest[];
+    const deployment = docs.find((d) => d.kind === "Deployment")!;
+    expect(deployment.spec.strategy?.type).toBe("Recreate");
+    const pod = deployment.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ fsGroup: 1000, runAsUser: 1000 });
+    const container = pod.containers[0]!;
+    expect(container.livenessProbe?.httpGet.path).toBe("/health/live");
+    expect(container.readinessProbe?.httpGet.path).toBe("/health/ready");
+    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+    expect(env.MIGRATE_ON_START).toBe("false");
+    expect(Object.keys(parseEnv({ NODE_ENV: "development" }))).toEqual(
+      expect.arrayContaining(Object.keys(env)),
+    );
+
+    const job = parse(read("docs/deploy/kubernetes/migrate-job.yaml")) as Manifest;
+    expect(job.kind).toBe("Job");
+    expect(job.spec.template.spec.containers[0]!.command).toEqual(["node", "app/db/cli.ts", "migrate"]);
+  });
+
+  it("the users' CI workflow runs the README's test command and smoke-tests the image", () => {
+    const workflow = parse(read(".github/workflows/ci.yml")) as {
+      jobs: Record<string, { steps: { run?: string }[] }>;
+    };
+    const runs = Object.values(workflow.jobs).flatMap((job) => job.steps.map((s) => s.run ?? ""));
+    expect(runs).toContain("npm test");
+    expect(runs.join("\n")).toMatch(/docker build[\s\S]*health\/ready[\s\S]*docker stop/);
   });
 });
