@@ -9,7 +9,7 @@ import { demoProducts } from "~/db/demo-products";
 import { migrate, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
 import { seedDemoProducts } from "~/db/seed.server";
 import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
-import { runNode, spawnServer, stageApp, startServer, stopServer, type ServerProcess } from "./helpers/server";
+import { listeningUrl, runNode, spawnServer, stageApp, startServer, stopServer, type ServerProcess } from "./helpers/server";
 
 const migrations = readMigrations(MIGRATIONS_FOLDER);
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -116,9 +116,36 @@ describe("concurrent migration runners", () => {
     const appliedBy = [releaseResult.output, server.output()].filter((o) => /applied in/.test(o));
     expect(appliedBy).toHaveLength(1);
     expect(history(path)).toEqual(migrations.map((m) => ({ created_at: m.when, n: 1 })));
-    const url = /listening on (http:\/\/localhost:\d+)/.exec(server.output())![1]!.replace("localhost", "127.0.0.1");
+    const url = listeningUrl(server.output())!;
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     expect(await stopServer({ ...server, url })).toBe(0);
+  });
+
+  it("three replicas starting together on a fresh file: one migrates and seeds, all become ready", async () => {
+    const path = join(tempDir(), "store.db");
+    const env = { DATABASE_PATH: path, SEED_DEMO_DATA: "true" };
+    const replicas = await race(path, () =>
+      Array.from({ length: 3 }, () => {
+        const server = spawnServer({ env });
+        servers.push({ ...server, url: "" });
+        return server;
+      }),
+    );
+    for (const replica of replicas) {
+      await expect.poll(() => replica.output(), { timeout: 20_000 }).toContain("listening on");
+    }
+    const logs = replicas.map((r) => r.output());
+    expect(logs.filter((log) => /applied in/.test(log))).toHaveLength(1);
+    expect(logs.filter((log) => log.includes("seeded"))).toHaveLength(1);
+    for (const replica of replicas) {
+      const url = listeningUrl(replica.output())!;
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+      expect(await stopServer({ ...replica, url })).toBe(0);
+    }
+    expect(history(path)).toEqual(migrations.map((m) => ({ created_at: m.when, n: 1 })));
+    const db = openDatabase(path);
+    expect(db.$client.prepare("SELECT count(*) AS n FROM products").get()).toEqual({ n: demoProducts.length });
+    closeDatabase(db);
   });
 
   it("gives up after the lock timeout with a clear message, applying nothing", async () => {

@@ -65,6 +65,11 @@ export function spawnServer(options: SpawnOptions = {}) {
   return { child, output: () => output, exited };
 }
 
+/** The address a server's log says it listens on, or undefined before that. */
+export function listeningUrl(output: string): string | undefined {
+  return /listening on (http:\/\/localhost:\d+)/.exec(output)?.[1]?.replace("localhost", "127.0.0.1");
+}
+
 /** Starts the production server and resolves once it is listening. */
 export async function startServer(options: SpawnOptions & { timeoutMs?: number } = {}): Promise<ServerProcess> {
   const started = spawnServer(options);
@@ -74,10 +79,10 @@ export async function startServer(options: SpawnOptions & { timeoutMs?: number }
       options.timeoutMs ?? 30_000,
     );
     const check = () => {
-      const match = /listening on (http:\/\/localhost:\d+)/.exec(started.output());
-      if (match) {
+      const url = listeningUrl(started.output());
+      if (url) {
         clearTimeout(timer);
-        resolve(match[1]!.replace("localhost", "127.0.0.1"));
+        resolve(url);
       }
     };
     started.child.stdout!.on("data", check);
