@@ -117,6 +117,7 @@ if (state === "starting") {
 // --- 5. HTTP ---------------------------------------------------------------
 const app = express();
 app.disable("x-powered-by");
+app.set("trust proxy", config.TRUST_PROXY);
 
 app.use((_req, res, next) => {
   // Tell keep-alive clients to reconnect elsewhere once shutdown begins.

@@ -21,6 +21,16 @@ function schemaFor(nodeEnv: string | undefined) {
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     HOST: z.string().min(1).default("0.0.0.0"),
     PORT: int(3000, 0, 65535),
+    // Behind a TLS-terminating proxy or load balancer, trust its
+    // X-Forwarded-Proto/Host so the request URL is the one the browser used:
+    // React Router rejects form posts whose Origin does not match it.
+    // Takes Express's values: true, false, a hop count, or addresses/subnets.
+    TRUST_PROXY: z
+      .string()
+      .default("false")
+      .transform((v): boolean | number | string =>
+        v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v,
+      ),
     // The SQLite file. Its directory also holds the -wal/-shm files and backups/.
     DATABASE_PATH: z.string().min(1).default("./data/store.db"),
     // false: the server applies nothing and stays not-ready until a release
