@@ -205,7 +205,12 @@ describe("product queries", () => {
     track(db);
     seedDemoProducts(db);
     const mug = getProductBySlug(db, "stoneware-mug");
-    expect(mug).toMatchObject({ name: "Stoneware Mug", priceCents: 1800, image: "/images/products/stoneware-mug.svg" });
+    expect(mug).toMatchObject({
+      name: "Stoneware Mug",
+      sku: "KIT-101",
+      priceCents: 1800,
+      image: "/images/products/stoneware-mug.svg",
+    });
     expect(mug?.description).toMatch(/speckled glaze/);
     expect(getProductBySlug(db, "no-such-thing")).toBeUndefined();
   });

@@ -31,6 +31,9 @@ export const products = sqliteTable(
     priceCents: integer("price_cents").notNull(),
     stock: integer("stock").notNull().default(0),
     image: text("image").notNull(),
+    // Phase 1 of a two-phase NOT NULL column (docs/tutorial): rows that exist
+    // when this ships get '' until the backfill gives them a real SKU.
+    sku: text("sku").notNull().default(""),
     ...timestamps,
   },
   (t) => [
