@@ -8,10 +8,10 @@ type Journal = { entries: { idx: number; when: number; tag: string; version: str
 
 /**
  * A copy of drizzle/ that ends at `tag` (later files, snapshots and journal
- * entries removed), optionally followed by one extra migration: what the
- * folder looked like at that point of history, or a variant of it.
+ * entries removed), optionally followed by extra migrations: what the folder
+ * looked like at that point of history, or a variant of it.
  */
-export function migrationsFolderUpTo(tag: string, extra?: { tag: string; sql: string }): string {
+export function migrationsFolderUpTo(tag: string, ...extras: { tag: string; sql: string }[]): string {
   const folder = join(tempDir("store-migrations-"), "drizzle");
   cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
   const journalPath = join(folder, "meta", "_journal.json");
@@ -23,7 +23,7 @@ export function migrationsFolderUpTo(tag: string, extra?: { tag: string; sql: st
     rmSync(join(folder, "meta", `${entry.tag.slice(0, 4)}_snapshot.json`), { force: true });
   }
   journal.entries = journal.entries.slice(0, end + 1);
-  if (extra) {
+  for (const extra of extras) {
     const last = journal.entries.at(-1)!;
     journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 1000, tag: extra.tag });
     writeFileSync(join(folder, `${extra.tag}.sql`), extra.sql);
