@@ -1,10 +1,12 @@
 // Database commands that work in the production image (no drizzle-kit):
 //   npm run db:migrate   apply pending migrations, then exit (release step)
 //   npm run db:seed      fill an empty catalog with the demo products
+//   npm run db:status    applied and pending migrations (exit 1 on a problem)
 import { join } from "node:path";
 import { closeSharedDatabase, database } from "./connection.server.ts";
 import { migrate, MigrationError } from "./migrator.server.ts";
 import { seedDemoProducts } from "./seed.server.ts";
+import { migrationStatus } from "./status.server.ts";
 import { env, EnvError } from "../env.server.ts";
 
 const MIGRATIONS_FOLDER = join(import.meta.dirname, "..", "..", "drizzle");
@@ -21,6 +23,11 @@ const commands: Record<string, () => void> = {
   seed() {
     const inserted = seedDemoProducts(database());
     console.log(inserted > 0 ? `seeded ${inserted} demo products` : "catalog not empty: nothing seeded");
+  },
+  status() {
+    const status = migrationStatus(env().DATABASE_PATH, MIGRATIONS_FOLDER);
+    console.log(status.text);
+    if (status.problems.length > 0) process.exitCode = 1;
   },
 };
 
