@@ -119,6 +119,11 @@ describe("db:lint", () => {
     expect(lint(migrationsFolderUpTo(LAST, { tag: "0005_notes", sql: notes }, { tag: "0006_require_note_body", sql: reviewed }))).toEqual([]);
   });
 
+  it("flags a rebuild without the PRAGMA foreign_keys=OFF that tells the runner to turn foreign keys off", () => {
+    const { findings, at } = phase2Without(/^PRAGMA foreign_keys=OFF;--> statement-breakpoint\n/m);
+    expect(brief(findings)).toEqual([`${at}: rebuild-foreign-keys`]);
+  });
+
   it("flags triggers a rebuild loses", () => {
     const { findings, at } = phase2Without(/--> statement-breakpoint\n-- Added by hand: DROP TABLE took[\s\S]*$/);
     expect(brief(findings)).toEqual([`${at}: lost-trigger`]);

@@ -6,8 +6,10 @@
 // Prints `file:line: rule: explanation` for each problem and exits 1 if there
 // is any. Part of `npm test`. Two kinds of check:
 // - reading the SQL: ADD COLUMN NOT NULL without a default, DROP TABLE and
-//   DROP COLUMN without an acknowledgement, table rebuilds, PRAGMAs, parts of
-//   a file with no statement, and a journal whose timestamps go backwards;
+//   DROP COLUMN without an acknowledgement, table rebuilds (acknowledged, and
+//   with drizzle-kit's PRAGMA foreign_keys=OFF, which tells the runner to turn
+//   foreign keys off), other PRAGMAs, parts of a file with no statement, and a
+//   journal whose timestamps go backwards;
 // - replaying every migration on an empty in-memory database, which knows
 //   what SQL alone cannot: which tables reference a rebuilt table, which
 //   triggers and indexes a rebuild lost, whether it reset an AUTOINCREMENT
@@ -335,8 +337,21 @@ export function lintMigrations(folder: string, options: { displayRoot?: string }
     }
     const after = replayBroken ? undefined : schemaObjects(replay);
 
+    const asksForForeignKeysOff = /^\s*PRAGMA\s+foreign_keys\s*=\s*(OFF|0|false|no)\b/im.test(masked);
     for (const rebuild of rebuilds) {
       const refs = before?.referencedBy.get(rebuild.table) ?? [];
+      if (!asksForForeignKeysOff) {
+        findings.push({
+          file,
+          line: rebuild.line,
+          rule: "rebuild-foreign-keys",
+          message:
+            `table rebuild of ${rebuild.table} without PRAGMA foreign_keys=OFF in the file. The project's runner turns ` +
+            "foreign keys off for a run only when a migration asks with that line (drizzle-kit writes it for every " +
+            "rebuild); without it the DROP TABLE runs with foreign keys on and fails, or deletes referencing rows. " +
+            "Keep drizzle-kit's PRAGMA foreign_keys=OFF.",
+        });
+      }
       if (!acknowledged(`rebuild ${rebuild.table}`)) {
         const what = `table rebuild of ${rebuild.table} (create __new_${rebuild.table}, copy, DROP TABLE, rename)`;
         const review =
