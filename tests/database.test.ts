@@ -69,6 +69,7 @@ describe("migrations on a fresh file", () => {
         "orders_public_id_unique",
         "products_created_at_idx",
         "products_price_cents_idx",
+        "products_sku_unique",
         "products_slug_unique",
       ]),
     );
@@ -82,6 +83,14 @@ describe("migrations on a fresh file", () => {
       ["orders", "CASCADE"],
       ["products", "RESTRICT"],
     ]);
+    // After the SKU tutorial's phase 2: required, no default, never empty.
+    const sku = (db.$client.pragma("table_info(products)") as { name: string; notnull: number; dflt_value: unknown }[]).find(
+      (c) => c.name === "sku",
+    );
+    expect(sku).toMatchObject({ notnull: 1, dflt_value: null });
+    expect(db.$client.prepare("SELECT sql FROM sqlite_master WHERE name = 'products'").pluck().get()).toContain(
+      `CONSTRAINT "products_sku_check" CHECK(sku <> '')`,
+    );
     // The migrator restores the connection's foreign key setting afterwards.
     expect(db.$client.pragma("foreign_keys", { simple: true })).toBe(1);
   });
@@ -205,7 +214,12 @@ describe("product queries", () => {
     track(db);
     seedDemoProducts(db);
     const mug = getProductBySlug(db, "stoneware-mug");
-    expect(mug).toMatchObject({ name: "Stoneware Mug", priceCents: 1800, image: "/images/products/stoneware-mug.svg" });
+    expect(mug).toMatchObject({
+      name: "Stoneware Mug",
+      sku: "KIT-101",
+      priceCents: 1800,
+      image: "/images/products/stoneware-mug.svg",
+    });
     expect(mug?.description).toMatch(/speckled glaze/);
     expect(getProductBySlug(db, "no-such-thing")).toBeUndefined();
   });

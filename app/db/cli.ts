@@ -1,14 +1,16 @@
 // Database commands that work in the production image (no drizzle-kit):
 //   npm run db:migrate            apply pending migrations, then exit (release step)
 //   npm run db:seed               fill an empty catalog with the demo products
+//   npm run db:status             applied and pending migrations (exit 1 on a problem)
 //   npm run db:backup [file]      consistent online backup, safe while the store serves
 //   npm run db:restore <file>     put a backup in place (server stopped)
 // In the image: node app/db/cli.ts <command> [argument]
 import { applyMigrations } from "./apply-migrations.server.ts";
 import { backupDatabase, BackupError, defaultBackupPath, restoreDatabase } from "./backup.server.ts";
 import { closeSharedDatabase, database, DataDirectoryError } from "./connection.server.ts";
-import { MigrationError } from "./migrator.server.ts";
+import { MigrationError, MIGRATIONS_FOLDER } from "./migrator.server.ts";
 import { seedDemoProducts } from "./seed.server.ts";
+import { migrationStatus } from "./status.server.ts";
 import { env, EnvError } from "../env.server.ts";
 
 const commands: Record<string, (argument: string | undefined) => void> = {
@@ -35,6 +37,11 @@ const commands: Record<string, (argument: string | undefined) => void> = {
     const { replaced } = restoreDatabase(file, env().DATABASE_PATH);
     if (replaced) console.log(`previous database kept at ${replaced}`);
     console.log(`restored ${file}; pending migrations (if any) apply on the next start or db:migrate`);
+  },
+  status() {
+    const status = migrationStatus(env().DATABASE_PATH, MIGRATIONS_FOLDER);
+    console.log(status.text);
+    if (status.problems.length > 0) process.exitCode = 1;
   },
 };
 

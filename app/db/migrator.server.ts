@@ -17,8 +17,13 @@ import { readMigrationFiles } from "drizzle-orm/migrator";
 // 2. Table rebuilds: `PRAGMA foreign_keys=OFF` in a migration is a no-op
 //    inside a transaction, so drizzle-kit's rebuild (DROP TABLE + RENAME)
 //    either fails on a foreign key or cascades deletes into child tables.
-//    Here foreign keys are switched off on the connection before BEGIN and
-//    `PRAGMA foreign_key_check` must come back empty before COMMIT.
+//    Here, when a pending migration asks for foreign keys off (drizzle-kit
+//    writes that PRAGMA exactly when it rebuilds a table), they are switched
+//    off on the connection before BEGIN and `PRAGMA foreign_key_check` must
+//    come back empty before COMMIT. Otherwise they stay on and SQLite checks
+//    each statement: no whole-database check, so a migration like ALTER
+//    TABLE ADD COLUMN holds the lock for milliseconds, not for a scan of
+//    every foreign key (docs/tutorial has the figures).
 // 3. Silent skips: migrate() skips a file whose timestamp is older than the
 //    last applied one (a merged branch). Here that is an error.
 //
@@ -143,16 +148,22 @@ export function migrate(sqlite: Database.Database, options: MigrateOptions): Mig
   const selected = selectUpTo(migrations, options.to);
 
   // Fast path, no lock: nothing to do is the common case on every restart.
-  if (pendingOf(stateOf(appliedRows(sqlite), selected)).length === 0) {
+  const pendingNow = pendingOf(stateOf(appliedRows(sqlite), selected));
+  if (pendingNow.length === 0) {
     return { applied: [], ms: performance.now() - started };
   }
 
   const foreignKeys = sqlite.pragma("foreign_keys", { simple: true }) as number;
+  // Decided before the lock from what is pending now; under the lock the
+  // pending list can only shrink (another runner finished), never grow.
+  const foreignKeysOff = pendingNow.some(asksForForeignKeysOff);
+  // Whenever SQLite did not check each statement, check everything at the end.
+  const checkForeignKeys = foreignKeysOff || !foreignKeys;
   const busyTimeout = sqlite.pragma("busy_timeout", { simple: true }) as number;
   const applied: MigrationResult["applied"] = [];
   let current: string | undefined;
   // Must be set outside a transaction to have any effect (see header).
-  sqlite.pragma("foreign_keys = OFF");
+  if (foreignKeysOff) sqlite.pragma("foreign_keys = OFF");
   sqlite.pragma(`busy_timeout = ${Math.trunc(options.lockTimeoutMs ?? 30_000)}`);
   try {
     try {
@@ -188,7 +199,7 @@ export function migrate(sqlite: Database.Database, options: MigrateOptions): Mig
         applied.push({ tag: m.tag, ms: performance.now() - t0 });
       }
       current = undefined;
-      const violations = sqlite.pragma("foreign_key_check") as { table: string; parent: string }[];
+      const violations = (checkForeignKeys ? sqlite.pragma("foreign_key_check") : []) as { table: string; parent: string }[];
       if (violations.length > 0) {
         const first = violations[0]!;
         throw new MigrationError(
@@ -211,6 +222,10 @@ export function migrate(sqlite: Database.Database, options: MigrateOptions): Mig
     sqlite.pragma(`busy_timeout = ${busyTimeout}`);
   }
   return { applied, ms: performance.now() - started };
+}
+
+function asksForForeignKeysOff(m: Migration): boolean {
+  return m.statements.some((statement) => /^\s*PRAGMA\s+foreign_keys\s*=\s*(OFF|0|false|no)\b/im.test(statement));
 }
 
 function selectUpTo(migrations: Migration[], to: string | undefined): Migration[] {

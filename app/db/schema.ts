@@ -31,6 +31,9 @@ export const products = sqliteTable(
     priceCents: integer("price_cents").notNull(),
     stock: integer("stock").notNull().default(0),
     image: text("image").notNull(),
+    // Stock-keeping unit: unique and never empty. Added in two phases
+    // (docs/tutorial): NOT NULL DEFAULT '', a backfill, then this.
+    sku: text("sku").notNull().unique(),
     ...timestamps,
   },
   (t) => [
@@ -38,6 +41,7 @@ export const products = sqliteTable(
     index("products_price_cents_idx").on(t.priceCents),
     check("products_price_cents_check", sql`price_cents >= 0`),
     check("products_stock_check", sql`stock >= 0`),
+    check("products_sku_check", sql`sku <> ''`),
   ],
 );
 

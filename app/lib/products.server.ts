@@ -40,7 +40,7 @@ export function listProducts(db: AppDatabase, page: number) {
 
 export function getProductBySlug(db: AppDatabase, slug: string) {
   return db
-    .select({ ...cardColumns, description: products.description })
+    .select({ ...cardColumns, description: products.description, sku: products.sku })
     .from(products)
     .where(eq(products.slug, slug))
     .get();

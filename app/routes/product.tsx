@@ -35,6 +35,12 @@ export default function Product({ loaderData }: Route.ComponentProps) {
         </Link>
         <h1 className="mt-2 text-3xl font-semibold tracking-tight">{product.name}</h1>
         <p className="mt-2 text-2xl">{formatPrice(product.priceCents)}</p>
+        {/* Empty only between phase 1 of the SKU migration and its backfill. */}
+        {product.sku && (
+          <p className="mt-1 text-sm text-stone-600">
+            SKU <span className="font-mono">{product.sku}</span>
+          </p>
+        )}
         <p className="mt-6 leading-relaxed text-stone-700">{product.description}</p>
         <p className="mt-6 text-sm">
           {product.stock > 0 ? (

@@ -16,6 +16,7 @@ test("browse the catalog and open a product", async ({ page }) => {
   await expect(page).toHaveTitle("Stoneware Mug · Corner Store");
   await expect(page.getByRole("heading", { level: 1, name: "Stoneware Mug" })).toBeVisible();
   await expect(page.getByText("$18.00")).toBeVisible();
+  await expect(page.getByText("SKU KIT-101")).toBeVisible();
   await expect(page.getByRole("img", { name: "Stoneware Mug" })).toBeVisible();
 });
 

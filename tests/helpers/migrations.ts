@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type Database from "better-sqlite3";
+import { MIGRATIONS_FOLDER, tempDir } from "./db";
+
+type Journal = { entries: { idx: number; when: number; tag: string; version: string; breakpoints: boolean }[] };
+
+/**
+ * A copy of drizzle/ that ends at `tag` (later files, snapshots and journal
+ * entries removed), optionally followed by extra migrations: what the folder
+ * looked like at that point of history, or a variant of it.
+ */
+export function migrationsFolderUpTo(tag: string, ...extras: { tag: string; sql: string }[]): string {
+  const folder = join(tempDir("store-migrations-"), "drizzle");
+  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
+  const journalPath = join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as Journal;
+  const end = journal.entries.findIndex((e) => e.tag === tag);
+  if (end === -1) throw new Error(`no migration ${tag}`);
+  for (const entry of journal.entries.slice(end + 1)) {
+    rmSync(join(folder, `${entry.tag}.sql`));
+    rmSync(join(folder, "meta", `${entry.tag.slice(0, 4)}_snapshot.json`), { force: true });
+  }
+  journal.entries = journal.entries.slice(0, end + 1);
+  for (const extra of extras) {
+    const last = journal.entries.at(-1)!;
+    journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 1000, tag: extra.tag });
+    writeFileSync(join(folder, `${extra.tag}.sql`), extra.sql);
+  }
+  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  return folder;
+}
+
+/**
+ * A hash of everything in the file: the schema, and every row of every
+ * table (the migrations table, sqlite_sequence and the search index's own
+ * tables included). Equal fingerprints mean nothing changed.
+ */
+export function fingerprint(sqlite: Database.Database): string {
+  const hash = createHash("sha256");
+  const objects = sqlite
+    .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+    .all() as { type: string; name: string; sql: string | null }[];
+  hash.update(JSON.stringify(objects));
+  for (const { type, name, sql } of objects) {
+    if (type !== "table" || sql?.startsWith("CREATE VIRTUAL TABLE")) continue;
+    const rows = sqlite.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).raw().all();
+    hash.update(`${name}:${JSON.stringify(rows)}`);
+  }
+  return hash.digest("hex");
+}
