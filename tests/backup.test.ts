@@ -6,7 +6,14 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "~/db/apply-migrations.server";
-import { backupDatabase, BackupError, integrityProblem, restoreDatabase, snapshotBeforeMigrate } from "~/db/backup.server";
+import {
+  backupDatabase,
+  BackupError,
+  integrityProblem,
+  pruneSnapshots,
+  restoreDatabase,
+  snapshotBeforeMigrate,
+} from "~/db/backup.server";
 import { closeDatabase, openDatabase } from "~/db/connection.server";
 import { migrate, readMigrations } from "~/db/migrator.server";
 import { seedDemoProducts } from "~/db/seed.server";
@@ -198,7 +205,8 @@ describe("snapshots before migrating", () => {
     expect(count(join(dir, "backups", first!), "SELECT count(*) AS n FROM products")).toBe(1);
     closeDatabase(db);
 
-    for (let i = 0; i < 3; i++) snapshotBeforeMigrate(path, `manual_${i}`, 2);
+    for (let i = 0; i < 3; i++) snapshotBeforeMigrate(path, `manual_${i}`);
+    pruneSnapshots(path, 2);
     const left = readdirSync(join(dir, "backups")).sort();
     expect(left).toHaveLength(2);
     expect(left.every((f) => /^pre-migrate_manual_[12]_/.test(f))).toBe(true);

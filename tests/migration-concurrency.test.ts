@@ -1,8 +1,8 @@
 // Several processes migrating one SQLite file at the same moment: replicas
 // starting together, a release step racing the app, a restart overlapping
 // the old container. Each migration must be applied exactly once.
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "~/db/connection.server";
 import { demoProducts } from "~/db/demo-products";
@@ -100,6 +100,11 @@ describe("concurrent migration runners", () => {
     closeDatabase(after);
     expect(history(path)).toHaveLength(migrations.length + 1);
     expect(history(path).every((row) => row.n === 1)).toBe(true);
+    // Every runner copied the database before queueing for the lock; the
+    // ones that found nothing left to do threw their copies away.
+    const snapshots = readdirSync(join(dirname(path), "backups"));
+    expect(snapshots).toHaveLength(1);
+    expect(snapshots[0]).toMatch(new RegExp(`^pre-migrate_${migrations.at(-1)!.tag}_`));
   });
 
   it("a release step racing a starting server: both succeed, one applies, the server becomes ready", async () => {

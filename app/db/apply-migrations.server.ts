@@ -1,6 +1,7 @@
+import { rmSync } from "node:fs";
 import type { AppDatabase } from "./connection.server.ts";
-import { snapshotBeforeMigrate } from "./backup.server.ts";
-import { migrate, MIGRATIONS_FOLDER, type MigrationResult } from "./migrator.server.ts";
+import { pruneSnapshots, snapshotBeforeMigrate } from "./backup.server.ts";
+import { migrate, migrationState, MIGRATIONS_FOLDER, type MigrationResult } from "./migrator.server.ts";
 
 export type ApplyOptions = {
   databasePath: string;
@@ -13,27 +14,39 @@ export type ApplyOptions = {
 
 /**
  * What the server (MIGRATE_ON_START) and the release step (`npm run
- * db:migrate`) both run: apply pending migrations under the write lock, and
- * before changing a database that already has history, snapshot it.
+ * db:migrate`) both run: snapshot a database that already has history when
+ * migrations are pending, then apply them under the write lock.
  */
 export function applyMigrations(db: AppDatabase, options: ApplyOptions): MigrationResult {
+  const migrationsFolder = options.migrationsFolder ?? MIGRATIONS_FOLDER;
+  const before = migrationState(db.$client, migrationsFolder);
+  const last = before.applied.at(-1);
+  let snapshot: string | undefined;
+  // A fresh file has nothing to lose; a snapshot of it would be noise. The
+  // copy is taken *before* the write lock: it is one read transaction, so the
+  // store (or the old release, during a release step) keeps taking orders
+  // while it is written, and orders placed meanwhile stay in the live file.
+  if (before.pending.length > 0 && last && options.keepSnapshots > 0) {
+    const taken = snapshotBeforeMigrate(options.databasePath, last.tag);
+    snapshot = taken.path;
+    options.log(`migrations: snapshot ${taken.path} (${(taken.bytes / 1024).toFixed(0)} KiB, ${taken.ms.toFixed(0)} ms)`);
+  }
   const result = migrate(db.$client, {
-    migrationsFolder: options.migrationsFolder ?? MIGRATIONS_FOLDER,
+    migrationsFolder,
     lockTimeoutMs: options.lockTimeoutMs,
-    beforeApply(pending, state) {
+    beforeApply(pending) {
       options.log(`migrations: ${pending.length} pending (${pending.map((m) => m.tag).join(", ")})`);
-      const last = state.applied.at(-1);
-      // A fresh file has nothing to lose; a snapshot of it would be noise.
-      if (!last || options.keepSnapshots === 0) return;
-      // We hold the write lock, so the snapshot is exactly what the
-      // migrations start from.
-      const snapshot = snapshotBeforeMigrate(options.databasePath, last.tag, options.keepSnapshots);
-      options.log(`migrations: snapshot ${snapshot.path} (${(snapshot.bytes / 1024).toFixed(0)} KiB, ${snapshot.ms.toFixed(0)} ms)`);
     },
   });
   if (result.applied.length === 0) {
+    // Another runner applied them while we waited for the lock, and kept its
+    // own snapshot: ours is a duplicate.
+    if (snapshot) rmSync(snapshot, { force: true });
     options.log("migrations: up to date");
   } else {
+    // Only the runner that applied prunes, so racing runners cannot delete
+    // the one snapshot that matters.
+    if (snapshot) pruneSnapshots(options.databasePath, options.keepSnapshots);
     for (const m of result.applied) options.log(`migrations: applied ${m.tag} (${m.ms.toFixed(0)} ms)`);
     options.log(`migrations: ${result.applied.length} applied in ${result.ms.toFixed(0)} ms`);
   }

@@ -76,17 +76,21 @@ const SNAPSHOT_PREFIX = "pre-migrate_";
 
 /**
  * The copy taken before pending migrations are applied, named after the last
- * migration it contains. Keeps the newest `keep` snapshots, deleting older ones.
+ * migration it contains.
  */
-export function snapshotBeforeMigrate(databasePath: string, lastApplied: string, keep: number) {
+export function snapshotBeforeMigrate(databasePath: string, lastApplied: string) {
+  const target = join(backupsFolder(databasePath), `${SNAPSHOT_PREFIX}${lastApplied}_${timestamp()}.db`);
+  return backupDatabase(databasePath, target);
+}
+
+/** Deletes all but the newest `keep` pre-migrate snapshots. */
+export function pruneSnapshots(databasePath: string, keep: number) {
   const folder = backupsFolder(databasePath);
-  const target = join(folder, `${SNAPSHOT_PREFIX}${lastApplied}_${timestamp()}.db`);
-  const result = backupDatabase(databasePath, target);
+  if (!existsSync(folder)) return;
   const snapshots = readdirSync(folder)
     .filter((name) => name.startsWith(SNAPSHOT_PREFIX) && name.endsWith(".db"))
     .sort((a, b) => statSync(join(folder, b)).mtimeMs - statSync(join(folder, a)).mtimeMs || b.localeCompare(a));
-  for (const old of snapshots.slice(Math.max(1, keep))) rmSync(join(folder, old));
-  return result;
+  for (const old of snapshots.slice(keep)) rmSync(join(folder, old));
 }
 
 /** Default name for `npm run db:backup` without a path. */
