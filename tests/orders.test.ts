@@ -53,6 +53,7 @@ const details: CheckoutDetails = {
 describe("placing an order", () => {
   it("writes the order and its items at database prices and takes the stock", () => {
     const db = seeded();
+    db.update(products).set({ updatedAt: new Date(0) }).run();
     const mug = product(db, "stoneware-mug");
     const pen = product(db, "brass-pen");
     const token = newToken();
@@ -79,6 +80,11 @@ describe("placing an order", () => {
     ]);
     expect(product(db, "stoneware-mug").stock).toBe(mug.stock - 2);
     expect(product(db, "brass-pen").stock).toBe(pen.stock - 1);
+    // Timestamps come from SQLite at write time (not frozen into a prepared statement).
+    const now = Date.now();
+    expect(Math.abs(order.createdAt.getTime() - now)).toBeLessThan(60_000);
+    expect(Math.abs(product(db, "brass-pen").updatedAt.getTime() - now)).toBeLessThan(60_000);
+    expect(product(db, "desk-lamp").updatedAt.getTime()).toBe(0);
 
     // The confirmation page's view of it.
     expect(getOrder(db, result.publicId)).toMatchObject({

@@ -5,7 +5,7 @@
 // Imports are relative with .ts extensions so plain Node can run this module
 // (the concurrency test's worker processes and the benchmark do), not only Vite.
 import { randomBytes } from "node:crypto";
-import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "../db/connection.server.ts";
 import { orderItems, orders, products } from "../db/schema.ts";
@@ -97,6 +97,70 @@ class StockChanged extends Error {
   }
 }
 
+// Checkout's statements, built by drizzle and compiled by SQLite once per
+// connection (they belong to it), then run with new parameters for every
+// order: building and compiling SQL cost more than running it. Prepared on
+// `db`, they run inside the transaction below, which is on the same connection.
+const statements = new WeakMap<AppDatabase, ReturnType<typeof prepareStatements>>();
+
+function prepareStatements(db: AppDatabase) {
+  const param = sql.placeholder;
+  return {
+    orderByToken: db
+      .select({ publicId: orders.publicId })
+      .from(orders)
+      .where(eq(orders.checkoutToken, param("checkoutToken")))
+      .prepare(),
+    // One statement for a cart of any size: the ids arrive as a JSON array.
+    cartProducts: db
+      .select({ id: products.id, name: products.name, priceCents: products.priceCents, stock: products.stock })
+      .from(products)
+      .where(sql`${products.id} IN (SELECT value FROM json_each(${param("ids")}))`)
+      .prepare(),
+    // The oversell guard. (updated_at is set in SQL: a value computed by
+    // drizzle's $onUpdate would be frozen into the prepared statement.)
+    takeStock: db
+      .update(products)
+      .set({ stock: sql`${products.stock} - ${param("quantity")}`, updatedAt: sql`(unixepoch())` })
+      .where(and(eq(products.id, param("productId")), gte(products.stock, param("quantity"))))
+      .prepare(),
+    numberTaken: db.select({ id: orders.id }).from(orders).where(eq(orders.number, param("number"))).prepare(),
+    insertOrder: db
+      .insert(orders)
+      .values({
+        publicId: param("publicId"),
+        number: param("number"),
+        checkoutToken: param("checkoutToken"),
+        totalCents: param("totalCents"),
+        email: param("email"),
+        customerName: param("customerName"),
+        addressLine1: param("addressLine1"),
+        addressLine2: param("addressLine2"),
+        city: param("city"),
+        postalCode: param("postalCode"),
+        country: param("country"),
+      })
+      .returning({ id: orders.id })
+      .prepare(),
+    insertItem: db
+      .insert(orderItems)
+      .values({
+        orderId: param("orderId"),
+        productId: param("productId"),
+        productName: param("productName"),
+        unitPriceCents: param("unitPriceCents"),
+        quantity: param("quantity"),
+      })
+      .prepare(),
+  };
+}
+
+function prepared(db: AppDatabase) {
+  let set = statements.get(db);
+  if (!set) statements.set(db, (set = prepareStatements(db)));
+  return set;
+}
+
 /**
  * Places an order for `cart`, all or nothing, in one write transaction.
  *
@@ -107,7 +171,7 @@ class StockChanged extends Error {
  * then fail with SQLITE_BUSY when upgrading to a write.
  *
  * better-sqlite3 runs the callback synchronously: there is no await inside,
- * so the lock is held for well under a millisecond.
+ * so the lock is held for a fraction of a millisecond.
  */
 export function placeOrder(
   db: AppDatabase,
@@ -115,31 +179,19 @@ export function placeOrder(
 ): PlaceOrderResult {
   const { checkoutToken, details, cart } = input;
   if (cart.length === 0) throw new Error("placeOrder needs at least one cart line");
+  const statement = prepared(db);
   try {
     return db.transaction(
-      (tx) => {
+      () => {
         // Idempotency: a token that already placed an order (double click,
         // back button, retry after a timeout) gets that order back. Checked
         // under the write lock, so two simultaneous submissions cannot both
         // miss it; the UNIQUE index on checkout_token backs this up.
-        const existing = tx
-          .select({ publicId: orders.publicId })
-          .from(orders)
-          .where(eq(orders.checkoutToken, checkoutToken))
-          .get();
+        const existing = statement.orderByToken.get({ checkoutToken });
         if (existing) return { status: "existing", publicId: existing.publicId } as const;
 
         // Prices and names come from the database, never from the form.
-        const rows = tx
-          .select({ id: products.id, name: products.name, priceCents: products.priceCents, stock: products.stock })
-          .from(products)
-          .where(
-            inArray(
-              products.id,
-              cart.map((l) => l.productId),
-            ),
-          )
-          .all();
+        const rows = statement.cartProducts.all({ ids: JSON.stringify(cart.map((l) => l.productId)) });
         const byId = new Map(rows.map((r) => [r.id, r]));
 
         // Collect every problem, so the shopper can fix the cart in one go.
@@ -154,17 +206,14 @@ export function placeOrder(
         }
         if (problems.length > 0) return { status: "rejected", problems } as const;
 
-        // The guard that makes overselling impossible: the decrement only
-        // happens if enough stock is there at the moment of the write, and
-        // the CHECK (stock >= 0) on the table stands behind it. Under the
-        // write lock it cannot fail after the read above; if it ever does,
-        // throwing rolls back every change made so far.
+        // The guard that makes overselling impossible:
+        //   UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?
+        // decrements only if enough stock is there at the moment of the
+        // write, and the CHECK (stock >= 0) on the table stands behind it.
+        // Under the write lock it cannot fail after the read above; if it
+        // ever does, throwing rolls back every change made so far.
         for (const { productId, quantity } of cart) {
-          const { changes } = tx
-            .update(products)
-            .set({ stock: sql`${products.stock} - ${quantity}` })
-            .where(and(eq(products.id, productId), gte(products.stock, quantity)))
-            .run();
+          const { changes } = statement.takeStock.run({ productId, quantity });
           if (changes !== 1) throw new StockChanged(productId);
         }
 
@@ -174,15 +223,11 @@ export function placeOrder(
         });
         const totalCents = items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
         const publicId = newToken();
-        const number = unusedOrderNumber(tx);
-        const order = tx
-          .insert(orders)
-          .values({ publicId, number, checkoutToken, totalCents, ...details })
-          .returning({ id: orders.id })
-          .get();
-        tx.insert(orderItems)
-          .values(items.map((i) => ({ ...i, orderId: order.id })))
-          .run();
+        // 32^8 numbers make a clash rare; under the write lock, checking first is exact.
+        let number = newOrderNumber();
+        while (statement.numberTaken.get({ number })) number = newOrderNumber();
+        const order = statement.insertOrder.get({ publicId, number, checkoutToken, totalCents, ...details })!;
+        for (const item of items) statement.insertItem.run({ ...item, orderId: order.id });
         return { status: "placed", publicId, number, totalCents } as const;
       },
       { behavior: "immediate" },
@@ -193,24 +238,9 @@ export function placeOrder(
   }
 }
 
-type Transaction = Parameters<Parameters<AppDatabase["transaction"]>[0]>[0];
-
-function unusedOrderNumber(tx: Transaction): string {
-  // 32^8 numbers make a clash rare; under the write lock, checking first is exact.
-  for (;;) {
-    const number = newOrderNumber();
-    const taken = tx.select({ id: orders.id }).from(orders).where(eq(orders.number, number)).get();
-    if (!taken) return number;
-  }
-}
-
 /** The public id of the order a checkout token placed, if any. */
 export function findOrderByCheckoutToken(db: AppDatabase, checkoutToken: string) {
-  return db
-    .select({ publicId: orders.publicId })
-    .from(orders)
-    .where(eq(orders.checkoutToken, checkoutToken))
-    .get()?.publicId;
+  return prepared(db).orderByToken.get({ checkoutToken })?.publicId;
 }
 
 /** An order and its items for the confirmation page, by its unguessable public id. */

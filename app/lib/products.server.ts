@@ -39,20 +39,27 @@ export type ProductCard = {
   image: string;
 };
 
+// Words that occur in nearly every description. Matching them finds (and
+// ranks) almost the whole catalog, which is slow and useless, so they are
+// left out of searches.
+const STOP_WORDS = new Set(
+  "a an and are as at be by for from in is it of on or the to with".split(" "),
+);
+
 /**
- * Turns whatever a shopper typed into a safe FTS5 query: every run of letters
- * and digits becomes a quoted prefix term ("mug"* matches mug and mugs), and
- * the terms must all match. FTS5 syntax characters (quotes, *, -, ^, :,
- * parentheses, NEAR, AND/OR/NOT) can never reach MATCH unquoted, so no input
- * is a syntax error. Returns null when nothing searchable is left.
+ * Turns whatever a shopper typed into a safe FTS5 query. Every run of
+ * letters and digits becomes a quoted term, and all terms must match. Terms
+ * of 3 or more characters match as prefixes ("mug"* finds mug and mugs);
+ * shorter ones only as whole words, because a one- or two-letter prefix
+ * matches most of the catalog. FTS5 syntax characters (quotes, *, -, ^, :,
+ * parentheses, NEAR, AND/OR/NOT) never reach MATCH unquoted, so no input is
+ * a syntax error. Returns null when nothing searchable is left.
  */
 export function toFtsQuery(input: string): string | null {
-  const terms = input.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu);
-  if (!terms) return null;
-  return terms
-    .slice(0, MAX_QUERY_TERMS)
-    .map((term) => `"${term.slice(0, 40)}"*`)
-    .join(" ");
+  const words = input.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const terms = words.filter((word) => !STOP_WORDS.has(word)).slice(0, MAX_QUERY_TERMS);
+  if (terms.length === 0) return null;
+  return terms.map((term) => (term.length >= 3 ? `"${term.slice(0, 40)}"*` : `"${term}"`)).join(" ");
 }
 
 export function parseSort(value: string | null | undefined, searching: boolean): Sort {
@@ -77,6 +84,48 @@ function ordering(sort: Sort): SQL[] {
 
 export type ListOptions = { page?: number; query?: string | null; sort?: string | null };
 
+// Every catalog query is built by drizzle and compiled by SQLite once per
+// connection, then run with new parameters: a page view does no SQL
+// building or parsing. (Prepared statements belong to a connection, hence
+// one set per database handle.)
+const statements = new WeakMap<AppDatabase, ReturnType<typeof prepareStatements>>();
+
+function prepareStatements(db: AppDatabase) {
+  const matches = sql`${productsFts} MATCH ${sql.placeholder("match")}`;
+  const limit = sql.placeholder("limit");
+  const offset = sql.placeholder("offset");
+  const browse = (sort: Sort) =>
+    db.select(cardColumns).from(products).orderBy(...ordering(sort)).limit(limit).offset(offset).prepare();
+  const search = (sort: Sort) =>
+    db
+      .select(cardColumns)
+      .from(products)
+      .innerJoin(productsFts, eq(productsFts.rowid, products.id))
+      .where(matches)
+      .orderBy(...ordering(sort))
+      .limit(limit)
+      .offset(offset)
+      .prepare();
+  return {
+    count: db.select({ n: count() }).from(products).prepare(),
+    countMatches: db.select({ n: count() }).from(productsFts).where(matches).prepare(),
+    // Relevance needs a search, so browsing has no relevance statement.
+    browse: { newest: browse("newest"), "price-asc": browse("price-asc"), "price-desc": browse("price-desc") },
+    search: Object.fromEntries(sorts.map((sort) => [sort, search(sort)])) as Record<Sort, ReturnType<typeof search>>,
+    bySlug: db
+      .select({ ...cardColumns, description: products.description })
+      .from(products)
+      .where(eq(products.slug, sql.placeholder("slug")))
+      .prepare(),
+  };
+}
+
+function prepared(db: AppDatabase) {
+  let set = statements.get(db);
+  if (!set) statements.set(db, (set = prepareStatements(db)));
+  return set;
+}
+
 /**
  * One page of the catalog, optionally filtered by a search. Out-of-range
  * pages clamp to the nearest real page instead of showing an empty one.
@@ -87,30 +136,17 @@ export function listProducts(db: AppDatabase, options: ListOptions = {}) {
   const match = query ? toFtsQuery(query) : null;
   if (query && !match) return { items: [], total: 0, page: 1, pageCount: 1, query, sort };
 
-  const total = match
-    ? db.select({ n: count() }).from(productsFts).where(sql`${productsFts} MATCH ${match}`).get()!.n
-    : db.select({ n: count() }).from(products).get()!.n;
+  const statement = prepared(db);
+  const total = match ? statement.countMatches.get({ match })!.n : statement.count.get()!.n;
   const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
-
-  const base = db.select(cardColumns).from(products).$dynamic();
-  const filtered = match
-    ? base
-        .innerJoin(productsFts, eq(productsFts.rowid, products.id))
-        .where(sql`${productsFts} MATCH ${match}`)
-    : base;
-  const items: ProductCard[] = filtered
-    .orderBy(...ordering(sort))
-    .limit(PAGE_SIZE)
-    .offset((page - 1) * PAGE_SIZE)
-    .all();
+  const window = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+  const items: ProductCard[] = match
+    ? statement.search[sort].all({ match, ...window })
+    : statement.browse[sort === "relevance" ? "newest" : sort].all(window);
   return { items, total, page, pageCount, query, sort };
 }
 
 export function getProductBySlug(db: AppDatabase, slug: string) {
-  return db
-    .select({ ...cardColumns, description: products.description })
-    .from(products)
-    .where(eq(products.slug, slug))
-    .get();
+  return prepared(db).bySlug.get({ slug });
 }
