@@ -1,4 +1,5 @@
 import {
+  data,
   isRouteErrorResponse,
   Link,
   Links,
@@ -7,16 +8,34 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLocation,
   useNavigation,
+  useRouteLoaderData,
 } from "react-router";
 import type { Route } from "./+types/root";
+import { commitSession, getSession, readCart } from "./lib/session.server";
 import "./app.css";
 
 export const links: Route.LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
+// Every page shows how many items are in the cart, and the one-time notice
+// an action left in the session. Both come from the signed cookie alone: no
+// database query per page.
+export async function loader({ request }: Route.LoaderArgs) {
+  const session = await getSession(request);
+  const cartCount = readCart(session).reduce((sum, line) => sum + line.quantity, 0);
+  const notice = session.get("notice") ?? null;
+  if (!notice) return { cartCount, notice };
+  // Reading a flash value removes it; save that, so it shows only once.
+  return data({ cartCount, notice }, { headers: await commitSession(session) });
+}
+
 export function Layout({ children }: { children: React.ReactNode }) {
+  // Undefined when the root loader itself failed and the error page renders.
+  const rootData = useRouteLoaderData<typeof loader>("root");
+  const cartCount = rootData?.cartCount ?? 0;
   return (
     <html lang="en">
       <head>
@@ -46,11 +65,26 @@ export function Layout({ children }: { children: React.ReactNode }) {
                   Catalog
                 </NavLink>
               </li>
+              <li>
+                <NavLink to="/orders" end className={navClass}>
+                  Find an order
+                </NavLink>
+              </li>
+              <li>
+                <NavLink to="/cart" className={navClass}>
+                  Cart
+                  <span className="ml-1.5 inline-block min-w-6 rounded-full bg-stone-900 px-1.5 py-0.5 text-center text-xs font-semibold text-white">
+                    {cartCount}
+                    <span className="sr-only">{cartCount === 1 ? " item" : " items"}</span>
+                  </span>
+                </NavLink>
+              </li>
             </ul>
           </nav>
           <NavigationProgress />
         </header>
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+          <Notice message={rootData?.notice ?? null} />
           {children}
         </main>
         <footer className="border-t border-stone-200 py-6 text-center text-sm text-stone-600">
@@ -65,6 +99,28 @@ export function Layout({ children }: { children: React.ReactNode }) {
 
 function navClass({ isActive }: { isActive: boolean }) {
   return isActive ? "font-semibold text-stone-900 underline" : "text-stone-700 hover:text-stone-900";
+}
+
+/** The one-time message an action left for this page, in a live region. */
+function Notice({ message }: { message: string | null }) {
+  const { pathname } = useLocation();
+  return (
+    <div role="status">
+      {message && (
+        <p className="mb-6 rounded border border-green-700 bg-green-50 px-4 py-3 text-sm text-green-900">
+          {message}
+          {pathname !== "/cart" && (
+            <>
+              {" "}
+              <Link to="/cart" className="font-medium underline">
+                View cart
+              </Link>
+            </>
+          )}
+        </p>
+      )}
+    </div>
+  );
 }
 
 /** A thin bar under the header while a page or form is loading. */

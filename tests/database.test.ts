@@ -170,7 +170,7 @@ describe("demo data", () => {
     track(db);
     expect(seedDemoProducts(db)).toBe(demoProducts.length);
     expect(seedDemoProducts(db)).toBe(0);
-    expect(listProducts(db, 1).total).toBe(demoProducts.length);
+    expect(listProducts(db, { page: 1 }).total).toBe(demoProducts.length);
   });
 
   it("leaves a catalog that already has products alone", () => {
@@ -198,15 +198,15 @@ describe("product queries", () => {
     const pageCount = Math.ceil(demoProducts.length / PAGE_SIZE);
     const seen: string[] = [];
     for (let page = 1; page <= pageCount; page++) {
-      const result = listProducts(db, page);
+      const result = listProducts(db, { page: page });
       expect(result.page).toBe(page);
       expect(result.pageCount).toBe(pageCount);
       seen.push(...result.items.map((p) => p.slug));
     }
     expect(new Set(seen).size).toBe(demoProducts.length);
     // Out-of-range pages clamp instead of showing an empty page.
-    expect(listProducts(db, 999).page).toBe(pageCount);
-    expect(listProducts(db, -3).page).toBe(1);
+    expect(listProducts(db, { page: 999 }).page).toBe(pageCount);
+    expect(listProducts(db, { page: -3 }).page).toBe(1);
   });
 
   it("finds a product by slug with its description, and nothing for an unknown slug", () => {

@@ -146,7 +146,7 @@ describe("the app at every step", () => {
     expect(getProductBySlug(db, "made-in-phase-1")?.sku).toBe(skuForId(a.id));
     // A server still on the old code during the rollout keeps working.
     oldCodeInsert(db, "old-code-during-phase-1");
-    expect(listProducts(db, 1).items.length).toBeGreaterThan(0);
+    expect(listProducts(db, { page: 1 }).items.length).toBeGreaterThan(0);
 
     migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: BACKFILL });
     expect(getProductBySlug(db, existing)?.sku).toMatch(/^CS-\d{6}$/);

@@ -26,7 +26,7 @@ export function Pagination({
           Previous
         </Link>
       ) : (
-        <span className="px-3 py-1.5 text-stone-400">Previous</span>
+        <span className="px-3 py-1.5 text-stone-500">Previous</span>
       )}
       <span aria-current="page">
         {`Page ${page} of ${pageCount}`}
@@ -36,7 +36,7 @@ export function Pagination({
           Next
         </Link>
       ) : (
-        <span className="px-3 py-1.5 text-stone-400">Next</span>
+        <span className="px-3 py-1.5 text-stone-500">Next</span>
       )}
     </nav>
   );

@@ -1,7 +1,12 @@
-import { data, Link } from "react-router";
+import { useEffect, useRef } from "react";
+import { data, Form, Link, redirect, useNavigation } from "react-router";
 import { database } from "~/db/connection.server";
+import { addToCart, cartLineSchema } from "~/lib/cart.server";
+import { fieldErrors, formValues, readForm } from "~/lib/forms.server";
+import { MAX_QUANTITY } from "~/lib/limits";
 import { formatPrice } from "~/lib/money";
 import { getProductBySlug } from "~/lib/products.server";
+import { commitSession, getSession, readCart, writeCart } from "~/lib/session.server";
 import type { Route } from "./+types/product";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -18,8 +23,37 @@ export function loader({ params }: Route.LoaderArgs) {
   return { product };
 }
 
-export default function Product({ loaderData }: Route.ComponentProps) {
+// "Add to cart". The product id comes from the form (a hidden field), so a
+// tampered id is checked like any other input: it must exist in the database.
+export async function action({ request }: Route.ActionArgs) {
+  const values = formValues(await readForm(request), ["productId", "quantity"]);
+  const parsed = cartLineSchema.safeParse(values);
+  if (!parsed.success) return data({ errors: fieldErrors(parsed.error), values }, { status: 400 });
+
+  const session = await getSession(request);
+  const change = addToCart(database(), readCart(session), parsed.data);
+  if (!change.ok) {
+    return data({ errors: { quantity: change.error } as Record<string, string>, values }, { status: 400 });
+  }
+
+  writeCart(session, change.cart);
+  session.flash("notice", `Added ${parsed.data.quantity} × ${change.name} to your cart.`);
+  // Redirect after the change: the next page is rendered with the new cookie
+  // (so the cart count is right even without JavaScript), and reloading it
+  // does not post the form again.
+  return redirect(new URL(request.url).pathname, { headers: await commitSession(session) });
+}
+
+export default function Product({ loaderData, actionData }: Route.ComponentProps) {
   const { product } = loaderData;
+  const navigation = useNavigation();
+  const adding = navigation.state !== "idle" && navigation.formMethod === "POST";
+  const quantityError = actionData?.errors.productId ?? actionData?.errors.quantity;
+  const quantityRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (quantityError) quantityRef.current?.focus();
+  }, [actionData, quantityError]);
+
   return (
     <article className="grid gap-8 md:grid-cols-2">
       <img
@@ -49,6 +83,43 @@ export default function Product({ loaderData }: Route.ComponentProps) {
             <span className="font-medium text-red-700">Sold out</span>
           )}
         </p>
+        {product.stock > 0 && (
+          <Form method="post" noValidate className="mt-6">
+            <input type="hidden" name="productId" value={product.id} />
+            <label htmlFor="quantity" className="block text-sm font-medium">
+              Quantity
+            </label>
+            <div className="mt-1 flex items-start gap-3">
+              <input
+                ref={quantityRef}
+                id="quantity"
+                name="quantity"
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={Math.min(product.stock, MAX_QUANTITY)}
+                step={1}
+                required
+                defaultValue={actionData?.values.quantity ?? "1"}
+                aria-invalid={quantityError ? true : undefined}
+                aria-describedby={quantityError ? "quantity-error" : undefined}
+                className="w-24 rounded border border-stone-400 bg-white px-3 py-2 aria-invalid:border-red-700"
+              />
+              <button
+                type="submit"
+                disabled={adding}
+                className="rounded bg-stone-900 px-5 py-2 font-medium text-white hover:bg-stone-700 disabled:opacity-60"
+              >
+                {adding ? "Adding…" : "Add to cart"}
+              </button>
+            </div>
+            {quantityError && (
+              <p id="quantity-error" className="mt-2 text-sm text-red-700">
+                {quantityError}
+              </p>
+            )}
+          </Form>
+        )}
       </div>
     </article>
   );

@@ -1,0 +1,155 @@
+// Cart rules. The cart itself is a list of (product id, quantity) kept in
+// the signed session cookie (session.server.ts); these functions check a
+// change against the database and return the new list or a message for the
+// shopper. Prices are never stored in the cart: they are read when shown and
+// read again when the order is placed.
+//
+// Imports are relative with .ts extensions so plain Node can run this module
+// (the concurrency test's worker processes do), not only Vite.
+import { eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import type { AppDatabase } from "../db/connection.server.ts";
+import { products } from "../db/schema.ts";
+import { MAX_CART_LINES, MAX_QUANTITY } from "./limits.ts";
+
+export type CartLine = { productId: number; quantity: number };
+
+// Form fields arrive as strings. Only plain digits are numbers here:
+// "-1", "1.5", "1e3", " 0x10" and "" are all refused, not coerced.
+const productIdField = z
+  .string()
+  .trim()
+  .regex(/^\d{1,15}$/, "That product does not exist.")
+  .transform(Number);
+
+const quantityField = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const fail = (message: string) => {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    };
+    if (value === "") return fail("Enter a quantity.");
+    if (!/^\d+$/.test(value)) return fail(`Enter a whole number from 1 to ${MAX_QUANTITY}.`);
+    // Absurdly long digit strings become Infinity, which is still over the cap.
+    const quantity = Number(value);
+    if (quantity < 1) return fail("The quantity must be at least 1.");
+    if (quantity > MAX_QUANTITY) return fail(`You can buy at most ${MAX_QUANTITY} of one item.`);
+    return quantity;
+  });
+
+/** The product page's "Add to cart" form and the cart page's quantity form. */
+export const cartLineSchema = z.object({ productId: productIdField, quantity: quantityField });
+/** The cart page's "Remove" button. */
+export const removeLineSchema = z.object({ productId: productIdField });
+
+export type CartChange =
+  | { ok: true; cart: CartLine[]; name: string }
+  | { ok: false; error: string };
+
+function productStock(db: AppDatabase, productId: number) {
+  return db
+    .select({ name: products.name, stock: products.stock })
+    .from(products)
+    .where(eq(products.id, productId))
+    .get();
+}
+
+export function addToCart(db: AppDatabase, cart: CartLine[], line: CartLine): CartChange {
+  const product = productStock(db, line.productId);
+  if (!product) return { ok: false, error: "That product is no longer sold." };
+  if (product.stock === 0) return { ok: false, error: "Sorry, this product is sold out." };
+  const inCart = cart.find((l) => l.productId === line.productId)?.quantity ?? 0;
+  const wanted = inCart + line.quantity;
+  const already = inCart > 0 ? ` You already have ${inCart} in your cart.` : "";
+  if (wanted > MAX_QUANTITY) {
+    return { ok: false, error: `You can buy at most ${MAX_QUANTITY} of one item.${already}` };
+  }
+  if (wanted > product.stock) {
+    return { ok: false, error: `Only ${product.stock} left in stock.${already}` };
+  }
+  if (inCart === 0 && cart.length >= MAX_CART_LINES) {
+    return { ok: false, error: `Your cart is full: it holds at most ${MAX_CART_LINES} different products.` };
+  }
+  const next =
+    inCart > 0
+      ? cart.map((l) => (l.productId === line.productId ? { ...l, quantity: wanted } : l))
+      : [...cart, line];
+  return { ok: true, cart: next, name: product.name };
+}
+
+export function setQuantity(db: AppDatabase, cart: CartLine[], line: CartLine): CartChange {
+  if (!cart.some((l) => l.productId === line.productId)) {
+    return { ok: false, error: "That item is no longer in your cart." };
+  }
+  const product = productStock(db, line.productId);
+  if (!product) return { ok: false, error: "This product is no longer sold. Please remove it." };
+  if (product.stock === 0) return { ok: false, error: "Sold out. Please remove it." };
+  if (line.quantity > product.stock) return { ok: false, error: `Only ${product.stock} left in stock.` };
+  const next = cart.map((l) => (l.productId === line.productId ? line : l));
+  return { ok: true, cart: next, name: product.name };
+}
+
+export function removeFromCart(cart: CartLine[], productId: number): CartLine[] {
+  return cart.filter((l) => l.productId !== productId);
+}
+
+export type CartViewLine = {
+  productId: number;
+  quantity: number;
+  /** undefined: the product was deleted since it was added. */
+  product?: { slug: string; name: string; priceCents: number; stock: number; image: string };
+  lineTotalCents: number;
+  /** Why this line cannot be bought as it is, in words for the shopper. */
+  problem: string | null;
+};
+
+/**
+ * The cart with current names, prices and stock, in one query. Lines that
+ * cannot be bought (deleted, sold out, not enough left) are flagged, not
+ * dropped, so the shopper sees what changed.
+ */
+export function getCartView(db: AppDatabase, cart: CartLine[]) {
+  const rows =
+    cart.length === 0
+      ? []
+      : db
+          .select({
+            id: products.id,
+            slug: products.slug,
+            name: products.name,
+            priceCents: products.priceCents,
+            stock: products.stock,
+            image: products.image,
+          })
+          .from(products)
+          .where(
+            inArray(
+              products.id,
+              cart.map((l) => l.productId),
+            ),
+          )
+          .all();
+  const byId = new Map(rows.map(({ id, ...product }) => [id, product]));
+  const lines: CartViewLine[] = cart.map(({ productId, quantity }) => {
+    const product = byId.get(productId);
+    const problem = !product
+      ? "This product is no longer sold."
+      : product.stock === 0
+        ? "Sold out."
+        : product.stock < quantity
+          ? `Only ${product.stock} left in stock.`
+          : null;
+    const lineTotalCents = product && !problem ? product.priceCents * quantity : 0;
+    return { productId, quantity, product, lineTotalCents, problem };
+  });
+  return {
+    lines,
+    subtotalCents: lines.reduce((sum, l) => sum + l.lineTotalCents, 0),
+    itemCount: cart.reduce((sum, l) => sum + l.quantity, 0),
+    hasProblems: lines.some((l) => l.problem !== null),
+  };
+}
+
+export type CartView = ReturnType<typeof getCartView>;

@@ -1,0 +1,9 @@
+// Limits that both the server (validation) and the pages (input attributes)
+// need. Plain constants, so this module is safe in the browser bundle.
+
+/** Most of one product a single order may hold. */
+export const MAX_QUANTITY = 99;
+/** Most different products in one cart; keeps the session cookie far below 4 kB. */
+export const MAX_CART_LINES = 30;
+/** Longer search input is cut here: no real query needs more. */
+export const MAX_QUERY_LENGTH = 100;
