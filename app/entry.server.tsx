@@ -13,6 +13,13 @@ export const streamTimeout = 5_000;
 // request the client abandoned is not worth a stack trace.
 export const handleError: HandleErrorFunction = (error, { request }) => {
   if (request.signal.aborted || isRouteErrorResponse(error)) return;
+  // React Router's CSRF check: a form posted from another origin, answered
+  // with a 400. Worth a line (a misconfigured proxy looks like this, see
+  // TRUST_PROXY), not a stack trace.
+  if (error instanceof Error && error.message.includes("origin does not match")) {
+    console.warn(`[store] rejected a form post from another origin (${request.method} ${new URL(request.url).pathname})`);
+    return;
+  }
   console.error(error);
 };
 

@@ -1,5 +1,6 @@
 // The production server as a child process, on fresh data directories:
 // startup order, serving, graceful shutdown, restart, and a failed migration.
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -175,6 +176,46 @@ describe("production server lifecycle", () => {
     expect(log).toMatch(/migration failed, not starting: 9999_broken_on_purpose failed: no such column: missing_column/);
     expect(log).not.toContain("listening");
     expect(snapshot(databasePath)).toEqual(before);
+  });
+
+  it("accepts form posts through a TLS-terminating proxy only when TRUST_PROXY says so", async () => {
+    // What nginx, Traefik or an ingress send upstream for a form posted on
+    // https://shop.example: the original Host, and the scheme in a header.
+    const post = (url: string) =>
+      new Promise<{ status: number; location?: string; cookie?: string[] }>((resolve, reject) => {
+        const body = new URLSearchParams({ productId: "1", quantity: "1" }).toString();
+        const request = httpRequest(`${url}/products/stoneware-mug`, {
+          method: "POST",
+          headers: {
+            Host: "shop.example",
+            Origin: "https://shop.example",
+            "X-Forwarded-Proto": "https",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Length": Buffer.byteLength(body),
+          },
+        });
+        request.on("response", (response) => {
+          response.resume();
+          resolve({ status: response.statusCode!, location: response.headers.location, cookie: response.headers["set-cookie"] });
+        });
+        request.on("error", reject);
+        request.end(body);
+      });
+
+    const direct = await start({ env });
+    const refused = await post(direct.url);
+    expect(refused.status).toBe(400);
+    expect(refused.cookie).toBeUndefined();
+    expect(await stopServer(direct)).toBe(0);
+    expect(direct.output()).toContain("rejected a form post from another origin (POST /products/stoneware-mug)");
+    expect(direct.output()).not.toMatch(/at .*\.js:\d+/);
+
+    const behindProxy = await start({ env: { ...env, TRUST_PROXY: "true" } });
+    const accepted = await post(behindProxy.url);
+    expect(accepted.status).toBe(302);
+    expect(accepted.location).toBe("/products/stoneware-mug");
+    expect(accepted.cookie?.join()).toMatch(/; Secure/i);
+    expect(await stopServer(behindProxy)).toBe(0);
   });
 
   it("refuses to start in production without a session secret", async () => {
