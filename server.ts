@@ -9,7 +9,9 @@
 // No request is served before the schema is current, and a failed migration
 // stops the process (exit 1) with the database left as it was.
 
+import { existsSync } from "node:fs";
 import { extname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import compression from "compression";
 import express from "express";
 import { createRequestHandler } from "@react-router/express";
@@ -19,7 +21,7 @@ import { BackupError } from "./app/db/backup.server.ts";
 import { closeSharedDatabase, database, DataDirectoryError } from "./app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState, MigrationError } from "./app/db/migrator.server.ts";
 import { seedDemoProducts } from "./app/db/seed.server.ts";
-import { env as readEnv, EnvError, type Env } from "./app/env.server.ts";
+import { env as readEnv, EnvError, sessionSecret, type Env } from "./app/env.server.ts";
 
 const PENDING_POLL_MS = 2_000;
 
@@ -32,14 +34,16 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-// "starting": listening, but migrations are pending (MIGRATE_ON_START=false)
-// "ready":    serving the store
-// "draining": shutting down; in-flight requests finish, nothing new starts
-let state: "starting" | "ready" | "draining" = "starting";
+// Ready = the schema is current and we are not shutting down. The two are
+// kept apart: a store with pending migrations must not serve pages even
+// while it drains.
+let schemaReady = false; // every migration applied (by us or a release step)
+let draining = false; // SIGTERM/SIGINT received
 
 let config: Env;
 try {
   config = readEnv();
+  sessionSecret(config); // the CLI may run without one; the store may not
 } catch (error) {
   fail(error instanceof EnvError ? error.message : `cannot read environment: ${String(error)}`);
 }
@@ -71,12 +75,12 @@ try {
       keepSnapshots: config.BACKUP_KEEP,
       log,
     });
-    state = "ready";
+    schemaReady = true;
   } else {
     const pending = migrationsPending();
     if (pending.length === 0) {
       log("migrations: up to date (MIGRATE_ON_START=false)");
-      state = "ready";
+      schemaReady = true;
     } else {
       log(
         `migrations: ${pending.length} pending (${pending.join(", ")}); MIGRATE_ON_START=false, ` +
@@ -96,18 +100,18 @@ function seedIfEnabled() {
   const inserted = seedDemoProducts(db);
   if (inserted > 0) log(`seeded ${inserted} demo products`);
 }
-if (state === "ready") seedIfEnabled();
+if (schemaReady) seedIfEnabled();
 
 // While migrations are pending, check again every few seconds; once the
 // release step has applied them, become ready without a restart.
-if (state === "starting") {
+if (!schemaReady) {
   const timer = setInterval(() => {
-    if (state !== "starting") return clearInterval(timer);
+    if (schemaReady || draining) return clearInterval(timer);
     try {
       if (migrationsPending().length > 0) return;
       log("migrations: applied by another process; ready");
       seedIfEnabled();
-      state = "ready";
+      schemaReady = true;
     } catch (error) {
       log(`migrations: cannot read state: ${(error as Error).message}`);
     }
@@ -121,7 +125,7 @@ app.set("trust proxy", config.TRUST_PROXY);
 
 app.use((_req, res, next) => {
   // Tell keep-alive clients to reconnect elsewhere once shutdown begins.
-  if (state === "draining") res.setHeader("Connection", "close");
+  if (draining) res.setHeader("Connection", "close");
   next();
 });
 
@@ -135,7 +139,7 @@ app.get("/health/live", (_req, res) => {
 // The body is generic on purpose: no error text, path or driver detail.
 app.get("/health/ready", (_req, res) => {
   res.set("Cache-Control", "no-store");
-  if (state !== "ready") return void res.status(503).json({ status: "unavailable" });
+  if (!schemaReady || draining) return void res.status(503).json({ status: "unavailable" });
   try {
     db.$client.prepare("SELECT 1").get();
     res.json({ status: "ready" });
@@ -149,17 +153,16 @@ app.use(compression());
 let viteClose: (() => Promise<void>) | undefined;
 let build: ServerBuild | (() => Promise<ServerBuild>);
 if (production) {
+  const buildDir = join(import.meta.dirname, "build");
+  const serverBuild = join(buildDir, "server", "index.js");
+  if (!existsSync(serverBuild)) fail("no production build found: run `npm run build` first");
   // Hashed file names: cache forever. Everything else in public/: one hour.
-  app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
-  const publicFiles = express.static("build/client", { maxAge: "1h" });
+  app.use("/assets", express.static(join(buildDir, "client", "assets"), { immutable: true, maxAge: "1y" }));
+  const publicFiles = express.static(join(buildDir, "client"), { maxAge: "1h" });
   // Page URLs have no file extension: skip the disk lookup (a stat per
   // request, ~3% of a page's CPU) for them.
   app.use((req, res, next) => (extname(req.path) ? publicFiles(req, res, next) : next()));
-  try {
-    build = (await import(join(import.meta.dirname, "build/server/index.js"))) as ServerBuild;
-  } catch {
-    fail("no production build found: run `npm run build` first");
-  }
+  build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
 } else {
   const vite = await import("vite");
   const devServer = await vite.createServer({ server: { middlewareMode: true } });
@@ -171,7 +174,7 @@ if (production) {
 // Store pages wait for the schema: answering from an old schema is worse
 // than a short 503. (While draining, requests already accepted still finish.)
 app.use((_req, res, next) => {
-  if (state !== "starting") return next();
+  if (schemaReady) return next();
   res
     .status(503)
     .set({ "Retry-After": "5", "Cache-Control": "no-store" })
@@ -190,11 +193,19 @@ server.on("error", (error) => fail(`cannot listen on ${config.HOST}:${config.POR
 
 // --- graceful shutdown -----------------------------------------------------
 async function shutdown(signal: string) {
-  if (state === "draining") {
+  if (draining) {
     log(`${signal} again: exiting now`);
     process.exit(1);
   }
-  state = "draining";
+  draining = true;
+
+  // Give load balancers time to see /health/ready fail before we stop
+  // accepting (Kubernetes keeps routing for a moment after SIGTERM).
+  if (config.SHUTDOWN_DELAY_MS > 0) {
+    log(`${signal}: not ready; still accepting for ${config.SHUTDOWN_DELAY_MS} ms`);
+    await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
+  }
+
   log(`${signal}: draining (deadline ${config.SHUTDOWN_TIMEOUT_MS} ms)`);
   const deadline = setTimeout(() => {
     console.error("[store] drain deadline passed with requests still open: exiting 1");
@@ -202,10 +213,6 @@ async function shutdown(signal: string) {
     closeSharedDatabase();
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS);
-
-  // Give load balancers time to see /health/ready fail before we stop
-  // accepting (Kubernetes keeps routing for a moment after SIGTERM).
-  if (config.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
 
   // Stop accepting; idle keep-alive sockets close now, busy ones after their
   // response. The callback runs when the last connection is gone.

@@ -17,7 +17,9 @@ export const handleError: HandleErrorFunction = (error, { request }) => {
   // with a 400. Worth a line (a misconfigured proxy looks like this, see
   // TRUST_PROXY), not a stack trace.
   if (error instanceof Error && error.message.includes("origin does not match")) {
-    console.warn(`[store] rejected a form post from another origin (${request.method} ${new URL(request.url).pathname})`);
+    // Only the first path segment: /orders/<id> is a private link.
+    const section = new URL(request.url).pathname.split("/")[1] ?? "";
+    console.warn(`[store] rejected a form post from another origin (${request.method} /${section})`);
     return;
   }
   console.error(error);

@@ -43,10 +43,10 @@ function schemaFor(nodeEnv: string | undefined) {
     BACKUP_KEEP: int(5, 0, 1000),
     // Fill an empty catalog with demo products at startup.
     SEED_DEMO_DATA: flag(!production),
+    // Signs the cart cookie. Required by the server in production (see
+    // sessionSecret below); CLI commands such as db:migrate do not need it.
     SESSION_SECRET: production
-      ? z
-          .string({ error: "is required in production (generate one: openssl rand -hex 32)" })
-          .min(32, { error: "must be at least 32 characters" })
+      ? z.string().min(32, { error: "must be at least 32 characters" }).optional()
       : z.string().min(1).default(DEV_SESSION_SECRET),
     // Graceful shutdown: readiness fails first, then after SHUTDOWN_DELAY_MS the
     // server stops accepting and drains; past SHUTDOWN_TIMEOUT_MS it exits 1.
@@ -70,6 +70,16 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     throw new EnvError(`Invalid environment: ${problems.join("; ")}`);
   }
   return result.data;
+}
+
+/** The secret that signs session cookies; throws if production has none. */
+export function sessionSecret(config: Env): string {
+  if (!config.SESSION_SECRET) {
+    throw new EnvError(
+      "Invalid environment: SESSION_SECRET is required in production (generate one: openssl rand -hex 32)",
+    );
+  }
+  return config.SESSION_SECRET;
 }
 
 let cached: Env | undefined;

@@ -159,15 +159,21 @@ describe("the runtime image, rehearsed", () => {
     }
   });
 
-  it("runs the release step with the same image and no drizzle-kit", async () => {
+  it("runs the release step with the same image, no drizzle-kit and no session secret", async () => {
     const volume = dataDir();
-    const env = { ...baseEnv, DATABASE_PATH: join(volume, "store.db") };
+    // What the Kubernetes Job and `docker compose run … migrate` give it: no
+    // SESSION_SECRET, which only the web server needs.
+    const env = { ...stageEnv(image.stage), SESSION_SECRET: "", DATABASE_PATH: join(volume, "store.db") };
     const first = await runNode(["app/db/cli.ts", "migrate"], { cwd: image.dir, env, ...user });
     expect(first.output).toMatch(/migrations: \d+ applied/);
     expect(first.code).toBe(0);
     const second = await runNode(["app/db/cli.ts", "migrate"], { cwd: image.dir, env, ...user });
     expect(second.output).toContain("migrations: up to date");
     expect(second.code).toBe(0);
+
+    const status = await runNode(["app/db/cli.ts", "status"], { cwd: image.dir, env, ...user });
+    expect(status.code, status.output).toBe(0);
+    expect(status.output).toContain("0 pending");
 
     // With MIGRATE_ON_START=false the server trusts the release step.
     const server = await boot(volume, await freePort(), { MIGRATE_ON_START: "false" });

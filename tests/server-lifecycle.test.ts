@@ -2,12 +2,12 @@
 // startup order, serving, graceful shutdown, restart, and a failed migration.
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "~/db/connection.server";
 import { demoProducts } from "~/db/demo-products";
-import { MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
+import { migrate, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
 import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
 import { spawnServer, stageApp, startServer, stopServer, type ServerProcess } from "./helpers/server";
 
@@ -176,6 +176,11 @@ describe("production server lifecycle", () => {
     expect(log).toMatch(/migration failed, not starting: 9999_broken_on_purpose failed: no such column: missing_column/);
     expect(log).not.toContain("listening");
     expect(snapshot(databasePath)).toEqual(before);
+    // It copied the database before trying, then dropped the copy: after the
+    // rollback it was identical, and a crash-looping release would pile them up.
+    expect(log).toMatch(/migrations: snapshot .*pre-migrate_/);
+    const backups = join(dataDir, "backups");
+    expect(existsSync(backups) ? readdirSync(backups).filter((f) => f.startsWith("pre-migrate_")) : []).toEqual([]);
   });
 
   it("accepts form posts through a TLS-terminating proxy only when TRUST_PROXY says so", async () => {
@@ -207,7 +212,7 @@ describe("production server lifecycle", () => {
     expect(refused.status).toBe(400);
     expect(refused.cookie).toBeUndefined();
     expect(await stopServer(direct)).toBe(0);
-    expect(direct.output()).toContain("rejected a form post from another origin (POST /products/stoneware-mug)");
+    expect(direct.output()).toContain("rejected a form post from another origin (POST /products)");
     expect(direct.output()).not.toMatch(/at .*\.js:\d+/);
 
     const behindProxy = await start({ env: { ...env, TRUST_PROXY: "true" } });
@@ -216,6 +221,51 @@ describe("production server lifecycle", () => {
     expect(accepted.location).toBe("/products/stoneware-mug");
     expect(accepted.cookie?.join()).toMatch(/; Secure/i);
     expect(await stopServer(behindProxy)).toBe(0);
+  });
+
+  it("on SIGTERM fails readiness first, keeps serving for SHUTDOWN_DELAY_MS, then drains within SHUTDOWN_TIMEOUT_MS", async () => {
+    const server = await start({ env: { ...env, SHUTDOWN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "1000" } });
+    const stuck = await slowRequest(server.url, "/"); // never finished: it will hold the drain
+    const signalled = Date.now();
+    server.child.kill("SIGTERM");
+    await expect.poll(() => server.output()).toContain("SIGTERM: not ready; still accepting for 1500 ms");
+    expect((await fetch(`${server.url}/health/ready`)).status).toBe(503);
+    const page = await fetch(server.url); // load balancers may still send some
+    expect(page.status).toBe(200);
+    expect(page.headers.get("connection")).toBe("close");
+
+    expect(await server.exited).toBe(1);
+    const elapsed = Date.now() - signalled;
+    expect(elapsed).toBeGreaterThanOrEqual(2500 - 100); // delay, then the whole drain deadline
+    expect(server.output()).toContain("SIGTERM: draining (deadline 1000 ms)");
+    expect(server.output()).toContain("drain deadline passed with requests still open: exiting 1");
+    void stuck;
+  });
+
+  it("exits at once on a second signal", async () => {
+    const server = await start({ env: { ...env, SHUTDOWN_DELAY_MS: "10000" } });
+    server.child.kill("SIGINT");
+    await expect.poll(() => server.output()).toContain("SIGINT: not ready");
+    server.child.kill("SIGINT");
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain("SIGINT again: exiting now");
+  });
+
+  it("does not serve store pages from an outdated schema, not even while shutting down", async () => {
+    const outdated = join(tempDir("store-outdated-"), "store.db");
+    const db = openDatabase(outdated);
+    migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: readMigrations(MIGRATIONS_FOLDER)[0]!.tag });
+    closeDatabase(db);
+    const server = await start({
+      env: { DATABASE_PATH: outdated, MIGRATE_ON_START: "false", SHUTDOWN_DELAY_MS: "1500" },
+    });
+    expect((await fetch(`${server.url}/products/stoneware-mug`)).status).toBe(503);
+    server.child.kill("SIGTERM");
+    await expect.poll(() => server.output()).toContain("SIGTERM: not ready");
+    const during = await fetch(`${server.url}/products/stoneware-mug`);
+    expect(during.status).toBe(503);
+    expect(await during.text()).toContain("The store is being updated");
+    expect(await server.exited).toBe(0);
   });
 
   it("refuses to start in production without a session secret", async () => {

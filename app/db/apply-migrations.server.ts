@@ -31,13 +31,21 @@ export function applyMigrations(db: AppDatabase, options: ApplyOptions): Migrati
     snapshot = taken.path;
     options.log(`migrations: snapshot ${taken.path} (${(taken.bytes / 1024).toFixed(0)} KiB, ${taken.ms.toFixed(0)} ms)`);
   }
-  const result = migrate(db.$client, {
-    migrationsFolder,
-    lockTimeoutMs: options.lockTimeoutMs,
-    beforeApply(pending) {
-      options.log(`migrations: ${pending.length} pending (${pending.map((m) => m.tag).join(", ")})`);
-    },
-  });
+  let result: MigrationResult;
+  try {
+    result = migrate(db.$client, {
+      migrationsFolder,
+      lockTimeoutMs: options.lockTimeoutMs,
+      beforeApply(pending) {
+        options.log(`migrations: ${pending.length} pending (${pending.map((m) => m.tag).join(", ")})`);
+      },
+    });
+  } catch (error) {
+    // Rolled back: the database is exactly the snapshot, which would only
+    // pile up while a broken release restarts over and over.
+    if (snapshot) rmSync(snapshot, { force: true });
+    throw error;
+  }
   if (result.applied.length === 0) {
     // Another runner applied them while we waited for the lock, and kept its
     // own snapshot: ours is a duplicate.

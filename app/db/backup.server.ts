@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -79,7 +80,9 @@ const SNAPSHOT_PREFIX = "pre-migrate_";
  * migration it contains.
  */
 export function snapshotBeforeMigrate(databasePath: string, lastApplied: string) {
-  const target = join(backupsFolder(databasePath), `${SNAPSHOT_PREFIX}${lastApplied}_${timestamp()}.db`);
+  // The random suffix keeps two runners snapshotting in the same millisecond apart.
+  const unique = `${timestamp()}_${randomBytes(3).toString("hex")}`;
+  const target = join(backupsFolder(databasePath), `${SNAPSHOT_PREFIX}${lastApplied}_${unique}.db`);
   return backupDatabase(databasePath, target);
 }
 

@@ -1,6 +1,6 @@
 import { createCookieSessionStorage, type Session } from "react-router";
 import { z } from "zod";
-import { env } from "~/env.server";
+import { env, sessionSecret } from "~/env.server";
 import type { CartLine } from "./cart.server";
 import { MAX_CART_LINES, MAX_QUANTITY } from "./limits";
 import { isToken, newToken } from "./orders.server";
@@ -30,17 +30,17 @@ type FlashData = {
 let storage: ReturnType<typeof createStorage> | undefined;
 
 function createStorage() {
-  const { SESSION_SECRET, NODE_ENV } = env();
+  const config = env();
   return createCookieSessionStorage<SessionData, FlashData>({
     cookie: {
       name: "__store_session",
       httpOnly: true,
       sameSite: "lax",
       // Browsers only send it back over HTTPS in production (and on localhost).
-      secure: NODE_ENV === "production",
+      secure: config.NODE_ENV === "production",
       path: "/",
       maxAge: 60 * 60 * 24 * 30,
-      secrets: [SESSION_SECRET],
+      secrets: [sessionSecret(config)],
     },
   });
 }
