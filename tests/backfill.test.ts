@@ -3,32 +3,23 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { backfillSkus } from "~/db/backfill-skus";
-import { closeDatabase, openDatabase, type AppDatabase } from "~/db/connection.server";
+import { closeDatabase, type AppDatabase } from "~/db/connection.server";
 import { migrate } from "~/db/migrator.server";
 import { skuForId } from "~/db/sku";
 import { createProduct } from "~/lib/product-admin.server";
-import { MIGRATIONS_FOLDER, PROJECT_ROOT, tempDir } from "./helpers/db";
+import { MIGRATIONS_FOLDER, openForTest, PROJECT_ROOT, tempDir } from "./helpers/db";
 import { fillStore } from "./helpers/store-data";
 
 const PHASE_1 = "0002_add_sku_to_products";
 const BACKFILL = "0003_backfill_product_skus";
 
-const open: AppDatabase[] = [];
-afterEach(() => {
-  for (const db of open.splice(0)) closeDatabase(db);
-});
-function openAt(path: string) {
-  const db = openDatabase(path);
-  open.push(db);
-  return db;
-}
 
 /** A database at phase 1 with 600 products that have no SKU yet, and two that do. */
 function phaseOneDatabase() {
   const path = join(tempDir(), "store.db");
-  const db = openAt(path);
+  const db = openForTest(path);
   migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: "0001_add_product_search" });
   fillStore(db.$client, { products: 600, orders: 50 });
   migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: PHASE_1 });
@@ -57,12 +48,12 @@ describe("the batched backfill", () => {
     const viaMigration = join(tempDir(), "store.db");
     db.$client.pragma("wal_checkpoint(TRUNCATE)");
     copyFileSync(path, viaMigration);
-    const other = openAt(viaMigration);
+    const other = openForTest(viaMigration);
     migrate(other.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: BACKFILL });
 
     // A second connection that never waits: it can only write if no batch
     // holds the lock, which is what the store needs between batches.
-    const store = openAt(path);
+    const store = openForTest(path);
     store.$client.pragma("busy_timeout = 0");
     const bump = store.$client.prepare("UPDATE products SET stock = stock + 1 WHERE id = (SELECT min(id) FROM products)");
     const result = backfillSkus(db.$client, { batchSize: 64, pauseMs: 0, onBatch: () => bump.run() });
@@ -103,11 +94,11 @@ describe("the batched backfill", () => {
     expect(done.stderr).toBe("");
     expect(done.status).toBe(0);
     expect(done.stdout).toMatch(/backfill-skus: \d+ products given a SKU in 7 batches/);
-    const check = openAt(path);
+    const check = openForTest(path);
     expect(check.$client.prepare("SELECT count(*) FROM products WHERE sku = ''").pluck().get()).toBe(0);
 
     const old = join(tempDir(), "store.db");
-    const oldDb = openAt(old);
+    const oldDb = openForTest(old);
     migrate(oldDb.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: "0001_add_product_search" });
     const refused = run(old);
     expect(refused.status).toBe(1);

@@ -1,29 +1,11 @@
 // Cart rules against a real migrated SQLite file.
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, type AppDatabase } from "~/db/connection.server";
+import { describe, expect, it } from "vitest";
 import { products } from "~/db/schema";
-import { seedDemoProducts } from "~/db/seed.server";
 import { addToCart, cartLineSchema, getCartView, removeFromCart, setQuantity, type CartLine } from "~/lib/cart.server";
 import { MAX_CART_LINES, MAX_QUANTITY } from "~/lib/limits";
-import { freshDatabase } from "./helpers/db";
+import { productBySlug, seededDatabase, setStock } from "./helpers/db";
 
-const open: AppDatabase[] = [];
-afterEach(() => {
-  for (const db of open.splice(0)) closeDatabase(db);
-});
-function seeded() {
-  const { db } = freshDatabase();
-  open.push(db);
-  seedDemoProducts(db);
-  return db;
-}
-function product(db: AppDatabase, slug: string) {
-  return db.select().from(products).where(eq(products.slug, slug)).get()!;
-}
-function setStock(db: AppDatabase, slug: string, stock: number) {
-  db.update(products).set({ stock }).where(eq(products.slug, slug)).run();
-}
 
 describe("the add-to-cart and quantity form", () => {
   it("accepts whole numbers from 1 to the cap", () => {
@@ -54,9 +36,9 @@ describe("the add-to-cart and quantity form", () => {
 
 describe("changing the cart", () => {
   it("adds, merges the same product, updates and removes", () => {
-    const db = seeded();
-    const mug = product(db, "stoneware-mug");
-    const pen = product(db, "brass-pen");
+    const db = seededDatabase();
+    const mug = productBySlug(db, "stoneware-mug");
+    const pen = productBySlug(db, "brass-pen");
     let cart: CartLine[] = [];
     const add = (productId: number, quantity: number) => {
       const change = addToCart(db, cart, { productId, quantity });
@@ -77,9 +59,9 @@ describe("changing the cart", () => {
   });
 
   it("refuses more than the stock, counting what is already in the cart", () => {
-    const db = seeded();
+    const db = seededDatabase();
     setStock(db, "wool-throw", 3);
-    const throwId = product(db, "wool-throw").id;
+    const throwId = productBySlug(db, "wool-throw").id;
     const first = addToCart(db, [], { productId: throwId, quantity: 2 });
     expect(first.ok).toBe(true);
     const cart = first.ok ? first.cart : [];
@@ -93,10 +75,10 @@ describe("changing the cart", () => {
   });
 
   it("refuses unknown products, the per-item cap and a full cart", () => {
-    const db = seeded();
+    const db = seededDatabase();
     expect(addToCart(db, [], { productId: 999_999, quantity: 1 })).toEqual({ ok: false, error: "That product is no longer sold." });
     setStock(db, "pencil-bundle", 500);
-    const pencils = product(db, "pencil-bundle").id;
+    const pencils = productBySlug(db, "pencil-bundle").id;
     expect(addToCart(db, [{ productId: pencils, quantity: 98 }], { productId: pencils, quantity: 2 })).toMatchObject({
       ok: false,
       error: expect.stringContaining(`at most ${MAX_QUANTITY}`),
@@ -109,10 +91,10 @@ describe("changing the cart", () => {
 
 describe("showing the cart", () => {
   it("prices lines from the database and flags deleted, sold-out and short products", () => {
-    const db = seeded();
-    const mug = product(db, "stoneware-mug");
-    const lamp = product(db, "desk-lamp");
-    const throwProduct = product(db, "wool-throw");
+    const db = seededDatabase();
+    const mug = productBySlug(db, "stoneware-mug");
+    const lamp = productBySlug(db, "desk-lamp");
+    const throwProduct = productBySlug(db, "wool-throw");
     const gone = db
       .insert(products)
       .values({ slug: "gone", sku: "TEST-GONE", name: "Gone", description: "Soon deleted.", priceCents: 500, stock: 5, image: "/x.svg" })

@@ -1,22 +1,10 @@
 // Catalog search, sort and pagination against a real migrated SQLite file.
-import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, type AppDatabase } from "~/db/connection.server";
+import { describe, expect, it } from "vitest";
 import { demoProducts } from "~/db/demo-products";
 import { products } from "~/db/schema";
-import { seedDemoProducts } from "~/db/seed.server";
 import { listProducts, PAGE_SIZE, toFtsQuery } from "~/lib/products.server";
-import { freshDatabase } from "./helpers/db";
+import { seededDatabase } from "./helpers/db";
 
-const open: AppDatabase[] = [];
-afterEach(() => {
-  for (const db of open.splice(0)) closeDatabase(db);
-});
-function seeded() {
-  const { db } = freshDatabase();
-  open.push(db);
-  seedDemoProducts(db);
-  return db;
-}
 const names = (result: { items: { name: string }[] }) => result.items.map((p) => p.name);
 
 describe("turning shopper input into an FTS5 query", () => {
@@ -44,7 +32,7 @@ describe("turning shopper input into an FTS5 query", () => {
 
 describe("searching the catalog", () => {
   it("finds products by name and description, by word prefix, ignoring case and accents", () => {
-    const db = seeded();
+    const db = seededDatabase();
     expect(names(listProducts(db, { query: "mug" }))).toEqual(
       expect.arrayContaining(["Stoneware Mug", "Pour-Over Dripper"]), // the dripper "fits most mugs"
     );
@@ -57,7 +45,7 @@ describe("searching the catalog", () => {
   });
 
   it("says nothing matched, without failing, for any input", () => {
-    const db = seeded();
+    const db = seededDatabase();
     const hostile = ['"', "'", "*", "(", ")", "NEAR(", "mug OR", "AND", "-", "^", ":", "\\", "%", "_", "\u0000", "🙂", "x".repeat(5000)];
     for (const query of hostile) {
       const result = listProducts(db, { query });
@@ -70,14 +58,14 @@ describe("searching the catalog", () => {
   });
 
   it("treats a blank query as no search", () => {
-    const db = seeded();
+    const db = seededDatabase();
     expect(listProducts(db, { query: "   " })).toMatchObject({ total: demoProducts.length, query: "", sort: "newest" });
   });
 });
 
 describe("sorting and paging", () => {
   it("sorts by price both ways and by newest, breaking ties by id", () => {
-    const db = seeded();
+    const db = seededDatabase();
     const all = (sort: string) => {
       const first = listProducts(db, { sort });
       const rest = listProducts(db, { sort, page: 2 });
@@ -96,7 +84,7 @@ describe("sorting and paging", () => {
   });
 
   it("ranks by relevance only for a search, and ignores unknown sorts", () => {
-    const db = seeded();
+    const db = seededDatabase();
     expect(listProducts(db, { query: "mug" }).sort).toBe("relevance");
     expect(listProducts(db, { query: "mug", sort: "price-desc" }).sort).toBe("price-desc");
     expect(names(listProducts(db, { query: "mug", sort: "price-desc" }))).toEqual(["Pour-Over Dripper", "Stoneware Mug"]);
@@ -107,7 +95,7 @@ describe("sorting and paging", () => {
   });
 
   it("pages through search results without overlap and clamps out-of-range pages", () => {
-    const db = seeded();
+    const db = seededDatabase();
     db.insert(products)
       .values(
         Array.from({ length: 30 }, (_, i) => ({

@@ -10,19 +10,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase, type AppDatabase } from "~/db/connection.server";
 import { orderItems, orders, products } from "~/db/schema";
 import { seedDemoProducts } from "~/db/seed.server";
-import { freshDatabase, PROJECT_ROOT, tempDir } from "./helpers/db";
+import { freshDatabase, productBySlug, PROJECT_ROOT, setStock, tempDir } from "./helpers/db";
 import { startServer, stopServer, type ServerProcess } from "./helpers/server";
 import { shopper, text } from "./helpers/shopper";
 
 const run = promisify(execFile);
 const WORKER = join(PROJECT_ROOT, "tests", "helpers", "checkout-worker.ts");
 
-function product(db: AppDatabase, slug: string) {
-  return db.select().from(products).where(eq(products.slug, slug)).get()!;
-}
-function setStock(db: AppDatabase, slug: string, stock: number) {
-  db.update(products).set({ stock }).where(eq(products.slug, slug)).run();
-}
 
 /** Every order's items are priced from the catalog and sum to its total. */
 function expectOrdersAddUp(db: AppDatabase) {
@@ -72,12 +66,12 @@ describe("parallel checkouts from several processes", () => {
     const { db, path } = freshDatabase();
     seedDemoProducts(db);
     setStock(db, "desk-lamp", 200);
-    const lamp = product(db, "desk-lamp");
+    const lamp = productBySlug(db, "desk-lamp");
 
     const tally = await raceWorkers(path, 4, 100, [{ productId: lamp.id, quantity: 1 }]);
 
     expect(tally).toEqual({ placed: 200, rejected: 200, existing: 0 });
-    expect(product(db, "desk-lamp").stock).toBe(0);
+    expect(productBySlug(db, "desk-lamp").stock).toBe(0);
     expect(db.select({ n: sql<number>`count(*)` }).from(orders).get()!.n).toBe(200);
     expect(sold(db, lamp.id)).toBe(200);
     expect(expectOrdersAddUp(db)).toHaveLength(200);
@@ -89,8 +83,8 @@ describe("parallel checkouts from several processes", () => {
     seedDemoProducts(db);
     setStock(db, "stoneware-mug", 40);
     setStock(db, "wool-throw", 21);
-    const mug = product(db, "stoneware-mug");
-    const throwProduct = product(db, "wool-throw");
+    const mug = productBySlug(db, "stoneware-mug");
+    const throwProduct = productBySlug(db, "wool-throw");
 
     // Each order takes 1 mug and 2 throws: the throws run out after 10 orders.
     const tally = await raceWorkers(path, 4, 25, [
@@ -99,8 +93,8 @@ describe("parallel checkouts from several processes", () => {
     ]);
 
     expect(tally).toEqual({ placed: 10, rejected: 90, existing: 0 });
-    expect(product(db, "wool-throw").stock).toBe(1);
-    expect(product(db, "stoneware-mug").stock).toBe(30);
+    expect(productBySlug(db, "wool-throw").stock).toBe(1);
+    expect(productBySlug(db, "stoneware-mug").stock).toBe(30);
     expect(sold(db, mug.id)).toBe(10);
     expect(sold(db, throwProduct.id)).toBe(20);
     expect(expectOrdersAddUp(db).every((o) => o.lines === 2)).toBe(true);
@@ -121,7 +115,7 @@ describe("parallel checkouts through two servers on one database file", () => {
     servers.push(await startServer({ env }));
     const db = openDatabase(path);
     setStock(db, "brass-candle-holder", 30);
-    const holder = product(db, "brass-candle-holder");
+    const holder = productBySlug(db, "brass-candle-holder");
 
     // 30 shoppers fill their carts while stock lasts, then stock drops to 7
     // and all of them press "Place order" at once, alternating servers.
@@ -141,7 +135,7 @@ describe("parallel checkouts through two servers on one database file", () => {
     for (const reply of replies.filter((r) => r.status === 409)) {
       expect(text(reply.html)).toContain("Brass Candle Holder is sold out.");
     }
-    expect(product(db, "brass-candle-holder").stock).toBe(0);
+    expect(productBySlug(db, "brass-candle-holder").stock).toBe(0);
     expect(sold(db, holder.id)).toBe(7);
     expect(expectOrdersAddUp(db)).toHaveLength(7);
     // Each confirmation is a different order.

@@ -9,10 +9,9 @@ import { demoProducts } from "~/db/demo-products";
 import { migrate, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
 import { seedDemoProducts } from "~/db/seed.server";
 import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
-import { listeningUrl, runNode, spawnServer, stageApp, startServer, stopServer, type ServerProcess } from "./helpers/server";
+import { delay, listeningUrl, runNode, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "./helpers/server";
 
 const migrations = readMigrations(MIGRATIONS_FOLDER);
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const servers: ServerProcess[] = [];
 afterAll(async () => {

@@ -1,36 +1,12 @@
 // Placing and finding orders against a real migrated SQLite file: what is
 // written, what is not, and that a token places at most one order.
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, type AppDatabase } from "~/db/connection.server";
+import { describe, expect, it } from "vitest";
+import { type AppDatabase } from "~/db/connection.server";
 import { orderItems, orders, products } from "~/db/schema";
-import { seedDemoProducts } from "~/db/seed.server";
-import {
-  checkoutSchema,
-  findOrderByCheckoutToken,
-  findOrderByNumberAndEmail,
-  getOrder,
-  lookupSchema,
-  newToken,
-  normalizeOrderNumber,
-  placeOrder,
-  type CheckoutDetails,
-} from "~/lib/orders.server";
-import { freshDatabase } from "./helpers/db";
+import { checkoutSchema, findOrderByCheckoutToken, findOrderByNumberAndEmail, getOrder, lookupSchema, newToken, normalizeOrderNumber, placeOrder, type CheckoutDetails } from "~/lib/orders.server";
+import { productBySlug, seededDatabase } from "./helpers/db";
 
-const open: AppDatabase[] = [];
-afterEach(() => {
-  for (const db of open.splice(0)) closeDatabase(db);
-});
-function seeded() {
-  const { db } = freshDatabase();
-  open.push(db);
-  seedDemoProducts(db);
-  return db;
-}
-function product(db: AppDatabase, slug: string) {
-  return db.select().from(products).where(eq(products.slug, slug)).get()!;
-}
 /** Everything checkout may write. */
 function writes(db: AppDatabase) {
   return {
@@ -52,10 +28,10 @@ const details: CheckoutDetails = {
 
 describe("placing an order", () => {
   it("writes the order and its items at database prices and takes the stock", () => {
-    const db = seeded();
+    const db = seededDatabase();
     db.update(products).set({ updatedAt: new Date(0) }).run();
-    const mug = product(db, "stoneware-mug");
-    const pen = product(db, "brass-pen");
+    const mug = productBySlug(db, "stoneware-mug");
+    const pen = productBySlug(db, "brass-pen");
     const token = newToken();
     const result = placeOrder(db, {
       checkoutToken: token,
@@ -78,13 +54,13 @@ describe("placing an order", () => {
       { productId: mug.id, productName: mug.name, unitPriceCents: mug.priceCents, quantity: 2 },
       { productId: pen.id, productName: pen.name, unitPriceCents: pen.priceCents, quantity: 1 },
     ]);
-    expect(product(db, "stoneware-mug").stock).toBe(mug.stock - 2);
-    expect(product(db, "brass-pen").stock).toBe(pen.stock - 1);
+    expect(productBySlug(db, "stoneware-mug").stock).toBe(mug.stock - 2);
+    expect(productBySlug(db, "brass-pen").stock).toBe(pen.stock - 1);
     // Timestamps come from SQLite at write time (not frozen into a prepared statement).
     const now = Date.now();
     expect(Math.abs(order.createdAt.getTime() - now)).toBeLessThan(60_000);
-    expect(Math.abs(product(db, "brass-pen").updatedAt.getTime() - now)).toBeLessThan(60_000);
-    expect(product(db, "desk-lamp").updatedAt.getTime()).toBe(0);
+    expect(Math.abs(productBySlug(db, "brass-pen").updatedAt.getTime() - now)).toBeLessThan(60_000);
+    expect(productBySlug(db, "desk-lamp").updatedAt.getTime()).toBe(0);
 
     // The confirmation page's view of it.
     expect(getOrder(db, result.publicId)).toMatchObject({
@@ -98,8 +74,8 @@ describe("placing an order", () => {
   });
 
   it("keeps the price paid when the catalog price changes later", () => {
-    const db = seeded();
-    const mug = product(db, "stoneware-mug");
+    const db = seededDatabase();
+    const mug = productBySlug(db, "stoneware-mug");
     const result = placeOrder(db, { checkoutToken: newToken(), details, cart: [{ productId: mug.id, quantity: 1 }] });
     db.update(products).set({ priceCents: 1 }).where(eq(products.id, mug.id)).run();
     if (result.status !== "placed") throw new Error(result.status);
@@ -107,10 +83,10 @@ describe("placing an order", () => {
   });
 
   it("writes nothing and names every short item when stock runs out", () => {
-    const db = seeded();
-    const mug = product(db, "stoneware-mug");
-    const lamp = product(db, "desk-lamp");
-    const throwProduct = product(db, "wool-throw");
+    const db = seededDatabase();
+    const mug = productBySlug(db, "stoneware-mug");
+    const lamp = productBySlug(db, "desk-lamp");
+    const throwProduct = productBySlug(db, "wool-throw");
     db.update(products).set({ stock: 1 }).where(eq(products.id, lamp.id)).run();
     db.update(products).set({ stock: 0 }).where(eq(products.id, throwProduct.id)).run();
     const before = writes(db);
@@ -136,8 +112,8 @@ describe("placing an order", () => {
   });
 
   it("places one order per checkout token, however often it is sent", () => {
-    const db = seeded();
-    const mug = product(db, "stoneware-mug");
+    const db = seededDatabase();
+    const mug = productBySlug(db, "stoneware-mug");
     const token = newToken();
     const cart = [{ productId: mug.id, quantity: 3 }];
     const first = placeOrder(db, { checkoutToken: token, details, cart });
@@ -147,15 +123,15 @@ describe("placing an order", () => {
     expect(second).toEqual({ status: "existing", publicId: first.publicId });
     expect(third).toEqual({ status: "existing", publicId: first.publicId });
     expect(db.select().from(orders).all()).toHaveLength(1);
-    expect(product(db, "stoneware-mug").stock).toBe(mug.stock - 3);
+    expect(productBySlug(db, "stoneware-mug").stock).toBe(mug.stock - 3);
     expect(findOrderByCheckoutToken(db, token)).toBe(first.publicId);
     expect(findOrderByCheckoutToken(db, newToken())).toBeUndefined();
   });
 
   it("rolls everything back if the stock guard refuses a line", () => {
-    const db = seeded();
-    const mug = product(db, "stoneware-mug");
-    const pen = product(db, "brass-pen");
+    const db = seededDatabase();
+    const mug = productBySlug(db, "stoneware-mug");
+    const pen = productBySlug(db, "brass-pen");
     // Simulate stock vanishing between the read and the guarded update (which
     // the write lock prevents in real life): a trigger zeroes the pen's stock
     // the moment the mug's stock is updated.
@@ -201,8 +177,8 @@ describe("the checkout form", () => {
 
 describe("looking an order up", () => {
   it("needs the number and the email, ignoring case and the dash", () => {
-    const db = seeded();
-    const mug = product(db, "stoneware-mug");
+    const db = seededDatabase();
+    const mug = productBySlug(db, "stoneware-mug");
     const placed = placeOrder(db, { checkoutToken: newToken(), details, cart: [{ productId: mug.id, quantity: 1 }] });
     if (placed.status !== "placed") throw new Error(placed.status);
     const typed = placed.number.toLowerCase().replace("-", " ");
@@ -223,7 +199,7 @@ describe("looking an order up", () => {
   });
 
   it("finds nothing for a malformed or unknown public id", () => {
-    const db = seeded();
+    const db = seededDatabase();
     expect(getOrder(db, "not-a-token")).toBeUndefined();
     expect(getOrder(db, newToken())).toBeUndefined();
   });

@@ -9,7 +9,7 @@ import { closeDatabase, openDatabase } from "~/db/connection.server";
 import { demoProducts } from "~/db/demo-products";
 import { migrate, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
 import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
-import { spawnServer, stageApp, startServer, stopServer, type ServerProcess } from "./helpers/server";
+import { delay, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "./helpers/server";
 
 const running: ServerProcess[] = [];
 afterAll(async () => {
@@ -58,7 +58,6 @@ function slowRequest(url: string, path: string) {
   });
 }
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("production server lifecycle", () => {
   const dataDir = tempDir("store-lifecycle-");

@@ -7,13 +7,13 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate as drizzleMigrate } from "drizzle-orm/better-sqlite3/migrator";
-import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase, type AppDatabase } from "~/db/connection.server";
+import { describe, expect, it } from "vitest";
+import { closeDatabase, type AppDatabase } from "~/db/connection.server";
 import { migrate, MigrationError, readMigrations } from "~/db/migrator.server";
 import { skuForId } from "~/db/sku";
 import { createProduct } from "~/lib/product-admin.server";
 import { getProductBySlug, listProducts } from "~/lib/products.server";
-import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
+import { MIGRATIONS_FOLDER, openForTest, tempDir } from "./helpers/db";
 import { fingerprint, migrationsFolderUpTo } from "./helpers/migrations";
 import { fillStore } from "./helpers/store-data";
 
@@ -22,20 +22,11 @@ const PHASE_1 = "0002_add_sku_to_products";
 const BACKFILL = "0003_backfill_product_skus";
 const PHASE_2 = "0004_require_product_sku";
 
-const open: AppDatabase[] = [];
-afterEach(() => {
-  for (const db of open.splice(0)) closeDatabase(db);
-});
-function openAt(path: string) {
-  const db = openDatabase(path);
-  open.push(db);
-  return db;
-}
 
 /** A store as it was before the tutorial, with data in it. */
 function storeBeforeTutorial(size: { products: number; orders: number }) {
   const path = join(tempDir("store-upgrade-"), "store.db");
-  const db = openAt(path);
+  const db = openForTest(path);
   migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: BEFORE_TUTORIAL });
   const data = fillStore(db.$client, size);
   return { db, path, data };
@@ -203,7 +194,7 @@ describe("adding the column NOT NULL without a default (the failing variant)", (
   });
 
   it("works on an empty table, which is why it passes on a fresh development database", () => {
-    const db = openAt(join(tempDir(), "store.db"));
+    const db = openForTest(join(tempDir(), "store.db"));
     const folder = migrationsFolderUpTo(BEFORE_TUTORIAL, { tag: "0002_add_sku_to_products", sql: FAILING_SQL });
     expect(migrate(db.$client, { migrationsFolder: folder }).applied).toHaveLength(3);
   });
@@ -213,14 +204,14 @@ describe("the phase-2 rebuild: drizzle-orm's migrate() against the project's run
   /** A store at the backfill with orders, and a second copy of the file. */
   function twoCopiesAtBackfill(folder: string) {
     const path = join(tempDir("store-rebuild-"), "store.db");
-    const db = openAt(path);
+    const db = openForTest(path);
     migrate(db.$client, { migrationsFolder: folder, to: BEFORE_TUTORIAL });
     fillStore(db.$client, { products: 500, orders: 200 });
     migrate(db.$client, { migrationsFolder: folder, to: BACKFILL });
-    closeDatabase(open.pop()!);
+    closeDatabase(db); // closing twice (again after the test) is harmless
     const copy = join(tempDir("store-rebuild-"), "store.db");
     copyFileSync(path, copy);
-    return [openAt(path), openAt(copy)] as const;
+    return [openForTest(path), openForTest(copy)] as const;
   }
 
   function drizzleMigrateResult(db: AppDatabase, folder: string) {

@@ -64,6 +64,20 @@ function ensureWritable(path: string) {
   }
 }
 
+/**
+ * Builds something once per connection and hands back the same one after:
+ * for prepared statements, which belong to the connection that compiled
+ * them. Keyed weakly, so a closed test database does not leak.
+ */
+export function perConnection<T>(build: (db: AppDatabase) => T): (db: AppDatabase) => T {
+  const built = new WeakMap<AppDatabase, T>();
+  return (db) => {
+    let value = built.get(db);
+    if (value === undefined) built.set(db, (value = build(db)));
+    return value;
+  };
+}
+
 /** Runs SQLite's own optimizer bookkeeping and closes; closing checkpoints the WAL. */
 export function closeDatabase(db: AppDatabase) {
   if (!db.$client.open) return;

@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { AppDatabase } from "../db/connection.server.ts";
 import { products } from "../db/schema.ts";
 import { MAX_CART_LINES, MAX_QUANTITY } from "./limits.ts";
+import { cardColumns } from "./products.server.ts";
 
 export type CartLine = { productId: number; quantity: number };
 
@@ -115,14 +116,7 @@ export function getCartView(db: AppDatabase, cart: CartLine[]) {
     cart.length === 0
       ? []
       : db
-          .select({
-            id: products.id,
-            slug: products.slug,
-            name: products.name,
-            priceCents: products.priceCents,
-            stock: products.stock,
-            image: products.image,
-          })
+          .select(cardColumns)
           .from(products)
           .where(
             inArray(

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { AppDatabase } from "../db/connection.server.ts";
+import { perConnection, type AppDatabase } from "../db/connection.server.ts";
 import { orderItems, orders, products } from "../db/schema.ts";
 import type { CartLine } from "./cart.server.ts";
 
@@ -101,9 +101,7 @@ class StockChanged extends Error {
 // connection (they belong to it), then run with new parameters for every
 // order: building and compiling SQL cost more than running it. Prepared on
 // `db`, they run inside the transaction below, which is on the same connection.
-const statements = new WeakMap<AppDatabase, ReturnType<typeof prepareStatements>>();
-
-function prepareStatements(db: AppDatabase) {
+const prepared = perConnection((db: AppDatabase) => {
   const param = sql.placeholder;
   return {
     orderByToken: db
@@ -153,13 +151,7 @@ function prepareStatements(db: AppDatabase) {
       })
       .prepare(),
   };
-}
-
-function prepared(db: AppDatabase) {
-  let set = statements.get(db);
-  if (!set) statements.set(db, (set = prepareStatements(db)));
-  return set;
-}
+});
 
 /**
  * Places an order for `cart`, all or nothing, in one write transaction.

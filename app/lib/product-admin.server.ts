@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import type { AppDatabase } from "~/db/connection.server";
-import { products, type Product } from "~/db/schema";
-import { skuForId } from "~/db/sku";
+import type { AppDatabase } from "../db/connection.server.ts";
+import { products, type Product } from "../db/schema.ts";
+import { skuForId } from "../db/sku.ts";
 
 export type ProductInput = {
   slug: string;
@@ -11,6 +11,10 @@ export type ProductInput = {
   stock?: number;
   image: string;
 };
+
+// The store has no admin pages yet: this is the function one (or an import
+// script) calls to add products. The tests use it to show that products
+// added during and after the SKU migration get a SKU.
 
 /**
  * Adds a product with a generated SKU (CS-000042, see app/db/sku.ts). Written

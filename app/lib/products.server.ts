@@ -1,8 +1,8 @@
 import { asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { integer, real, sqliteTable } from "drizzle-orm/sqlite-core";
-import type { AppDatabase } from "~/db/connection.server";
-import { products } from "~/db/schema";
-import { MAX_QUERY_LENGTH } from "./limits";
+import { perConnection, type AppDatabase } from "../db/connection.server.ts";
+import { products } from "../db/schema.ts";
+import { MAX_QUERY_LENGTH } from "./limits.ts";
 
 export const PAGE_SIZE = 12;
 const MAX_QUERY_TERMS = 8;
@@ -21,7 +21,7 @@ const productsFts = sqliteTable("products_fts", {
 
 // Pages select only the columns they render: the catalog never reads
 // descriptions, and no page reads timestamps.
-const cardColumns = {
+export const cardColumns = {
   id: products.id,
   slug: products.slug,
   name: products.name,
@@ -86,11 +86,8 @@ export type ListOptions = { page?: number; query?: string | null; sort?: string 
 
 // Every catalog query is built by drizzle and compiled by SQLite once per
 // connection, then run with new parameters: a page view does no SQL
-// building or parsing. (Prepared statements belong to a connection, hence
-// one set per database handle.)
-const statements = new WeakMap<AppDatabase, ReturnType<typeof prepareStatements>>();
-
-function prepareStatements(db: AppDatabase) {
+// building or parsing.
+const prepared = perConnection((db: AppDatabase) => {
   const matches = sql`${productsFts} MATCH ${sql.placeholder("match")}`;
   const limit = sql.placeholder("limit");
   const offset = sql.placeholder("offset");
@@ -118,13 +115,7 @@ function prepareStatements(db: AppDatabase) {
       .where(eq(products.slug, sql.placeholder("slug")))
       .prepare(),
   };
-}
-
-function prepared(db: AppDatabase) {
-  let set = statements.get(db);
-  if (!set) statements.set(db, (set = prepareStatements(db)));
-  return set;
-}
+});
 
 /**
  * One page of the catalog, optionally filtered by a search. Out-of-range

@@ -111,6 +111,8 @@ export function runNode(args: string[], options: Omit<SpawnOptions, "args"> = {}
   );
 }
 
+export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** A port nobody is listening on right now. */
 export async function freePort(): Promise<number> {
   const { createServer } = await import("node:net");
