@@ -1,18 +1,13 @@
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase, type AppDatabase } from "~/db/connection.server";
 import { demoProducts } from "~/db/demo-products";
-import {
-  migrate,
-  migrationState,
-  MigrationError,
-  MIGRATIONS_TABLE,
-  readMigrations,
-} from "~/db/migrator.server";
+import { migrate, migrationState, MigrationError, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
 import { seedDemoProducts } from "~/db/seed.server";
 import { getProductBySlug, listProducts, PAGE_SIZE } from "~/lib/products.server";
 import { freshDatabase, MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
+import { appendMigration, migrationsFolderUpTo } from "./helpers/migrations";
 
 const open: AppDatabase[] = [];
 function track(db: AppDatabase) {
@@ -116,16 +111,11 @@ describe("migrations on a fresh file", () => {
 });
 
 describe("a failing migration", () => {
-  function folderWithExtra(sql: string) {
-    const folder = join(tempDir(), "drizzle");
-    cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
-    const journalPath = join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalPath, "utf8"));
-    const last = journal.entries.at(-1);
-    const tag = `${String(journal.entries.length).padStart(4, "0")}_broken_on_purpose`;
-    journal.entries.push({ ...last, idx: journal.entries.length, when: last.when + 1000, tag });
-    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
-    writeFileSync(join(folder, `${tag}.sql`), sql);
+  const all = readMigrations(MIGRATIONS_FOLDER);
+  function folderWithExtra(sql: string, when?: number) {
+    const folder = migrationsFolderUpTo(all.at(-1)!.tag);
+    const tag = "9999_broken_on_purpose";
+    appendMigration(folder, tag, sql, when);
     return { folder, tag };
   }
 
@@ -154,11 +144,8 @@ describe("a failing migration", () => {
   it("refuses a pending migration older than the newest applied one", () => {
     const { db } = freshDatabase();
     track(db);
-    const { folder } = folderWithExtra("CREATE TABLE merged_late (id integer);");
-    const journalPath = join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalPath, "utf8"));
-    journal.entries.at(-1).when = journal.entries[0].when - 1;
-    writeFileSync(journalPath, JSON.stringify(journal));
+    // As if merged from a branch made before the newest migration was.
+    const { folder } = folderWithExtra("CREATE TABLE merged_late (id integer);", all[0]!.when - 1);
     expect(() => migrate(db.$client, { migrationsFolder: folder })).toThrow(/older than the newest applied/);
     expect(names(db, "table")).not.toContain("merged_late");
   });

@@ -3,7 +3,7 @@
 // NODE_ENV from the image, the image's USER, a fresh folder as the bind
 // mount, the image's CMD and HEALTHCHECK.
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,16 +11,9 @@ import { integrityProblem } from "~/db/backup.server";
 import { demoProducts } from "~/db/demo-products";
 import { readMigrations } from "~/db/migrator.server";
 import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
+import { appendMigration } from "./helpers/migrations";
 import { execForm, stageEnv, stageRuntime, type Stage } from "./helpers/dockerfile";
-import {
-  freePort,
-  runNode,
-  spawnServer,
-  startServer,
-  stopServer,
-  TEST_SESSION_SECRET,
-  type ServerProcess,
-} from "./helpers/server";
+import { freePort, runNode, spawnServer, startServer, stopServer, TEST_SESSION_SECRET, type ServerProcess } from "./helpers/server";
 
 // The image runs as USER node (uid/gid 1000). As root we can do the same;
 // otherwise we run as ourselves, which is just as unprivileged.
@@ -118,13 +111,14 @@ describe("the runtime image, rehearsed", () => {
     expect(await stopServer(server)).toBe(0);
 
     // Upgrade: the next image carries one more migration.
-    const journalPath = join(image.dir, "drizzle", "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalPath, "utf8"));
-    const previous = journal.entries.at(-1);
+    const journal = readMigrations(join(image.dir, "drizzle"));
+    const previous = journal.at(-1)!;
     const tag = "9000_add_gift_note_to_orders";
-    journal.entries.push({ ...previous, idx: journal.entries.length, when: previous.when + 1, tag });
-    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
-    writeFileSync(join(image.dir, "drizzle", `${tag}.sql`), "ALTER TABLE `orders` ADD `gift_note` text DEFAULT '' NOT NULL;");
+    const undo = appendMigration(
+      join(image.dir, "drizzle"),
+      tag,
+      "ALTER TABLE `orders` ADD `gift_note` text DEFAULT '' NOT NULL;",
+    );
     try {
       server = await boot(volume, port);
       expect(server.output()).toContain(`migrations: applied ${tag}`);
@@ -153,9 +147,7 @@ describe("the runtime image, rehearsed", () => {
       expect(db.prepare("SELECT count(*) AS n FROM products").get()).toEqual({ n: demoProducts.length });
       db.close();
     } finally {
-      // Leave the staged image as the Dockerfile made it for the other tests.
-      journal.entries.pop();
-      writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+      undo(); // leave the staged image as the Dockerfile made it for the other tests
     }
   });
 

@@ -1,7 +1,7 @@
 // Several processes migrating one SQLite file at the same moment: replicas
 // starting together, a release step racing the app, a restart overlapping
 // the old container. Each migration must be applied exactly once.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "~/db/connection.server";
@@ -9,6 +9,7 @@ import { demoProducts } from "~/db/demo-products";
 import { migrate, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
 import { seedDemoProducts } from "~/db/seed.server";
 import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
+import { appendMigration } from "./helpers/migrations";
 import { delay, listeningUrl, runNode, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "./helpers/server";
 
 const migrations = readMigrations(MIGRATIONS_FOLDER);
@@ -49,14 +50,9 @@ function history(path: string) {
 /** A copy of the app whose drizzle/ has one more migration that only changes data. */
 function appWithDataMigration() {
   const dir = stageApp(tempDir("store-race-app-"));
-  const journalPath = join(dir, "drizzle", "meta", "_journal.json");
-  const journal = JSON.parse(readFileSync(journalPath, "utf8"));
-  const last = journal.entries.at(-1);
   const tag = "9100_restock_everything";
-  journal.entries.push({ ...last, idx: journal.entries.length, when: last.when + 1, tag });
-  writeFileSync(journalPath, JSON.stringify(journal));
   // Applied twice, this would add 2: exactly what drizzle-orm issue 874 does.
-  writeFileSync(join(dir, "drizzle", `${tag}.sql`), "UPDATE `products` SET `stock` = `stock` + 1;");
+  appendMigration(join(dir, "drizzle"), tag, "UPDATE `products` SET `stock` = `stock` + 1;");
   return { dir, tag };
 }
 

@@ -2,13 +2,14 @@
 // startup order, serving, graceful shutdown, restart, and a failed migration.
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "~/db/connection.server";
 import { demoProducts } from "~/db/demo-products";
 import { migrate, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
 import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
+import { appendMigration } from "./helpers/migrations";
 import { delay, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "./helpers/server";
 
 const running: ServerProcess[] = [];
@@ -156,14 +157,9 @@ describe("production server lifecycle", () => {
 
   it("stops with exit 1 and the reason when a migration fails, leaving the database unchanged", async () => {
     const appDir = stageApp(tempDir("store-broken-"));
-    const journalPath = join(appDir, "drizzle", "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalPath, "utf8"));
-    const last = journal.entries.at(-1);
-    const tag = "9999_broken_on_purpose";
-    journal.entries.push({ ...last, idx: journal.entries.length, when: last.when + 1, tag });
-    writeFileSync(journalPath, JSON.stringify(journal));
-    writeFileSync(
-      join(appDir, "drizzle", `${tag}.sql`),
+    appendMigration(
+      join(appDir, "drizzle"),
+      "9999_broken_on_purpose",
       "ALTER TABLE products ADD `weight_grams` integer;\n--> statement-breakpoint\nUPDATE products SET weight_grams = 1 / 0 + missing_column;",
     );
     const before = snapshot(databasePath);

@@ -7,6 +7,25 @@ import { MIGRATIONS_FOLDER, tempDir } from "./db";
 type Journal = { entries: { idx: number; when: number; tag: string; version: string; breakpoints: boolean }[] };
 
 /**
+ * Adds a migration at the end of the migrations folder `folder`, as the next
+ * release would carry it: the file plus a journal entry dated after the last.
+ * Returns a function that takes it out again.
+ */
+export function appendMigration(folder: string, tag: string, sql: string, when?: number): () => void {
+  const journalPath = join(folder, "meta", "_journal.json");
+  const original = readFileSync(journalPath, "utf8");
+  const journal = JSON.parse(original) as Journal;
+  const last = journal.entries.at(-1)!;
+  journal.entries.push({ ...last, idx: last.idx + 1, when: when ?? last.when + 1000, tag });
+  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  writeFileSync(join(folder, `${tag}.sql`), sql);
+  return () => {
+    writeFileSync(journalPath, original);
+    rmSync(join(folder, `${tag}.sql`));
+  };
+}
+
+/**
  * A copy of drizzle/ that ends at `tag` (later files, snapshots and journal
  * entries removed), optionally followed by extra migrations: what the folder
  * looked like at that point of history, or a variant of it.
@@ -23,12 +42,8 @@ export function migrationsFolderUpTo(tag: string, ...extras: { tag: string; sql:
     rmSync(join(folder, "meta", `${entry.tag.slice(0, 4)}_snapshot.json`), { force: true });
   }
   journal.entries = journal.entries.slice(0, end + 1);
-  for (const extra of extras) {
-    const last = journal.entries.at(-1)!;
-    journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 1000, tag: extra.tag });
-    writeFileSync(join(folder, `${extra.tag}.sql`), extra.sql);
-  }
   writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  for (const extra of extras) appendMigration(folder, extra.tag, extra.sql);
   return folder;
 }
 
