@@ -18,15 +18,22 @@ export type ApplyOptions = {
  * migrations are pending, then apply them under the write lock.
  */
 export function applyMigrations(db: AppDatabase, options: ApplyOptions): MigrationResult {
+  const started = performance.now();
   const migrationsFolder = options.migrationsFolder ?? MIGRATIONS_FOLDER;
   const before = migrationState(db.$client, migrationsFolder);
+  // The common case on every restart: this read already answers it, so
+  // migrate() need not read the folder and the history a second time.
+  if (before.pending.length === 0) {
+    options.log("migrations: up to date");
+    return { applied: [], ms: performance.now() - started };
+  }
   const last = before.applied.at(-1);
   let snapshot: string | undefined;
   // A fresh file has nothing to lose; a snapshot of it would be noise. The
   // copy is taken *before* the write lock: it is one read transaction, so the
   // store (or the old release, during a release step) keeps taking orders
   // while it is written, and orders placed meanwhile stay in the live file.
-  if (before.pending.length > 0 && last && options.keepSnapshots > 0) {
+  if (last && options.keepSnapshots > 0) {
     const taken = snapshotBeforeMigrate(options.databasePath, last.tag);
     snapshot = taken.path;
     options.log(`migrations: snapshot ${taken.path} (${(taken.bytes / 1024).toFixed(0)} KiB, ${taken.ms.toFixed(0)} ms)`);
