@@ -16,12 +16,12 @@ import compression from "compression";
 import express from "express";
 import { createRequestHandler } from "@react-router/express";
 import type { ServerBuild } from "react-router";
-import { applyMigrations } from "./app/db/apply-migrations.server.ts";
-import { BackupError } from "./app/db/backup.server.ts";
-import { closeSharedDatabase, database, DataDirectoryError } from "./app/db/connection.server.ts";
-import { MIGRATIONS_FOLDER, migrationState, MigrationError } from "./app/db/migrator.server.ts";
-import { seedDemoProducts } from "./app/db/seed.server.ts";
-import { env as readEnv, EnvError, sessionSecret, type Env } from "./app/env.server.ts";
+import { applyMigrations } from "#app/db/apply-migrations.server.ts";
+import { closeSharedDatabase, database } from "#app/db/connection.server.ts";
+import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { env as readEnv, sessionSecret, type Env } from "#app/env.server.ts";
+import { errorMessage } from "#app/errors.ts";
 
 const PENDING_POLL_MS = 2_000;
 
@@ -45,7 +45,7 @@ try {
   config = readEnv();
   sessionSecret(config); // the CLI may run without one; the store may not
 } catch (error) {
-  fail(error instanceof EnvError ? error.message : `cannot read environment: ${String(error)}`);
+  fail(errorMessage(error));
 }
 const production = config.NODE_ENV === "production";
 
@@ -54,11 +54,7 @@ let db: ReturnType<typeof database>;
 try {
   db = database();
 } catch (error) {
-  fail(
-    error instanceof DataDirectoryError
-      ? error.message
-      : `cannot open the database at ${config.DATABASE_PATH}: ${(error as Error).message}`,
-  );
+  fail(`cannot open the database at ${config.DATABASE_PATH}: ${errorMessage(error)}`);
 }
 log(`database ${config.DATABASE_PATH} (WAL)`);
 
@@ -89,9 +85,7 @@ try {
     }
   }
 } catch (error) {
-  const known = error instanceof MigrationError || error instanceof BackupError;
-  const reason = known ? error.message : String(error);
-  fail(`migration failed, not starting: ${reason}`);
+  fail(`migration failed, not starting: ${errorMessage(error)}`);
 }
 
 // --- 4. demo data ----------------------------------------------------------
@@ -113,7 +107,7 @@ if (!schemaReady) {
       seedIfEnabled();
       schemaReady = true;
     } catch (error) {
-      log(`migrations: cannot read state: ${(error as Error).message}`);
+      log(`migrations: cannot read state: ${errorMessage(error)}`);
     }
   }, PENDING_POLL_MS);
 }

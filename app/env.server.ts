@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KnownError } from "#app/errors.ts";
 
 // Every setting comes from the environment at run time, so one image serves
 // every deployment. Read it once at startup; a bad value stops the process
@@ -57,7 +58,7 @@ function schemaFor(nodeEnv: string | undefined) {
 
 export type Env = z.infer<ReturnType<typeof schemaFor>>;
 
-export class EnvError extends Error {
+export class EnvError extends KnownError {
   override name = "EnvError";
 }
 

@@ -13,8 +13,8 @@ import {
   useRouteLoaderData,
 } from "react-router";
 import type { Route } from "./+types/root";
-import { commitSession, getSession, readCart } from "./lib/session.server";
-import "./app.css";
+import { commitSession, getSession, readCart } from "#app/lib/session.server.ts";
+import "#app/app.css";
 
 export const links: Route.LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },

@@ -5,9 +5,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { parseEnv } from "~/env.server";
-import { PROJECT_ROOT } from "./helpers/db";
-import { execForm, parseCopy, parseDockerfile, stageEnv } from "./helpers/dockerfile";
+import { parseEnv } from "#app/env.server.ts";
+import { PROJECT_ROOT } from "#tests/helpers/db.ts";
+import { execForm, parseCopy, parseDockerfile, stageEnv } from "#tests/helpers/dockerfile.ts";
 
 const stages = parseDockerfile();
 const runtime = stages.at(-1)!;

@@ -7,13 +7,13 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from "node:f
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { integrityProblem } from "~/db/backup.server";
-import { demoProducts } from "~/db/demo-products";
-import { readMigrations } from "~/db/migrator.server";
-import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
-import { appendMigration } from "./helpers/migrations";
-import { execForm, stageEnv, stageRuntime, type Stage } from "./helpers/dockerfile";
-import { freePort, runNode, spawnServer, startServer, stopServer, TEST_SESSION_SECRET, type ServerProcess } from "./helpers/server";
+import { integrityProblem } from "#app/db/backup.server.ts";
+import { demoProducts } from "#app/db/demo-products.ts";
+import { MIGRATIONS_FOLDER, readMigrations } from "#app/db/migrator.server.ts";
+import { tempDir } from "#tests/helpers/db.ts";
+import { appendMigration } from "#tests/helpers/migrations.ts";
+import { execForm, stageEnv, stageRuntime, type Stage } from "#tests/helpers/dockerfile.ts";
+import { freePort, runNode, spawnServer, startServer, stopServer, TEST_SESSION_SECRET, type ServerProcess } from "#tests/helpers/server.ts";
 
 // The image runs as USER node (uid/gid 1000). As root we can do the same;
 // otherwise we run as ourselves, which is just as unprivileged.

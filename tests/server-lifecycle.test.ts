@@ -5,12 +5,12 @@ import { connect } from "node:net";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase } from "~/db/connection.server";
-import { demoProducts } from "~/db/demo-products";
-import { migrate, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
-import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
-import { appendMigration } from "./helpers/migrations";
-import { delay, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "./helpers/server";
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { demoProducts } from "#app/db/demo-products.ts";
+import { migrate, MIGRATIONS_FOLDER, MIGRATIONS_TABLE, readMigrations } from "#app/db/migrator.server.ts";
+import { tempDir } from "#tests/helpers/db.ts";
+import { appendMigration } from "#tests/helpers/migrations.ts";
+import { delay, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "#tests/helpers/server.ts";
 
 const running: ServerProcess[] = [];
 afterAll(async () => {
@@ -58,7 +58,6 @@ function slowRequest(url: string, path: string) {
     });
   });
 }
-
 
 describe("production server lifecycle", () => {
   const dataDir = tempDir("store-lifecycle-");

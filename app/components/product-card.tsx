@@ -1,6 +1,6 @@
 import { Link } from "react-router";
-import { formatPrice } from "~/lib/money";
-import type { ProductCard as Card } from "~/lib/products.server";
+import { formatPrice } from "#app/lib/money.ts";
+import type { ProductCard as Card } from "#app/lib/products.server.ts";
 
 export function ProductCard({ product }: { product: Card }) {
   return (

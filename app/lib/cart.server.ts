@@ -8,10 +8,10 @@
 // (the concurrency test's worker processes do), not only Vite.
 import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import type { AppDatabase } from "../db/connection.server.ts";
-import { products } from "../db/schema.ts";
-import { MAX_CART_LINES, MAX_QUANTITY } from "./limits.ts";
-import { cardColumns } from "./products.server.ts";
+import type { AppDatabase } from "#app/db/connection.server.ts";
+import { products } from "#app/db/schema.ts";
+import { MAX_CART_LINES, MAX_QUANTITY } from "#app/lib/limits.ts";
+import { cardColumns } from "#app/lib/products.server.ts";
 
 export type CartLine = { productId: number; quantity: number };
 

@@ -1,8 +1,8 @@
 import { asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { integer, real, sqliteTable } from "drizzle-orm/sqlite-core";
-import { perConnection, type AppDatabase } from "../db/connection.server.ts";
-import { products } from "../db/schema.ts";
-import { MAX_QUERY_LENGTH } from "./limits.ts";
+import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
+import { products } from "#app/db/schema.ts";
+import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
 
 export const PAGE_SIZE = 12;
 const MAX_QUERY_TERMS = 8;

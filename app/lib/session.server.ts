@@ -1,9 +1,9 @@
 import { createCookieSessionStorage, type Session } from "react-router";
 import { z } from "zod";
-import { env, sessionSecret } from "../env.server.ts";
-import type { CartLine } from "./cart.server.ts";
-import { MAX_CART_LINES, MAX_QUANTITY } from "./limits.ts";
-import { isToken, newToken } from "./orders.server.ts";
+import { env, sessionSecret } from "#app/env.server.ts";
+import type { CartLine } from "#app/lib/cart.server.ts";
+import { MAX_CART_LINES, MAX_QUANTITY } from "#app/lib/limits.ts";
+import { isToken, newToken } from "#app/lib/orders.server.ts";
 
 // The cart lives in the shopper's browser, in a cookie signed with
 // SESSION_SECRET: no session table, nothing to clean up, and a tampered

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from "react";
 import { data, Form, Link, redirect, useNavigation } from "react-router";
-import { database } from "~/db/connection.server";
+import { database } from "#app/db/connection.server.ts";
 import {
   cartLineSchema,
   getCartView,
@@ -8,11 +8,11 @@ import {
   removeLineSchema,
   setQuantity,
   type CartViewLine,
-} from "~/lib/cart.server";
-import { fieldErrors, formValues, readForm } from "~/lib/forms.server";
-import { MAX_QUANTITY } from "~/lib/limits";
-import { formatPrice } from "~/lib/money";
-import { commitSession, getSession, readCart, writeCart } from "~/lib/session.server";
+} from "#app/lib/cart.server.ts";
+import { fieldErrors, formValues, readForm } from "#app/lib/forms.server.ts";
+import { MAX_QUANTITY } from "#app/lib/limits.ts";
+import { formatPrice } from "#app/lib/money.ts";
+import { commitSession, getSession, readCart, writeCart } from "#app/lib/session.server.ts";
 import type { Route } from "./+types/cart";
 
 export function meta() {

@@ -1,9 +1,9 @@
 import { Form, Link, useNavigation, useSearchParams } from "react-router";
-import { Pagination } from "~/components/pagination";
-import { ProductCard } from "~/components/product-card";
-import { database } from "~/db/connection.server";
-import { MAX_QUERY_LENGTH } from "~/lib/limits";
-import { listProducts } from "~/lib/products.server";
+import { Pagination } from "#app/components/pagination.tsx";
+import { ProductCard } from "#app/components/product-card.tsx";
+import { database } from "#app/db/connection.server.ts";
+import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
+import { listProducts } from "#app/lib/products.server.ts";
 import type { Route } from "./+types/catalog";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {

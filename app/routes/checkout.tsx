@@ -1,10 +1,10 @@
 import { useEffect, useRef } from "react";
 import { data, Form, Link, redirect, useNavigation } from "react-router";
-import { Field, focusFirstInvalid } from "~/components/field";
-import { database } from "~/db/connection.server";
-import { getCartView } from "~/lib/cart.server";
-import { fieldErrors, formValues, readForm } from "~/lib/forms.server";
-import { formatPrice } from "~/lib/money";
+import { Field, focusFirstInvalid } from "#app/components/field.tsx";
+import { database } from "#app/db/connection.server.ts";
+import { getCartView } from "#app/lib/cart.server.ts";
+import { fieldErrors, formValues, readForm } from "#app/lib/forms.server.ts";
+import { formatPrice } from "#app/lib/money.ts";
 import {
   checkoutFields,
   checkoutSchema,
@@ -12,7 +12,7 @@ import {
   isToken,
   placeOrder,
   type StockProblem,
-} from "~/lib/orders.server";
+} from "#app/lib/orders.server.ts";
 import {
   checkoutTokenFor,
   commitSession,
@@ -20,7 +20,7 @@ import {
   readCart,
   writeCart,
   type StoreSession,
-} from "~/lib/session.server";
+} from "#app/lib/session.server.ts";
 import type { Route } from "./+types/checkout";
 
 export function meta() {

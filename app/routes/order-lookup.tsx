@@ -1,9 +1,9 @@
 import { useEffect, useRef } from "react";
 import { data, Form, redirect, useNavigation } from "react-router";
-import { Field, focusFirstInvalid } from "~/components/field";
-import { database } from "~/db/connection.server";
-import { fieldErrors, formValues, readForm } from "~/lib/forms.server";
-import { findOrderByNumberAndEmail, lookupSchema } from "~/lib/orders.server";
+import { Field, focusFirstInvalid } from "#app/components/field.tsx";
+import { database } from "#app/db/connection.server.ts";
+import { fieldErrors, formValues, readForm } from "#app/lib/forms.server.ts";
+import { findOrderByNumberAndEmail, lookupSchema } from "#app/lib/orders.server.ts";
 import type { Route } from "./+types/order-lookup";
 
 export function meta() {

@@ -1,12 +1,12 @@
 import { useEffect, useRef } from "react";
 import { data, Form, Link, redirect, useNavigation } from "react-router";
-import { database } from "~/db/connection.server";
-import { addToCart, cartLineSchema } from "~/lib/cart.server";
-import { fieldErrors, formValues, readForm } from "~/lib/forms.server";
-import { MAX_QUANTITY } from "~/lib/limits";
-import { formatPrice } from "~/lib/money";
-import { getProductBySlug } from "~/lib/products.server";
-import { commitSession, getSession, readCart, writeCart } from "~/lib/session.server";
+import { database } from "#app/db/connection.server.ts";
+import { addToCart, cartLineSchema } from "#app/lib/cart.server.ts";
+import { fieldErrors, formValues, readForm } from "#app/lib/forms.server.ts";
+import { MAX_QUANTITY } from "#app/lib/limits.ts";
+import { formatPrice } from "#app/lib/money.ts";
+import { getProductBySlug } from "#app/lib/products.server.ts";
+import { commitSession, getSession, readCart, writeCart } from "#app/lib/session.server.ts";
 import type { Route } from "./+types/product";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {

@@ -1,25 +1,24 @@
 import AxeBuilder from "@axe-core/playwright";
+import { eq } from "drizzle-orm";
 import { expect, test, type Page } from "@playwright/test";
-import Database from "better-sqlite3";
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { products } from "#app/db/schema.ts";
+import { productBySlug, setStock, writes } from "#tests/helpers/db.ts";
 
 // The browser tests share the production server's database file (see
 // playwright.config.ts), so they can change stock behind the shopper's back
 // and check what was written.
-const db = new Database(process.env.E2E_DATABASE_PATH!);
-db.pragma("busy_timeout = 5000");
-const setStock = (slug: string, stock: number) =>
-  db.prepare("UPDATE products SET stock = ? WHERE slug = ?").run(stock, slug);
-const orderCount = () => (db.prepare("SELECT count(*) AS n FROM orders").get() as { n: number }).n;
+const db = openDatabase(process.env.E2E_DATABASE_PATH!);
+const orderCount = () => writes(db).orders.length;
 
 let originalStock: { id: number; stock: number }[] = [];
 test.beforeAll(() => {
-  originalStock = db.prepare("SELECT id, stock FROM products").all() as typeof originalStock;
+  originalStock = writes(db).stock;
 });
 test.afterEach(() => {
-  const restore = db.prepare("UPDATE products SET stock = ? WHERE id = ?");
-  for (const { id, stock } of originalStock) restore.run(stock, id);
+  for (const { id, stock } of originalStock) db.update(products).set({ stock }).where(eq(products.id, id)).run();
 });
-test.afterAll(() => db.close());
+test.afterAll(() => closeDatabase(db));
 
 /** Zero serious or critical accessibility violations on the page as it is now. */
 async function expectAccessible(page: Page) {
@@ -104,7 +103,7 @@ test("search, add two products, change a quantity, check out and look the order 
   await expect(cartLink(page)).toHaveAccessibleName("Cart 0 items");
   await expectAccessible(page);
   expect(orderCount()).toBe(before + 1);
-  expect(db.prepare("SELECT total_cents AS total FROM orders WHERE number = ?").get(number)).toEqual({ total: 10_400 });
+  expect(writes(db).orders.find((o) => o.number === number)?.totalCents).toBe(10_400);
 
   await page.getByRole("link", { name: "Find an order" }).click();
   await expectAccessible(page);
@@ -160,9 +159,9 @@ test("stock that runs out during checkout is refused, named, and fixable", async
   await page.goto("/checkout");
   await fillCheckout(page);
   // Someone else buys throws while this shopper types.
-  setStock("wool-throw", 1);
+  setStock(db, "wool-throw", 1);
   const before = orderCount();
-  const stockBefore = db.prepare("SELECT sum(stock) AS s FROM products").get();
+  const stockBefore = writes(db).stock;
   await page.getByRole("button", { name: /Place order/ }).click();
 
   const alert = page.getByRole("alert");
@@ -171,7 +170,7 @@ test("stock that runs out during checkout is refused, named, and fixable", async
   await expect(alert).toBeFocused();
   await expectAccessible(page);
   expect(orderCount()).toBe(before);
-  expect(db.prepare("SELECT sum(stock) AS s FROM products").get()).toEqual(stockBefore);
+  expect(writes(db).stock).toEqual(stockBefore);
 
   await alert.getByRole("link", { name: "Review your cart" }).click();
   await expect(page.getByText("Only 1 left in stock.")).toBeVisible();
@@ -187,7 +186,7 @@ test("stock that runs out during checkout is refused, named, and fixable", async
   await page.getByRole("button", { name: /Place order/ }).click();
   await expect(page).toHaveURL(/\/orders\//);
   await expect(page.getByRole("row", { name: /Wool Throw/ })).toContainText("1");
-  expect(db.prepare("SELECT stock FROM products WHERE slug = 'wool-throw'").get()).toEqual({ stock: 0 });
+  expect(productBySlug(db, "wool-throw").stock).toBe(0);
 
   // Now sold out: the product page says so and offers no button; a cart
   // that still holds it flags it.

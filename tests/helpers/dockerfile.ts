@@ -1,7 +1,7 @@
 import { execSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT, tempDir } from "./db";
+import { PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
 
 // There is no Docker engine where these tests run, so they read the
 // Dockerfile and rehearse what its stages do with plain files and processes.
