@@ -144,6 +144,35 @@ app.get("/health/ready", (_req, res) => {
 
 app.use(compression());
 
+// Form posts must come from the store's own pages (a browser sends their
+// Origin). React Router runs the same check before an action and refuses
+// with a bare 400; checking here first means one readable answer and one log
+// line for both page and `.data` posts, instead of a stack trace per request.
+// Behind a TLS-terminating proxy the request's own origin is only right with
+// TRUST_PROXY set (see .env.example).
+const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+app.use((req, res, next) => {
+  const origin = req.get("origin");
+  if (!MUTATIONS.has(req.method) || origin === undefined || sameOrigin(origin, `${req.protocol}://${req.host}`)) {
+    return next();
+  }
+  // Only the first path segment: /orders/<id> is a private link.
+  log(`rejected a form post from another origin (${req.method} /${req.path.split("/")[1] ?? ""})`);
+  res
+    .status(400)
+    .set("Cache-Control", "no-store")
+    .type("text/plain")
+    .send("Bad Request: this form was sent from another site, so the store did not accept it. Go back to the store and try again.");
+});
+
+function sameOrigin(origin: string, requestOrigin: string) {
+  try {
+    return new URL(origin).origin === new URL(requestOrigin).origin;
+  } catch {
+    return false; // "null" (a sandboxed page), or not a URL at all
+  }
+}
+
 let viteClose: (() => Promise<void>) | undefined;
 let build: ServerBuild | (() => Promise<ServerBuild>);
 if (production) {

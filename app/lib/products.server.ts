@@ -30,15 +30,6 @@ export const cardColumns = {
   image: products.image,
 };
 
-export type ProductCard = {
-  id: number;
-  slug: string;
-  name: string;
-  priceCents: number;
-  stock: number;
-  image: string;
-};
-
 // Words that occur in nearly every description. Matching them finds (and
 // ranks) almost the whole catalog, which is slow and useless, so they are
 // left out of searches.
@@ -132,11 +123,14 @@ export function listProducts(db: AppDatabase, options: ListOptions = {}) {
   const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
   const window = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
-  const items: ProductCard[] = match
+  const items = match
     ? statement.search[sort].all({ match, ...window })
     : statement.browse[sort === "relevance" ? "newest" : sort].all(window);
   return { items, total, page, pageCount, query, sort };
 }
+
+/** One product as the catalog lists it: the columns in cardColumns. */
+export type CatalogItem = ReturnType<typeof listProducts>["items"][number];
 
 export function getProductBySlug(db: AppDatabase, slug: string) {
   return prepared(db).bySlug.get({ slug });

@@ -1,6 +1,7 @@
-import { Form, Link, useNavigation, useSearchParams } from "react-router";
+import { Form, Link, useSearchParams } from "react-router";
 import { Pagination } from "#app/components/pagination.tsx";
 import { ProductCard } from "#app/components/product-card.tsx";
+import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
 import { listProducts } from "#app/lib/products.server.ts";
@@ -27,8 +28,7 @@ export function loader({ request }: Route.LoaderArgs) {
 export default function Catalog({ loaderData }: Route.ComponentProps) {
   const { items, total, page, pageCount, query, sort } = loaderData;
   const [searchParams] = useSearchParams();
-  const navigation = useNavigation();
-  const searching = navigation.state === "loading" && navigation.location.pathname === "/";
+  const searching = useIsPending({ formMethod: "GET" });
   // The empty value is "the default order": best match for a search, newest
   // otherwise, so typing a new search is never stuck on an old sort.
   const choices = [

@@ -1,8 +1,9 @@
 import { useEffect, useRef } from "react";
-import { data, Form, Link, redirect, useNavigation } from "react-router";
+import { data, Form, Link, redirect } from "react-router";
+import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { addToCart, cartLineSchema } from "#app/lib/cart.server.ts";
-import { fieldErrors, formValues, readForm } from "#app/lib/forms.server.ts";
+import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
 import { MAX_QUANTITY } from "#app/lib/limits.ts";
 import { formatPrice } from "#app/lib/money.ts";
 import { getProductBySlug } from "#app/lib/products.server.ts";
@@ -28,13 +29,11 @@ export function loader({ params }: Route.LoaderArgs) {
 export async function action({ request }: Route.ActionArgs) {
   const values = formValues(await readForm(request), ["productId", "quantity"]);
   const parsed = cartLineSchema.safeParse(values);
-  if (!parsed.success) return data({ errors: fieldErrors(parsed.error), values }, { status: 400 });
+  if (!parsed.success) return formFailure(values, parsed.error);
 
   const session = await getSession(request);
   const change = addToCart(database(), readCart(session), parsed.data);
-  if (!change.ok) {
-    return data({ errors: { quantity: change.error } as Record<string, string>, values }, { status: 400 });
-  }
+  if (!change.ok) return formFailure(values, { quantity: change.error });
 
   writeCart(session, change.cart);
   session.flash("notice", `Added ${parsed.data.quantity} × ${change.name} to your cart.`);
@@ -46,8 +45,7 @@ export async function action({ request }: Route.ActionArgs) {
 
 export default function Product({ loaderData, actionData }: Route.ComponentProps) {
   const { product } = loaderData;
-  const navigation = useNavigation();
-  const adding = navigation.state !== "idle" && navigation.formMethod === "POST";
+  const adding = useIsPending();
   const quantityError = actionData?.errors.productId ?? actionData?.errors.quantity;
   const quantityRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
