@@ -30,6 +30,7 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json server.ts ./
 COPY app/env.server.ts app/errors.ts ./app/
 COPY app/db ./app/db
+COPY app/server ./app/server
 COPY drizzle ./drizzle
 COPY --from=build /app/build ./build
 RUN mkdir -p /app/data && chown node:node /app/data

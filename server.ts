@@ -17,11 +17,13 @@ import express from "express";
 import { createRequestHandler } from "@react-router/express";
 import type { ServerBuild } from "react-router";
 import { applyMigrations } from "#app/db/apply-migrations.server.ts";
-import { closeSharedDatabase, database } from "#app/db/connection.server.ts";
+import { closeSharedDatabase, database, databaseDamage, quickCheck } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { env as readEnv, sessionSecret, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
+import { createDrainableServer } from "#app/server/drain.server.ts";
+import { answerErrors, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
 
 const PENDING_POLL_MS = 2_000;
 
@@ -57,6 +59,24 @@ try {
   fail(`cannot open the database at ${config.DATABASE_PATH}: ${errorMessage(error)}`);
 }
 log(`database ${config.DATABASE_PATH} (WAL)`);
+
+// A damaged file (a disk error, a -wal deleted after a crash, a copy made
+// with cp while the store wrote) must not be migrated or served.
+{
+  const started = performance.now();
+  const problem = quickCheck(db, config.STARTUP_CHECK_MAX_MB * 1024 * 1024);
+  if (problem) {
+    fail(
+      `the database is damaged (${problem}); not starting. Restore the newest backup ` +
+        "(npm run db:restore, docs/operations.md#restore)",
+    );
+  }
+  log(
+    problem === null
+      ? `integrity: quick_check ok (${(performance.now() - started).toFixed(0)} ms)`
+      : `integrity: larger than STARTUP_CHECK_MAX_MB, not checked at startup (run npm run db:check)`,
+  );
+}
 
 // --- 3. migrations ---------------------------------------------------------
 function migrationsPending(): string[] {
@@ -94,7 +114,13 @@ function seedIfEnabled() {
   const inserted = seedDemoProducts(db);
   if (inserted > 0) log(`seeded ${inserted} demo products`);
 }
-if (schemaReady) seedIfEnabled();
+if (schemaReady) {
+  try {
+    seedIfEnabled();
+  } catch (error) {
+    fail(`cannot seed the demo products: ${errorMessage(error)}`);
+  }
+}
 
 // While migrations are pending, check again every few seconds; once the
 // release step has applied them, become ready without a restart.
@@ -117,11 +143,8 @@ const app = express();
 app.disable("x-powered-by");
 app.set("trust proxy", config.TRUST_PROXY);
 
-app.use((_req, res, next) => {
-  // Tell keep-alive clients to reconnect elsewhere once shutdown begins.
-  if (draining) res.setHeader("Connection", "close");
-  next();
-});
+// Before anything else: requests no browser sends get a 4xx and one line.
+app.use(refuseMalformed(log));
 
 // Liveness: the process is up and its event loop turns. Nothing else, so a
 // slow database never gets a healthy container restarted.
@@ -133,7 +156,7 @@ app.get("/health/live", (_req, res) => {
 // The body is generic on purpose: no error text, path or driver detail.
 app.get("/health/ready", (_req, res) => {
   res.set("Cache-Control", "no-store");
-  if (!schemaReady || draining) return void res.status(503).json({ status: "unavailable" });
+  if (!schemaReady || draining || databaseDamage()) return void res.status(503).json({ status: "unavailable" });
   try {
     db.$client.prepare("SELECT 1").get();
     res.json({ status: "ready" });
@@ -144,34 +167,7 @@ app.get("/health/ready", (_req, res) => {
 
 app.use(compression());
 
-// Form posts must come from the store's own pages (a browser sends their
-// Origin). React Router runs the same check before an action and refuses
-// with a bare 400; checking here first means one readable answer and one log
-// line for both page and `.data` posts, instead of a stack trace per request.
-// Behind a TLS-terminating proxy the request's own origin is only right with
-// TRUST_PROXY set (see .env.example).
-const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-app.use((req, res, next) => {
-  const origin = req.get("origin");
-  if (!MUTATIONS.has(req.method) || origin === undefined || sameOrigin(origin, `${req.protocol}://${req.host}`)) {
-    return next();
-  }
-  // Only the first path segment: /orders/<id> is a private link.
-  log(`rejected a form post from another origin (${req.method} /${req.path.split("/")[1] ?? ""})`);
-  res
-    .status(400)
-    .set("Cache-Control", "no-store")
-    .type("text/plain")
-    .send("Bad Request: this form was sent from another site, so the store did not accept it. Go back to the store and try again.");
-});
-
-function sameOrigin(origin: string, requestOrigin: string) {
-  try {
-    return new URL(origin).origin === new URL(requestOrigin).origin;
-  } catch {
-    return false; // "null" (a sandboxed page), or not a URL at all
-  }
-}
+app.use(refuseCrossOrigin(log));
 
 let viteClose: (() => Promise<void>) | undefined;
 let build: ServerBuild | (() => Promise<ServerBuild>);
@@ -196,18 +192,25 @@ if (production) {
 
 // Store pages wait for the schema: answering from an old schema is worse
 // than a short 503. (While draining, requests already accepted still finish.)
+// A database a page found damaged is not served from at all.
 app.use((_req, res, next) => {
-  if (schemaReady) return next();
+  if (schemaReady && !databaseDamage()) return next();
   res
     .status(503)
     .set({ "Retry-After": "5", "Cache-Control": "no-store" })
     .type("text/plain")
-    .send("The store is being updated. Please try again in a moment.");
+    .send(
+      schemaReady
+        ? "The store is unavailable. Please try again later."
+        : "The store is being updated. Please try again in a moment.",
+    );
 });
 
 app.use(createRequestHandler({ build, mode: production ? "production" : "development" }));
+app.use(answerErrors(log));
 
-const server = app.listen(config.PORT, config.HOST, () => {
+const web = createDrainableServer(app);
+const server = web.server.listen(config.PORT, config.HOST, () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   log(`listening on http://localhost:${port} (${production ? "production" : "development"})`);
@@ -221,6 +224,8 @@ async function shutdown(signal: string) {
     process.exit(1);
   }
   draining = true;
+  // Keep-alive clients are told to reconnect (elsewhere) from now on.
+  web.closeAfterResponses();
 
   // Give load balancers time to see /health/ready fail before we stop
   // accepting (Kubernetes keeps routing for a moment after SIGTERM).
@@ -232,21 +237,18 @@ async function shutdown(signal: string) {
   log(`${signal}: draining (deadline ${config.SHUTDOWN_TIMEOUT_MS} ms)`);
   const deadline = setTimeout(() => {
     console.error("[store] drain deadline passed with requests still open: exiting 1");
-    server.closeAllConnections();
+    web.abort();
     closeSharedDatabase();
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS);
 
-  // Stop accepting; idle keep-alive sockets close now, busy ones after their
-  // response. The callback runs when the last connection is gone.
-  server.close(async () => {
-    clearTimeout(deadline);
-    await viteClose?.();
-    closeSharedDatabase();
-    log("stopped");
-    process.exit(0);
-  });
-  server.closeIdleConnections();
+  // Every request that reached us is answered; then the connections close.
+  await web.drain();
+  clearTimeout(deadline);
+  await viteClose?.();
+  closeSharedDatabase();
+  log("stopped");
+  process.exit(0);
 }
 
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -6,6 +6,8 @@ import { isRouteErrorResponse, ServerRouter } from "react-router";
 import { isbot } from "isbot";
 import type { RenderToPipeableStreamOptions } from "react-dom/server";
 import { renderToPipeableStream } from "react-dom/server";
+import { isCorrupt, reportDamage } from "#app/db/connection.server.ts";
+import { errorMessage } from "#app/errors.ts";
 
 export const streamTimeout = 5_000;
 
@@ -14,6 +16,16 @@ export const streamTimeout = 5_000;
 // another origin never get here: server.ts refuses them first.)
 export const handleError: HandleErrorFunction = (error, { request }) => {
   if (request.signal.aborted || isRouteErrorResponse(error)) return;
+  // A damaged database file: one line, once, and server.ts stops serving.
+  if (isCorrupt(error)) {
+    if (reportDamage(error)) {
+      console.error(
+        `[store] the database is damaged (${errorMessage(error)}): not ready, store pages answer 503. ` +
+          "Stop the store and restore the newest backup (docs/operations.md#restore)",
+      );
+    }
+    return;
+  }
   console.error(error);
 };
 

@@ -39,6 +39,11 @@ function schemaFor(nodeEnv: string | undefined) {
     MIGRATE_ON_START: flag(true),
     // How long a migration runner waits for another one holding the write lock.
     MIGRATION_LOCK_TIMEOUT_MS: int(30_000, 0, 600_000),
+    // Before listening, run SQLite's quick_check when the database file is at
+    // most this many MiB (0: never). About 1 s per 200 MB when the file is in
+    // the page cache; bigger files are checked by `npm run db:check` and by
+    // every backup instead, and damage a page runs into stops readiness.
+    STARTUP_CHECK_MAX_MB: int(256, 0, 1_000_000),
     // Snapshots taken before migrating a database with history, kept in
     // <data dir>/backups (0 turns them off).
     BACKUP_KEEP: int(5, 0, 1000),

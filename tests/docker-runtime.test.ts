@@ -190,7 +190,7 @@ describe("the runtime image, rehearsed", () => {
       expect(await server.exited).toBe(1);
       const log = server.output();
       const uid = asRoot ? 1000 : process.getuid!();
-      expect(log).toContain(`${mount} is not writable by the server (running as uid ${uid}, gid ${asRoot ? 1000 : process.getgid!()})`);
+      expect(log).toContain(`${mount} is not writable by the server (running as uid ${uid}, gid ${asRoot ? 1000 : process.getgid!()}; it belongs to`);
       expect(log).toContain(`sudo chown -R ${uid}:`);
       expect(log).not.toContain("listening");
       expect(readdirSync(mount)).toEqual([]);

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import { backfillSkus, BackfillError } from "#app/db/backfill-skus.server.ts";
-import { backupDatabase, defaultBackupPath, restoreDatabase } from "#app/db/backup.server.ts";
+import { backupDatabase, defaultBackupPath, integrityProblem, restoreDatabase } from "#app/db/backup.server.ts";
 import { closeSharedDatabase, database } from "#app/db/connection.server.ts";
 import { formatFinding, lintMigrations } from "#app/db/migration-lint.server.ts";
 import { MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
@@ -54,6 +54,19 @@ const commands: Record<string, Command> = {
       const status = migrationStatus(env().DATABASE_PATH, MIGRATIONS_FOLDER);
       console.log(status.text);
       if (status.problems.length > 0) process.exitCode = 1;
+    },
+  },
+  check: {
+    usage: "check",
+    summary: "read every page of the database: PRAGMA integrity_check (exit 1 if damaged)",
+    run() {
+      const path = env().DATABASE_PATH;
+      if (!existsSync(path)) throw new KnownError(`no database at ${path}`);
+      const started = performance.now();
+      const problem = integrityProblem(path);
+      const ms = (performance.now() - started).toFixed(0);
+      if (problem) throw new KnownError(`${path} is damaged: ${problem} (checked in ${ms} ms). Restore the newest backup (docs/operations.md#restore)`);
+      console.log(`${path}: integrity_check ok (${ms} ms)`);
     },
   },
   seed: {

@@ -1,10 +1,10 @@
-import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { env } from "#app/env.server.ts";
 import * as schema from "#app/db/schema.ts";
-import { KnownError } from "#app/errors.ts";
+import { errorMessage, KnownError } from "#app/errors.ts";
 
 export type AppDatabase = BetterSQLite3Database<typeof schema> & {
   $client: Database.Database;
@@ -39,28 +39,43 @@ export class DataDirectoryError extends KnownError {
 
 /**
  * SQLite writes the database, its -wal and -shm files and backups/ into the
- * database's directory, so the directory itself must be writable, not only
- * the file. The classic failure is a bind mount created by root on the host
- * while the container runs as another user: say so plainly, with the fix.
+ * database's directory, so all of them must be writable, not only the file.
+ * Two classic failures: a bind mount created by root on the host while the
+ * container runs as another user, and a -wal/-shm left owned by root by a
+ * run as root (SQLite then opens the database but every write fails with
+ * "attempt to write a readonly database"). Say which file, whose it is, and
+ * the fix; on a read-only filesystem, chown cannot help, so say that.
  */
 function ensureWritable(path: string) {
   const dir = dirname(resolve(path));
-  const who = `uid ${process.getuid?.() ?? "?"}, gid ${process.getgid?.() ?? "?"}`;
-  const fix =
-    `Make it writable for this user, e.g. on the host: sudo chown -R ${process.getuid?.() ?? 1000}:${process.getgid?.() ?? 1000} ./data ` +
-    "(the host folder mounted there)";
+  const uid = process.getuid?.() ?? 1000;
+  const gid = process.getgid?.() ?? 1000;
+  const who = `uid ${uid}, gid ${gid}`;
   try {
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   } catch (error) {
     throw new DataDirectoryError(
-      `cannot create the data directory ${dir} (running as ${who}): ${(error as NodeJS.ErrnoException).code}. ${fix}`,
+      `cannot create the data directory ${dir} (running as ${who}): ${(error as NodeJS.ErrnoException).code}. ` +
+        `Create it and make it writable for this user, e.g. on the host: sudo mkdir -p ./data && sudo chown -R ${uid}:${gid} ./data`,
     );
   }
-  for (const target of [dir, ...(existsSync(path) ? [path] : [])]) {
+  const files = [dir, path, `${path}-wal`, `${path}-shm`, join(dir, "backups")];
+  for (const target of files.filter((f) => existsSync(f))) {
     try {
       accessSync(target, constants.R_OK | constants.W_OK);
-    } catch {
-      throw new DataDirectoryError(`${target} is not writable by the server (running as ${who}). ${fix}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EROFS") {
+        throw new DataDirectoryError(
+          `${dir} is on a read-only filesystem: the store must write its database there. ` +
+            "Mount a writable volume at that path (changing owners will not help).",
+        );
+      }
+      const owner = statSync(target);
+      throw new DataDirectoryError(
+        `${target} is not writable by the server (running as ${who}; it belongs to uid ${owner.uid}, gid ${owner.gid}). ` +
+          `Make the data folder and everything in it this user's, e.g. on the host: sudo chown -R ${uid}:${gid} ./data ` +
+          "(the host folder mounted there)",
+      );
     }
   }
 }
@@ -84,17 +99,72 @@ export function isBusy(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code?.toString().startsWith("SQLITE_BUSY") ?? false;
 }
 
-/** Runs SQLite's own optimizer bookkeeping and closes; closing checkpoints the WAL. */
+/**
+ * Runs SQLite's own optimizer bookkeeping and closes; closing checkpoints the
+ * WAL. Never throws: on a full disk or a read-only file `PRAGMA optimize`
+ * (which may write) fails, and that is worth a log line, not a failed
+ * shutdown. Whatever was committed is safe in the -wal file either way.
+ */
 export function closeDatabase(db: AppDatabase) {
   if (!db.$client.open) return;
-  db.$client.pragma("optimize");
-  db.$client.close();
+  try {
+    db.$client.pragma("optimize");
+  } catch (error) {
+    console.warn(`[store] PRAGMA optimize before closing failed: ${errorMessage(error)}`);
+  }
+  try {
+    db.$client.close();
+  } catch (error) {
+    console.warn(`[store] closing the database failed: ${errorMessage(error)}`);
+  }
+}
+
+/** SQLITE_CORRUPT (or one of its extended codes), or SQLITE_NOTADB: the file is damaged. */
+export function isCorrupt(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code?.toString() ?? "";
+  return code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB";
+}
+
+/**
+ * `PRAGMA quick_check` (every page and index entry read, no cross-checks
+ * between tables and indexes) when the file is at most `maxBytes`: about
+ * 1 s per 200 MB with the file in the page cache, several times that from
+ * disk (docs/operations.md has the figures). Returns its first complaint, or
+ * null; undefined when the file was too big to check now.
+ */
+export function quickCheck(db: AppDatabase, maxBytes: number): string | null | undefined {
+  const { page_count: pages } = db.$client.prepare("PRAGMA page_count").get() as { page_count: number };
+  const { page_size: size } = db.$client.prepare("PRAGMA page_size").get() as { page_size: number };
+  if (pages * size > maxBytes) return undefined;
+  try {
+    const first = db.$client.pragma("quick_check", { simple: true });
+    return first === "ok" ? null : String(first).replace(/\s*\n\s*/g, " ");
+  } catch (error) {
+    return errorMessage(error);
+  }
 }
 
 // One connection per process. server.ts runs this module directly while the
 // app bundle (built by Vite) has its own copy of it, so the handle lives on
-// globalThis: both copies, and Vite's dev reloads, share one connection.
-const shared = globalThis as typeof globalThis & { __storeDatabase?: AppDatabase };
+// globalThis: both copies, and Vite's dev reloads, share one connection. So
+// does the news that the file is damaged: a page that hit SQLITE_CORRUPT
+// tells the server, which then stops reporting ready.
+const shared = globalThis as typeof globalThis & { __storeDatabase?: AppDatabase; __storeDamage?: string };
+
+/**
+ * Records that a query found the database damaged. Returns true the first
+ * time, so the caller logs it once.
+ */
+export function reportDamage(error: unknown): boolean {
+  if (shared.__storeDamage !== undefined) return false;
+  shared.__storeDamage = errorMessage(error);
+  return true;
+}
+
+/** What damage a query found in the database, if any (until the process restarts). */
+export function databaseDamage(): string | undefined {
+  return shared.__storeDamage;
+}
 
 /** The process's connection to the database at DATABASE_PATH. */
 export function database(): AppDatabase {

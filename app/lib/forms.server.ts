@@ -5,33 +5,57 @@ import { z } from "zod";
 const MAX_FORM_BYTES = 16 * 1024;
 
 /**
+ * How much of a refused body is still read, and thrown away, before the
+ * answer goes out. A client that is still sending when the server closes
+ * the connection gets a reset, and a person sees a browser connection error
+ * instead of the page that says what was wrong; reading the rest first
+ * avoids that. A body larger than this is not worth reading: the client
+ * then gets the answer if it reads it before finishing its upload.
+ */
+const MAX_DISCARD_BYTES = 1024 * 1024;
+
+/**
  * Reads a posted form, refusing what no store form sends: a body over 16 kB
  * (413), another content type such as JSON (415), or a body that does not
- * parse (400). The body is counted as it streams in, so a huge upload is cut
- * off rather than buffered. Thrown responses render the error page.
+ * parse (400). The body is counted as it streams in, so a huge upload is
+ * never buffered. Thrown responses render the error page.
  */
 export async function readForm(request: Request): Promise<FormData> {
   const declared = Number(request.headers.get("Content-Length") ?? 0);
-  if (declared > MAX_FORM_BYTES) throw data("That form is too large.", { status: 413 });
   const type = request.headers.get("Content-Type") ?? "";
+  const reader = request.body?.getReader();
+  const refuse = async (message: string, status: number): Promise<never> => {
+    await discard(reader, declared);
+    throw data(message, { status });
+  };
+  if (declared > MAX_FORM_BYTES) return refuse("That form is too large.", 413);
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
-    throw data("Please send the form from the store's page.", { status: 415 });
+    return refuse("Please send the form from the store's page.", 415);
   }
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
-  const reader = request.body?.getReader();
   for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
     size += read.value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader!.cancel();
-      throw data("That form is too large.", { status: 413 });
-    }
+    if (size > MAX_FORM_BYTES) return refuse("That form is too large.", 413);
     chunks.push(read.value);
   }
   try {
     return await new Response(new Blob(chunks), { headers: { "Content-Type": type } }).formData();
   } catch {
     throw data("The form could not be read. Please try again.", { status: 400 });
+  }
+}
+
+/** Reads what is left of a body and drops it, up to MAX_DISCARD_BYTES. */
+async function discard(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, declared: number) {
+  if (!reader || declared > MAX_DISCARD_BYTES) return;
+  let size = 0;
+  try {
+    for (let read = await reader.read(); !read.done && size <= MAX_DISCARD_BYTES; read = await reader.read()) {
+      size += read.value.byteLength;
+    }
+  } catch {
+    // The client went away: nothing left to protect.
   }
 }
 

@@ -1,0 +1,114 @@
+// Requests the store refuses before any page code sees them, and the last
+// word on errors Express itself raises. Every refusal is a 4xx with a short
+// text a person can read, and one log line: a client can send any bytes it
+// likes, and none of them should produce a 500 or a stack trace (which would
+// also let anyone flood the log).
+import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+
+type Log = (message: string) => void;
+
+/** Where a refused request was going, without anything private: /orders/<id> becomes /orders. */
+export function section(path: string) {
+  return `/${path.split("/")[1] ?? ""}`;
+}
+
+function refuse(res: Response, status: number, text: string, headers: Record<string, string> = {}) {
+  res.status(status).set({ "Cache-Control": "no-store", ...headers }).type("text/plain").send(text);
+}
+
+// The store's pages answer GET and HEAD, and its forms POST. Anything else
+// (PUT, DELETE, OPTIONS, TRACE…) is a 405 naming what is allowed; methods
+// Node's parser does not know get its own 400 before reaching us.
+const ALLOWED_METHODS = new Set(["GET", "HEAD", "POST"]);
+const ALLOW = [...ALLOWED_METHODS].join(", ");
+
+// A host name, IPv4 address or bracketed IPv6 address, and an optional port.
+const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?)(?::(\d{1,5}))?$/i;
+
+function validHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const match = HOST.exec(host);
+  return match !== null && (match[1] === undefined || Number(match[1]) <= 65_535);
+}
+
+/**
+ * Refuses what no browser sends to a store: a method it does not serve, a
+ * target that is not a path (`GET http://other.example/` is for proxies,
+ * `OPTIONS *` for the server as a whole), a missing or malformed Host (the
+ * request URL is built from it), a path whose %-escapes do not decode.
+ */
+export function refuseMalformed(log: Log): RequestHandler {
+  return (req, res, next) => {
+    let problem: string | undefined;
+    if (!ALLOWED_METHODS.has(req.method)) {
+      log(`405 ${req.method}: method not allowed`);
+      return refuse(res, 405, `Method Not Allowed: the store answers ${ALLOW}.`, { Allow: ALLOW });
+    }
+    if (!req.url.startsWith("/")) problem = "the request target is not a path";
+    // req.host is the Host header, or X-Forwarded-Host when TRUST_PROXY trusts it.
+    else if (!validHost(req.host)) problem = req.host ? "the Host header is not a host name" : "no Host header";
+    else {
+      try {
+        decodeURIComponent(req.path);
+      } catch {
+        problem = "the path has a malformed %-escape";
+      }
+    }
+    if (!problem) return next();
+    log(`400 ${req.method}: ${problem}`);
+    refuse(res, 400, `Bad Request: ${problem}.`);
+  };
+}
+
+const MUTATIONS = new Set(["POST"]);
+
+/**
+ * Form posts must come from the store's own pages (a browser sends their
+ * Origin). React Router runs the same check before an action and refuses
+ * with a bare 400; checking here first means one readable answer and one log
+ * line for both page and `.data` posts, instead of a stack trace per request
+ * (docs/decisions/010-own-origin-check.md). Behind a TLS-terminating proxy
+ * the request's own origin is only right with TRUST_PROXY set.
+ */
+export function refuseCrossOrigin(log: Log): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.get("origin");
+    if (!MUTATIONS.has(req.method) || origin === undefined || sameOrigin(origin, `${req.protocol}://${req.host}`)) {
+      return next();
+    }
+    log(`rejected a form post from another origin (${req.method} ${section(req.path)})`);
+    refuse(
+      res,
+      400,
+      "Bad Request: this form was sent from another site, so the store did not accept it. Go back to the store and try again.",
+    );
+  };
+}
+
+function sameOrigin(origin: string, requestOrigin: string) {
+  try {
+    return new URL(origin).origin === new URL(requestOrigin).origin;
+  } catch {
+    return false; // "null" (a sandboxed page), or not a URL at all
+  }
+}
+
+/**
+ * Errors Express and its middleware raise themselves carry an HTTP status:
+ * a range past the end of a file (416), a request aborted mid-body. Those
+ * are the client's, answered with their status and one log line. Anything
+ * else is a bug: a 500 and its stack, which is what a bug report needs.
+ */
+export function answerErrors(log: Log): ErrorRequestHandler {
+  return (error: { status?: unknown; statusCode?: unknown; headers?: unknown; message?: unknown }, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = Number(error.status ?? error.statusCode);
+    if (status >= 400 && status < 500) {
+      log(`${status} ${req.method} ${section(req.path)}: ${String(error.message)}`);
+      const headers = typeof error.headers === "object" && error.headers ? (error.headers as Record<string, string>) : {};
+      return refuse(res, status, String(error.message), headers);
+    }
+    console.error(error);
+    refuse(res, 500, "Something went wrong on our side. Please try again in a moment.");
+  };
+}
