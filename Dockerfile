@@ -27,7 +27,7 @@ ENV NODE_ENV=production
 # The code is owned by root and read-only for the app; only /app/data is its.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json server.ts ./
-COPY app/env.server.ts ./app/env.server.ts
+COPY app/env.server.ts app/errors.ts ./app/
 COPY app/db ./app/db
 COPY drizzle ./drizzle
 COPY --from=build /app/build ./build

@@ -13,6 +13,20 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      // One import style that Vite and plain `node` both resolve: package.json
+      // "imports" (#app/…, #tests/…) with the file's extension. The one
+      // exception is React Router's generated ./+types/<route>.
+      // docs/decisions/007-imports.md says why.
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^\\.\\.?/(?!\\+types/)", message: "Import project files as #app/… or #tests/… (docs/decisions/007-imports.md)." },
+            { regex: "^~/", message: "The ~/ alias is gone: import as #app/… (docs/decisions/007-imports.md)." },
+            { regex: "^#(app|tests)/.*(?<!\\.(ts|tsx|css|json))$", message: "Give the file's extension (.ts/.tsx): plain node needs it." },
+          ],
+        },
+      ],
     },
   },
 );

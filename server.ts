@@ -16,12 +16,12 @@ import compression from "compression";
 import express from "express";
 import { createRequestHandler } from "@react-router/express";
 import type { ServerBuild } from "react-router";
-import { applyMigrations } from "./app/db/apply-migrations.server.ts";
-import { BackupError } from "./app/db/backup.server.ts";
-import { closeSharedDatabase, database, DataDirectoryError } from "./app/db/connection.server.ts";
-import { MIGRATIONS_FOLDER, migrationState, MigrationError } from "./app/db/migrator.server.ts";
-import { seedDemoProducts } from "./app/db/seed.server.ts";
-import { env as readEnv, EnvError, sessionSecret, type Env } from "./app/env.server.ts";
+import { applyMigrations } from "#app/db/apply-migrations.server.ts";
+import { closeSharedDatabase, database } from "#app/db/connection.server.ts";
+import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { env as readEnv, sessionSecret, type Env } from "#app/env.server.ts";
+import { errorMessage } from "#app/errors.ts";
 
 const PENDING_POLL_MS = 2_000;
 
@@ -45,7 +45,7 @@ try {
   config = readEnv();
   sessionSecret(config); // the CLI may run without one; the store may not
 } catch (error) {
-  fail(error instanceof EnvError ? error.message : `cannot read environment: ${String(error)}`);
+  fail(errorMessage(error));
 }
 const production = config.NODE_ENV === "production";
 
@@ -54,11 +54,7 @@ let db: ReturnType<typeof database>;
 try {
   db = database();
 } catch (error) {
-  fail(
-    error instanceof DataDirectoryError
-      ? error.message
-      : `cannot open the database at ${config.DATABASE_PATH}: ${(error as Error).message}`,
-  );
+  fail(`cannot open the database at ${config.DATABASE_PATH}: ${errorMessage(error)}`);
 }
 log(`database ${config.DATABASE_PATH} (WAL)`);
 
@@ -89,9 +85,7 @@ try {
     }
   }
 } catch (error) {
-  const known = error instanceof MigrationError || error instanceof BackupError;
-  const reason = known ? error.message : String(error);
-  fail(`migration failed, not starting: ${reason}`);
+  fail(`migration failed, not starting: ${errorMessage(error)}`);
 }
 
 // --- 4. demo data ----------------------------------------------------------
@@ -113,7 +107,7 @@ if (!schemaReady) {
       seedIfEnabled();
       schemaReady = true;
     } catch (error) {
-      log(`migrations: cannot read state: ${(error as Error).message}`);
+      log(`migrations: cannot read state: ${errorMessage(error)}`);
     }
   }, PENDING_POLL_MS);
 }
@@ -149,6 +143,35 @@ app.get("/health/ready", (_req, res) => {
 });
 
 app.use(compression());
+
+// Form posts must come from the store's own pages (a browser sends their
+// Origin). React Router runs the same check before an action and refuses
+// with a bare 400; checking here first means one readable answer and one log
+// line for both page and `.data` posts, instead of a stack trace per request.
+// Behind a TLS-terminating proxy the request's own origin is only right with
+// TRUST_PROXY set (see .env.example).
+const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+app.use((req, res, next) => {
+  const origin = req.get("origin");
+  if (!MUTATIONS.has(req.method) || origin === undefined || sameOrigin(origin, `${req.protocol}://${req.host}`)) {
+    return next();
+  }
+  // Only the first path segment: /orders/<id> is a private link.
+  log(`rejected a form post from another origin (${req.method} /${req.path.split("/")[1] ?? ""})`);
+  res
+    .status(400)
+    .set("Cache-Control", "no-store")
+    .type("text/plain")
+    .send("Bad Request: this form was sent from another site, so the store did not accept it. Go back to the store and try again.");
+});
+
+function sameOrigin(origin: string, requestOrigin: string) {
+  try {
+    return new URL(origin).origin === new URL(requestOrigin).origin;
+  } catch {
+    return false; // "null" (a sandboxed page), or not a URL at all
+  }
+}
 
 let viteClose: (() => Promise<void>) | undefined;
 let build: ServerBuild | (() => Promise<ServerBuild>);
@@ -228,3 +251,19 @@ async function shutdown(signal: string) {
 
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+
+// Under `npm start`, node runs below npm and a shell. A supervisor that
+// signals only npm's process (not the whole group) ends npm and the shell,
+// and the signal never reaches us: we would keep running with the port held.
+// When npm started us and our parent goes away, stop as if signalled.
+// (Run directly, as the Docker image and docs/deploy.md do, there is no
+// such parent to watch.)
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    void shutdown("npm exited");
+  }, 500);
+  watch.unref();
+}

@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { tsconfigPaths: true },
   test: {
+    setupFiles: ["tests/setup.ts"],
     // Tests start real servers and child processes: give them room, and keep
     // the per-test databases apart by running files in separate processes.
     pool: "forks",

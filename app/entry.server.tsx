@@ -10,18 +10,10 @@ import { renderToPipeableStream } from "react-dom/server";
 export const streamTimeout = 5_000;
 
 // Unexpected errors only: a thrown 404/400 is an answer, not a fault, and a
-// request the client abandoned is not worth a stack trace.
+// request the client abandoned is not worth a stack trace. (Form posts from
+// another origin never get here: server.ts refuses them first.)
 export const handleError: HandleErrorFunction = (error, { request }) => {
   if (request.signal.aborted || isRouteErrorResponse(error)) return;
-  // React Router's CSRF check: a form posted from another origin, answered
-  // with a 400. Worth a line (a misconfigured proxy looks like this, see
-  // TRUST_PROXY), not a stack trace.
-  if (error instanceof Error && error.message.includes("origin does not match")) {
-    // Only the first path segment: /orders/<id> is a private link.
-    const section = new URL(request.url).pathname.split("/")[1] ?? "";
-    console.warn(`[store] rejected a form post from another origin (${request.method} /${section})`);
-    return;
-  }
   console.error(error);
 };
 

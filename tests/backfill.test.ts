@@ -4,17 +4,16 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { backfillSkus } from "~/db/backfill-skus";
-import { closeDatabase, type AppDatabase } from "~/db/connection.server";
-import { migrate } from "~/db/migrator.server";
-import { skuForId } from "~/db/sku";
-import { createProduct } from "~/lib/product-admin.server";
-import { MIGRATIONS_FOLDER, openForTest, PROJECT_ROOT, tempDir } from "./helpers/db";
-import { fillStore } from "./helpers/store-data";
+import { backfillSkus } from "#app/db/backfill-skus.server.ts";
+import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { skuForId } from "#app/db/sku.ts";
+import { createProduct } from "#app/lib/product-admin.server.ts";
+import { openForTest, PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
+import { fillStore } from "#tests/helpers/store-data.ts";
 
 const PHASE_1 = "0002_add_sku_to_products";
 const BACKFILL = "0003_backfill_product_skus";
-
 
 /** A database at phase 1 with 600 products that have no SKU yet, and two that do. */
 function phaseOneDatabase() {
@@ -85,7 +84,7 @@ describe("the batched backfill", () => {
     const { db, path } = phaseOneDatabase();
     closeDatabase(db);
     const run = (databasePath: string) =>
-      spawnSync(process.execPath, ["app/db/backfill-skus.ts", "--batch-size", "100", "--pause-ms", "0"], {
+      spawnSync(process.execPath, ["app/db/cli.ts", "backfill-skus", "--batch-size", "100", "--pause-ms", "0"], {
         cwd: PROJECT_ROOT,
         env: { PATH: process.env.PATH, DATABASE_PATH: databasePath },
         encoding: "utf8",

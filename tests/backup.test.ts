@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "~/db/apply-migrations.server";
+import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import {
   backupDatabase,
   BackupError,
@@ -13,12 +13,12 @@ import {
   pruneSnapshots,
   restoreDatabase,
   snapshotBeforeMigrate,
-} from "~/db/backup.server";
-import { closeDatabase, openDatabase } from "~/db/connection.server";
-import { migrate, readMigrations } from "~/db/migrator.server";
-import { seedDemoProducts } from "~/db/seed.server";
-import { freshDatabase, MIGRATIONS_FOLDER, PROJECT_ROOT, tempDir } from "./helpers/db";
-import { runNode, startServer, stopServer, type ServerProcess } from "./helpers/server";
+} from "#app/db/backup.server.ts";
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { migrate, MIGRATIONS_FOLDER, readMigrations } from "#app/db/migrator.server.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { freshDatabase, PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
+import { runNode, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 
 const servers: ServerProcess[] = [];
 afterAll(async () => {

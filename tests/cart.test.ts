@@ -1,10 +1,10 @@
 // Cart rules against a real migrated SQLite file.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { products } from "~/db/schema";
-import { addToCart, cartLineSchema, getCartView, removeFromCart, setQuantity, type CartLine } from "~/lib/cart.server";
-import { MAX_CART_LINES, MAX_QUANTITY } from "~/lib/limits";
-import { productBySlug, seededDatabase, setStock } from "./helpers/db";
+import { products } from "#app/db/schema.ts";
+import { addToCart, cartLineSchema, getCartView, removeFromCart, setQuantity, type CartLine } from "#app/lib/cart.server.ts";
+import { MAX_CART_LINES, MAX_QUANTITY } from "#app/lib/limits.ts";
+import { productBySlug, seededDatabase, setStock } from "#tests/helpers/db.ts";
 
 
 describe("the add-to-cart and quantity form", () => {

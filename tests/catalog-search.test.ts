@@ -1,9 +1,9 @@
 // Catalog search, sort and pagination against a real migrated SQLite file.
 import { describe, expect, it } from "vitest";
-import { demoProducts } from "~/db/demo-products";
-import { products } from "~/db/schema";
-import { listProducts, PAGE_SIZE, toFtsQuery } from "~/lib/products.server";
-import { seededDatabase } from "./helpers/db";
+import { demoProducts } from "#app/db/demo-products.ts";
+import { products } from "#app/db/schema.ts";
+import { listProducts, PAGE_SIZE, toFtsQuery } from "#app/lib/products.server.ts";
+import { seededDatabase } from "#tests/helpers/db.ts";
 
 const names = (result: { items: { name: string }[] }) => result.items.map((p) => p.name);
 

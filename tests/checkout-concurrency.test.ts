@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase, type AppDatabase } from "~/db/connection.server";
-import { orderItems, orders, products } from "~/db/schema";
-import { seedDemoProducts } from "~/db/seed.server";
-import { freshDatabase, productBySlug, PROJECT_ROOT, setStock, tempDir } from "./helpers/db";
-import { startServer, stopServer, type ServerProcess } from "./helpers/server";
-import { shopper, text } from "./helpers/shopper";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { orderItems, orders, products } from "#app/db/schema.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { freshDatabase, productBySlug, PROJECT_ROOT, setStock, tempDir } from "#tests/helpers/db.ts";
+import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
+import { shopper, text } from "#tests/helpers/shopper.ts";
 
 const run = promisify(execFile);
 const WORKER = join(PROJECT_ROOT, "tests", "helpers", "checkout-worker.ts");

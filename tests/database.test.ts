@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase, type AppDatabase } from "~/db/connection.server";
-import { demoProducts } from "~/db/demo-products";
-import { migrate, migrationState, MigrationError, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
-import { seedDemoProducts } from "~/db/seed.server";
-import { getProductBySlug, listProducts, PAGE_SIZE } from "~/lib/products.server";
-import { freshDatabase, MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
-import { appendMigration, migrationsFolderUpTo } from "./helpers/migrations";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { demoProducts } from "#app/db/demo-products.ts";
+import { migrate, MigrationError, MIGRATIONS_FOLDER, MIGRATIONS_TABLE, migrationState, readMigrations } from "#app/db/migrator.server.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { getProductBySlug, listProducts, PAGE_SIZE } from "#app/lib/products.server.ts";
+import { freshDatabase, tempDir } from "#tests/helpers/db.ts";
+import { appendMigration, migrationsFolderUpTo } from "#tests/helpers/migrations.ts";
 
 const open: AppDatabase[] = [];
 function track(db: AppDatabase) {

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { parseEnv } from "~/env.server";
-import { PROJECT_ROOT } from "./helpers/db";
+import { parseEnv } from "#app/env.server.ts";
+import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
 type ComposeService = { stop_grace_period?: string };
 const compose = parse(readFileSync(join(PROJECT_ROOT, "docker-compose.yml"), "utf8")) as {

@@ -7,11 +7,11 @@
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "./helpers/db";
-import { composeStore, type ComposeStore } from "./helpers/compose-store";
-import { bindMountsKeepOwners, docker, dockerUnavailable, run } from "./helpers/docker";
-import { appendMigration } from "./helpers/migrations";
-import { customer, shopper } from "./helpers/shopper";
+import { PROJECT_ROOT } from "#tests/helpers/db.ts";
+import { composeStore, type ComposeStore } from "#tests/helpers/compose-store.ts";
+import { bindMountsKeepOwners, docker, dockerUnavailable, run } from "#tests/helpers/docker.ts";
+import { appendMigration } from "#tests/helpers/migrations.ts";
+import { customer, shopper } from "#tests/helpers/shopper.ts";
 
 const unavailable = dockerUnavailable();
 const ownersKept = !unavailable && bindMountsKeepOwners();

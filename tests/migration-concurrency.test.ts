@@ -4,13 +4,13 @@
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase } from "~/db/connection.server";
-import { demoProducts } from "~/db/demo-products";
-import { migrate, MIGRATIONS_TABLE, readMigrations } from "~/db/migrator.server";
-import { seedDemoProducts } from "~/db/seed.server";
-import { MIGRATIONS_FOLDER, tempDir } from "./helpers/db";
-import { appendMigration } from "./helpers/migrations";
-import { delay, listeningUrl, runNode, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "./helpers/server";
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { demoProducts } from "#app/db/demo-products.ts";
+import { migrate, MIGRATIONS_FOLDER, MIGRATIONS_TABLE, readMigrations } from "#app/db/migrator.server.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { tempDir } from "#tests/helpers/db.ts";
+import { appendMigration } from "#tests/helpers/migrations.ts";
+import { delay, listeningUrl, runNode, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "#tests/helpers/server.ts";
 
 const migrations = readMigrations(MIGRATIONS_FOLDER);
 

@@ -4,9 +4,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lintMigrations, maskSql, type Finding } from "~/db/migration-lint";
-import { MIGRATIONS_FOLDER, PROJECT_ROOT } from "./helpers/db";
-import { migrationsFolderUpTo } from "./helpers/migrations";
+import { lintMigrations, maskSql, type Finding } from "#app/db/migration-lint.server.ts";
+import { MIGRATIONS_FOLDER, readJournal } from "#app/db/migrator.server.ts";
+import { PROJECT_ROOT } from "#tests/helpers/db.ts";
+import { appendMigration, migrationsFolderUpTo } from "#tests/helpers/migrations.ts";
 
 const PHASE_2 = "0004_require_product_sku";
 const LAST = "0004_require_product_sku";
@@ -35,14 +36,14 @@ function phase2Without(block: RegExp) {
 describe("db:lint", () => {
   it("passes on the project's own migrations, from the command line too", () => {
     expect(lint(MIGRATIONS_FOLDER)).toEqual([]);
-    const run = spawnSync(process.execPath, ["app/db/migration-lint.ts"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["app/db/cli.ts", "lint"], { cwd: PROJECT_ROOT, encoding: "utf8" });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^db:lint: \d+ migrations, no problems\n$/);
   });
 
   it("fails from the command line with file:line and the explanation", () => {
     const folder = migrationsFolderUpTo(LAST, { tag: "0005_add_weight", sql: "ALTER TABLE `products` ADD `weight_grams` integer NOT NULL;" });
-    const run = spawnSync(process.execPath, [join(PROJECT_ROOT, "app/db/migration-lint.ts"), "drizzle"], {
+    const run = spawnSync(process.execPath, [join(PROJECT_ROOT, "app/db/cli.ts"), "lint", "drizzle"], {
       cwd: dirname(folder),
       encoding: "utf8",
     });
@@ -164,14 +165,12 @@ describe("db:lint", () => {
   });
 
   it("flags a journal whose timestamps go backwards (a merged branch), and SQL files it does not list", () => {
-    const folder = migrationsFolderUpTo(LAST, { tag: "0005_from_other_branch", sql: "SELECT 1;" });
-    const journalPath = join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalPath, "utf8"));
-    journal.entries.at(-1).when = journal.entries.at(-2).when - 60_000;
-    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    const folder = migrationsFolderUpTo(LAST);
+    const newest = readJournal(folder).journal.entries.at(-1)!.when;
+    appendMigration(folder, "0005_from_other_branch", "SELECT 1;", newest - 60_000);
     writeFileSync(join(folder, "0006_never_generated.sql"), "SELECT 1;");
     const findings = lint(folder);
-    const whenLine = readFileSync(journalPath, "utf8").split("\n").findLastIndex((l) => l.includes('"when"')) + 1;
+    const whenLine = readJournal(folder).text.split("\n").findLastIndex((l) => l.includes('"when"')) + 1;
     expect(brief(findings)).toEqual([
       "drizzle/0006_never_generated.sql:1: journal-file",
       `drizzle/meta/_journal.json:${whenLine}: journal-order`,

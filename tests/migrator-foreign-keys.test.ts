@@ -3,11 +3,11 @@
 // as drizzle-kit's table rebuilds do; on otherwise, so SQLite checks every
 // statement and no whole-database scan holds the lock.
 import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, type AppDatabase } from "~/db/connection.server";
-import { migrate, MigrationError } from "~/db/migrator.server";
-import { freshDatabase, MIGRATIONS_FOLDER } from "./helpers/db";
-import { fingerprint, migrationsFolderUpTo } from "./helpers/migrations";
-import { readMigrations } from "~/db/migrator.server";
+import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { migrate, MigrationError, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { freshDatabase } from "#tests/helpers/db.ts";
+import { fingerprint, migrationsFolderUpTo } from "#tests/helpers/migrations.ts";
+import { readMigrations } from "#app/db/migrator.server.ts";
 
 const open: AppDatabase[] = [];
 afterEach(() => {

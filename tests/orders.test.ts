@@ -2,19 +2,9 @@
 // written, what is not, and that a token places at most one order.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { type AppDatabase } from "~/db/connection.server";
-import { orderItems, orders, products } from "~/db/schema";
-import { checkoutSchema, findOrderByCheckoutToken, findOrderByNumberAndEmail, getOrder, lookupSchema, newToken, normalizeOrderNumber, placeOrder, type CheckoutDetails } from "~/lib/orders.server";
-import { productBySlug, seededDatabase } from "./helpers/db";
-
-/** Everything checkout may write. */
-function writes(db: AppDatabase) {
-  return {
-    stock: db.select({ id: products.id, stock: products.stock }).from(products).all(),
-    orders: db.select().from(orders).all(),
-    items: db.select().from(orderItems).all(),
-  };
-}
+import { orderItems, orders, products } from "#app/db/schema.ts";
+import { checkoutSchema, findOrderByCheckoutToken, findOrderByNumberAndEmail, getOrder, lookupSchema, newToken, normalizeOrderNumber, placeOrder, type CheckoutDetails } from "#app/lib/orders.server.ts";
+import { productBySlug, seededDatabase, writes } from "#tests/helpers/db.ts";
 
 const details: CheckoutDetails = {
   email: "Ada@Example.com",

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { migrationFiles, schemaDrift, scratchProject } from "./helpers/drizzle-kit";
+import { migrationFiles, schemaDrift, scratchProject } from "#tests/helpers/drizzle-kit.ts";
 
 describe("schema drift", () => {
   it("the migrations in drizzle/ produce exactly app/db/schema.ts", () => {

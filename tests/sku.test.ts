@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, type AppDatabase } from "~/db/connection.server";
-import { demoProducts } from "~/db/demo-products";
-import { seedDemoProducts } from "~/db/seed.server";
-import { GENERATED_SKU, SKU_FROM_ID_SQL, skuForId } from "~/db/sku";
-import { createProduct } from "~/lib/product-admin.server";
-import { getProductBySlug } from "~/lib/products.server";
-import { freshDatabase } from "./helpers/db";
+import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { demoProducts } from "#app/db/demo-products.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { GENERATED_SKU, SKU_FROM_ID_SQL, skuForId } from "#app/db/sku.ts";
+import { createProduct } from "#app/lib/product-admin.server.ts";
+import { getProductBySlug } from "#app/lib/products.server.ts";
+import { freshDatabase } from "#tests/helpers/db.ts";
 
 const open: AppDatabase[] = [];
 function fresh() {

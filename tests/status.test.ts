@@ -4,10 +4,10 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase } from "~/db/connection.server";
-import { migrate, readMigrations } from "~/db/migrator.server";
-import { MIGRATIONS_FOLDER, PROJECT_ROOT, tempDir } from "./helpers/db";
-import { migrationsFolderUpTo } from "./helpers/migrations";
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { migrate, MIGRATIONS_FOLDER, readMigrations } from "#app/db/migrator.server.ts";
+import { PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
+import { migrationsFolderUpTo } from "#tests/helpers/migrations.ts";
 
 /** The app as the production image has it: no devDependencies, so no drizzle-kit. */
 function stageWithoutDrizzleKit() {

@@ -9,13 +9,13 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase, type AppDatabase } from "~/db/connection.server";
-import { migrate } from "~/db/migrator.server";
-import { MIGRATIONS_FOLDER, PROJECT_ROOT, tempDir } from "./helpers/db";
-import { run } from "./helpers/drizzle-kit";
-import { fingerprint, migrationsFolderUpTo } from "./helpers/migrations";
-import { fillStore } from "./helpers/store-data";
-import { createSandbox } from "./tutorial/sandbox";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { migrate, MIGRATIONS_FOLDER, readJournal } from "#app/db/migrator.server.ts";
+import { PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
+import { run } from "#tests/helpers/drizzle-kit.ts";
+import { fingerprint, migrationsFolderUpTo } from "#tests/helpers/migrations.ts";
+import { fillStore } from "#tests/helpers/store-data.ts";
+import { createSandbox } from "#tests/tutorial/sandbox.ts";
 
 const TUTORIAL = join(PROJECT_ROOT, "docs", "tutorial");
 const PHASE_1 = "0002_add_sku_to_products";
@@ -171,7 +171,7 @@ describe("docs/tutorial, walked on a sandbox", () => {
 
     // The sandbox's journal now lists what drizzle/ lists, in the same order.
     const tags = (folder: string) =>
-      (JSON.parse(readFileSync(join(folder, "meta", "_journal.json"), "utf8")).entries as { tag: string }[]).map((e) => e.tag);
+      readJournal(folder).journal.entries.map((e) => e.tag);
     expect(tags(join(dir, "drizzle"))).toEqual(tags(MIGRATIONS_FOLDER).slice(0, 5));
   });
 

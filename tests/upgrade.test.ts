@@ -8,20 +8,19 @@ import { join } from "node:path";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate as drizzleMigrate } from "drizzle-orm/better-sqlite3/migrator";
 import { describe, expect, it } from "vitest";
-import { closeDatabase, type AppDatabase } from "~/db/connection.server";
-import { migrate, MigrationError, readMigrations } from "~/db/migrator.server";
-import { skuForId } from "~/db/sku";
-import { createProduct } from "~/lib/product-admin.server";
-import { getProductBySlug, listProducts } from "~/lib/products.server";
-import { MIGRATIONS_FOLDER, openForTest, tempDir } from "./helpers/db";
-import { fingerprint, migrationsFolderUpTo } from "./helpers/migrations";
-import { fillStore } from "./helpers/store-data";
+import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { migrate, MigrationError, MIGRATIONS_FOLDER, readMigrations } from "#app/db/migrator.server.ts";
+import { skuForId } from "#app/db/sku.ts";
+import { createProduct } from "#app/lib/product-admin.server.ts";
+import { getProductBySlug, listProducts } from "#app/lib/products.server.ts";
+import { openForTest, tempDir } from "#tests/helpers/db.ts";
+import { fingerprint, migrationsFolderUpTo } from "#tests/helpers/migrations.ts";
+import { fillStore } from "#tests/helpers/store-data.ts";
 
 const BEFORE_TUTORIAL = "0001_add_product_search";
 const PHASE_1 = "0002_add_sku_to_products";
 const BACKFILL = "0003_backfill_product_skus";
 const PHASE_2 = "0004_require_product_sku";
-
 
 /** A store as it was before the tutorial, with data in it. */
 function storeBeforeTutorial(size: { products: number; orders: number }) {

@@ -1,8 +1,8 @@
 import { Link } from "react-router";
-import { formatPrice } from "~/lib/money";
-import type { ProductCard as Card } from "~/lib/products.server";
+import { formatPrice } from "#app/lib/money.ts";
+import type { CatalogItem } from "#app/lib/products.server.ts";
 
-export function ProductCard({ product }: { product: Card }) {
+export function ProductCard({ product }: { product: CatalogItem }) {
   return (
     <li className="group overflow-hidden rounded-lg border border-stone-200 bg-white shadow-sm transition hover:shadow-md">
       <Link to={`/products/${product.slug}`} className="block focus-visible:outline-2 focus-visible:outline-amber-600">

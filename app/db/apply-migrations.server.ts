@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
-import type { AppDatabase } from "./connection.server.ts";
-import { pruneSnapshots, snapshotBeforeMigrate } from "./backup.server.ts";
-import { migrate, migrationState, MIGRATIONS_FOLDER, type MigrationResult } from "./migrator.server.ts";
+import type { AppDatabase } from "#app/db/connection.server.ts";
+import { pruneSnapshots, snapshotBeforeMigrate } from "#app/db/backup.server.ts";
+import { migrate, migrationState, MIGRATIONS_FOLDER, type MigrationResult } from "#app/db/migrator.server.ts";
 
 export type ApplyOptions = {
   databasePath: string;

@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { isBusy } from "#app/db/connection.server.ts";
+import { MIGRATIONS_TABLE } from "#app/db/migrator.server.ts";
+import { errorMessage, KnownError } from "#app/errors.ts";
 
 // Backups are made with `VACUUM INTO` from a read-only connection. It copies
 // the database as one read transaction, so the copy is consistent as of the
@@ -10,7 +13,7 @@ import Database from "better-sqlite3";
 // it includes whatever is still in the -wal file. Copying store.db with cp
 // while the server runs is NOT a backup: recent commits live in store.db-wal.
 
-export class BackupError extends Error {
+export class BackupError extends KnownError {
   override name = "BackupError";
 }
 
@@ -40,7 +43,7 @@ export function backupDatabase(sourcePath: string, targetPath: string): { path: 
     source.prepare("VACUUM INTO ?").run(partial);
   } catch (error) {
     rmSync(partial, { force: true });
-    throw new BackupError(`backup failed: ${(error as Error).message}`);
+    throw new BackupError(`backup failed: ${errorMessage(error)}`);
   } finally {
     source.close();
   }
@@ -59,7 +62,7 @@ export function integrityProblem(path: string): string | null {
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (error) {
-    return (error as Error).message;
+    return errorMessage(error);
   }
   try {
     const rows = db.pragma("integrity_check") as { integrity_check: string }[];
@@ -67,7 +70,7 @@ export function integrityProblem(path: string): string | null {
     return first === "ok" ? null : (first ?? "no result");
   } catch (error) {
     // A file that is not a database at all fails here ("file is not a database").
-    return (error as Error).message;
+    return errorMessage(error);
   } finally {
     db.close();
   }
@@ -113,11 +116,11 @@ export function restoreDatabase(backupPath: string, databasePath: string) {
   if (problem) throw new BackupError(`${backupPath} failed PRAGMA integrity_check: ${problem}; nothing restored`);
   const probe = new Database(backupPath, { readonly: true });
   const isStoreDatabase = probe
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
-    .get();
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    .get(MIGRATIONS_TABLE);
   probe.close();
   if (!isStoreDatabase) {
-    throw new BackupError(`${backupPath} has no __drizzle_migrations table: not a backup of this store`);
+    throw new BackupError(`${backupPath} has no ${MIGRATIONS_TABLE} table: not a backup of this store`);
   }
 
   // Copy (and check) the backup beside the database first: if anything fails
@@ -137,7 +140,7 @@ export function restoreDatabase(backupPath: string, databasePath: string) {
       live.pragma("journal_mode = DELETE");
     } catch (error) {
       rmSync(incoming, { force: true });
-      if ((error as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
+      if (isBusy(error)) {
         throw new BackupError(
           `${databasePath} is in use by another process (is the server running?). Stop it, then restore; nothing restored`,
         );

@@ -1,66 +1,162 @@
-// Database commands that work in the production image (no drizzle-kit):
-//   npm run db:migrate            apply pending migrations, then exit (release step)
-//   npm run db:seed               fill an empty catalog with the demo products
-//   npm run db:status             applied and pending migrations (exit 1 on a problem)
-//   npm run db:backup [file]      consistent online backup, safe while the store serves
-//   npm run db:restore <file>     put a backup in place (server stopped)
-// In the image: node app/db/cli.ts <command> [argument]
-import { applyMigrations } from "./apply-migrations.server.ts";
-import { backupDatabase, BackupError, defaultBackupPath, restoreDatabase } from "./backup.server.ts";
-import { closeSharedDatabase, database, DataDirectoryError } from "./connection.server.ts";
-import { MigrationError, MIGRATIONS_FOLDER } from "./migrator.server.ts";
-import { seedDemoProducts } from "./seed.server.ts";
-import { migrationStatus } from "./status.server.ts";
-import { env, EnvError } from "../env.server.ts";
+// The store's one command line. Every command works in the production image
+// (no drizzle-kit, no Vite), where it runs as `node app/db/cli.ts <command>`;
+// in a checkout, `npm run db:<command>` runs the same thing with .env loaded.
+// Run with no command for the list.
+import { existsSync, readdirSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { applyMigrations } from "#app/db/apply-migrations.server.ts";
+import { backfillSkus, BackfillError } from "#app/db/backfill-skus.server.ts";
+import { backupDatabase, defaultBackupPath, restoreDatabase } from "#app/db/backup.server.ts";
+import { closeSharedDatabase, database } from "#app/db/connection.server.ts";
+import { formatFinding, lintMigrations } from "#app/db/migration-lint.server.ts";
+import { MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { migrationStatus } from "#app/db/status.server.ts";
+import { env } from "#app/env.server.ts";
+import { errorMessage, KnownError } from "#app/errors.ts";
 
-const commands: Record<string, (argument: string | undefined) => void> = {
-  migrate() {
-    const config = env();
-    applyMigrations(database(), {
-      databasePath: config.DATABASE_PATH,
-      lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
-      keepSnapshots: config.BACKUP_KEEP,
-      log: console.log,
-    });
+/** A mistake in how the command was called: print the usage, exit 2. */
+class UsageError extends KnownError {
+  override name = "UsageError";
+}
+
+type Command = {
+  usage: string;
+  summary: string;
+  options?: Record<string, { type: "string"; default: string }>;
+  run: (args: { positionals: string[]; values: Record<string, string | undefined> }) => void;
+};
+
+function wholeNumber(value: string | undefined, name: string, min: number): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}`);
+  return number;
+}
+
+const commands: Record<string, Command> = {
+  migrate: {
+    usage: "migrate",
+    summary: "apply pending migrations, then exit (a release step)",
+    run() {
+      const config = env();
+      applyMigrations(database(), {
+        databasePath: config.DATABASE_PATH,
+        lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
+        keepSnapshots: config.BACKUP_KEEP,
+        log: console.log,
+      });
+    },
   },
-  seed() {
-    const inserted = seedDemoProducts(database());
-    console.log(inserted > 0 ? `seeded ${inserted} demo products` : "catalog not empty: nothing seeded");
+  status: {
+    usage: "status",
+    summary: "applied and pending migrations (exit 1 on a problem)",
+    run() {
+      const status = migrationStatus(env().DATABASE_PATH, MIGRATIONS_FOLDER);
+      console.log(status.text);
+      if (status.problems.length > 0) process.exitCode = 1;
+    },
   },
-  backup(target) {
-    const source = env().DATABASE_PATH;
-    const result = backupDatabase(source, target ?? defaultBackupPath(source));
-    console.log(`backup written to ${result.path} (${(result.bytes / 1024).toFixed(0)} KiB, ${result.ms.toFixed(0)} ms), integrity ok`);
+  seed: {
+    usage: "seed",
+    summary: "fill an empty catalog with the demo products",
+    run() {
+      const inserted = seedDemoProducts(database());
+      console.log(inserted > 0 ? `seeded ${inserted} demo products` : "catalog not empty: nothing seeded");
+    },
   },
-  restore(file) {
-    if (!file) throw new BackupError("usage: npm run db:restore -- <backup file>");
-    const { replaced } = restoreDatabase(file, env().DATABASE_PATH);
-    if (replaced) console.log(`previous database kept at ${replaced}`);
-    console.log(`restored ${file}; pending migrations (if any) apply on the next start or db:migrate`);
+  backup: {
+    usage: "backup [file]",
+    summary: "consistent online backup, safe while the store serves",
+    run({ positionals: [target] }) {
+      const source = env().DATABASE_PATH;
+      const result = backupDatabase(source, target ?? defaultBackupPath(source));
+      console.log(
+        `backup written to ${result.path} (${(result.bytes / 1024).toFixed(0)} KiB, ${result.ms.toFixed(0)} ms), integrity ok`,
+      );
+    },
   },
-  status() {
-    const status = migrationStatus(env().DATABASE_PATH, MIGRATIONS_FOLDER);
-    console.log(status.text);
-    if (status.problems.length > 0) process.exitCode = 1;
+  restore: {
+    usage: "restore <file>",
+    summary: "put a backup in place of the database (server stopped)",
+    run({ positionals: [file] }) {
+      if (!file) throw new UsageError("restore needs the backup file to restore");
+      const { replaced } = restoreDatabase(file, env().DATABASE_PATH);
+      if (replaced) console.log(`previous database kept at ${replaced}`);
+      console.log(`restored ${file}; pending migrations (if any) apply on the next start or db:migrate`);
+    },
+  },
+  "backfill-skus": {
+    usage: "backfill-skus [--batch-size 2000] [--pause-ms 10]",
+    summary: "give products without a SKU one, in small batches, while the store runs",
+    options: { "batch-size": { type: "string", default: "2000" }, "pause-ms": { type: "string", default: "10" } },
+    run({ values }) {
+      const batchSize = wholeNumber(values["batch-size"], "batch-size", 1);
+      const pauseMs = wholeNumber(values["pause-ms"], "pause-ms", 0);
+      const path = env().DATABASE_PATH;
+      // database() would create an empty file; a backfill needs the real one.
+      if (!existsSync(path)) throw new BackfillError(`no database at ${path}`);
+      let last = performance.now();
+      const result = backfillSkus(database().$client, {
+        batchSize,
+        pauseMs,
+        onBatch(batch) {
+          if (performance.now() - last < 1000) return;
+          last = performance.now();
+          console.log(`backfill-skus: ids up to ${batch.toId} done`);
+        },
+      });
+      const longest = Math.max(0, ...result.lockMs);
+      console.log(
+        `backfill-skus: ${result.updated} products given a SKU in ${result.batches} batches ` +
+          `(${result.ms.toFixed(0)} ms; longest lock hold ${longest.toFixed(1)} ms)`,
+      );
+    },
+  },
+  lint: {
+    usage: "lint [migrations folder]",
+    summary: "check drizzle/ for migrations that would fail or lose data",
+    run({ positionals: [folder = MIGRATIONS_FOLDER] }) {
+      const findings = lintMigrations(folder);
+      for (const finding of findings) console.error(formatFinding(finding));
+      const count = readdirSync(folder).filter((f) => f.endsWith(".sql")).length;
+      if (findings.length > 0) {
+        console.error(`db:lint: ${findings.length} problem${findings.length === 1 ? "" : "s"} in ${count} migrations`);
+        process.exitCode = 1;
+      } else {
+        console.log(`db:lint: ${count} migrations, no problems`);
+      }
+    },
   },
 };
 
-const [name = "", argument] = process.argv.slice(2);
+function usage() {
+  const width = Math.max(...Object.values(commands).map((c) => c.usage.length));
+  return [
+    "usage: node app/db/cli.ts <command>   (npm run db:<command> in a checkout)",
+    "",
+    ...Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+  ].join("\n");
+}
+
+const [name = "", ...rest] = process.argv.slice(2);
 const command = commands[name];
 if (!command) {
-  console.error(`usage: node app/db/cli.ts <${Object.keys(commands).join("|")}> [argument]`);
+  console.error(name ? `unknown command "${name}"\n\n${usage()}` : usage());
   process.exit(2);
 }
 try {
-  command(argument);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+  } catch (error) {
+    // parseArgs explains the mistake ("Unknown option '--x'") in its message.
+    throw new UsageError((error as Error).message);
+  }
+  command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | undefined> });
   closeSharedDatabase();
 } catch (error) {
-  const known =
-    error instanceof MigrationError ||
-    error instanceof EnvError ||
-    error instanceof BackupError ||
-    error instanceof DataDirectoryError;
-  console.error(`${name} failed: ${known ? error.message : String(error)}`);
   closeSharedDatabase();
-  process.exit(1);
+  console.error(`${name} failed: ${errorMessage(error)}`);
+  if (error instanceof UsageError) console.error(`usage: node app/db/cli.ts ${command.usage}`);
+  process.exit(error instanceof UsageError ? 2 : 1);
 }

@@ -2,8 +2,9 @@ import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { env } from "../env.server.ts";
-import * as schema from "./schema.ts";
+import { env } from "#app/env.server.ts";
+import * as schema from "#app/db/schema.ts";
+import { KnownError } from "#app/errors.ts";
 
 export type AppDatabase = BetterSQLite3Database<typeof schema> & {
   $client: Database.Database;
@@ -32,7 +33,7 @@ export function openDatabase(path: string): AppDatabase {
   return drizzle({ client: sqlite, schema });
 }
 
-export class DataDirectoryError extends Error {
+export class DataDirectoryError extends KnownError {
   override name = "DataDirectoryError";
 }
 
@@ -76,6 +77,11 @@ export function perConnection<T>(build: (db: AppDatabase) => T): (db: AppDatabas
     if (value === undefined) built.set(db, (value = build(db)));
     return value;
   };
+}
+
+/** SQLITE_BUSY (or one of its extended codes): another connection holds the lock we waited for. */
+export function isBusy(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code?.toString().startsWith("SQLITE_BUSY") ?? false;
 }
 
 /** Runs SQLite's own optimizer bookkeeping and closes; closing checkpoints the WAL. */

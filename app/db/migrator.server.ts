@@ -2,12 +2,14 @@ import type Database from "better-sqlite3";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
+import { isBusy } from "#app/db/connection.server.ts";
+import { errorMessage, KnownError } from "#app/errors.ts";
 
 // The project's migration runner. It applies the SQL files drizzle-kit
 // generates in ./drizzle and records them in __drizzle_migrations exactly as
 // drizzle-orm's migrate() does (same table, same hash, same created_at), so
 // drizzle-kit and this runner agree on what is applied. It exists because
-// migrate() alone is not safe in production (see docs/decisions.md):
+// migrate() alone is not safe in production (see docs/decisions/002-own-migration-runner.md):
 //
 // 1. Concurrency: migrate() reads the last applied migration *before* its
 //    plain BEGIN, so two processes starting together can both apply the same
@@ -49,6 +51,11 @@ export type Migration = {
 export type MigrationState = {
   applied: (Migration & { appliedAt: Date; modified: boolean })[];
   pending: Migration[];
+  /**
+   * Pending migrations older than the newest applied one (a merged branch).
+   * drizzle-orm's migrate() skips these without a word; this runner refuses.
+   */
+  stale: Migration[];
   /** Rows in __drizzle_migrations that no file in the folder matches. */
   unknown: { hash: string; when: number }[];
 };
@@ -58,7 +65,7 @@ export type MigrationResult = {
   ms: number;
 };
 
-export class MigrationError extends Error {
+export class MigrationError extends KnownError {
   override name = "MigrationError";
   readonly migration: string | undefined;
   constructor(message: string, options?: { migration?: string; cause?: unknown }) {
@@ -67,19 +74,33 @@ export class MigrationError extends Error {
   }
 }
 
-/** Reads ./drizzle/meta/_journal.json and the SQL files it lists, in order. */
+export type JournalEntry = { idx: number; when: number; tag: string; version: string; breakpoints: boolean };
+export type Journal = { version: string; dialect: string; entries: JournalEntry[] };
+
+/** drizzle-kit's list of migrations, in order: <folder>/meta/_journal.json. */
+export function journalPath(migrationsFolder: string) {
+  return join(migrationsFolder, "meta", "_journal.json");
+}
+
+/** The journal, and its text. Throws what readFileSync or JSON.parse throw. */
+export function readJournal(migrationsFolder: string): { text: string; journal: Journal } {
+  const text = readFileSync(journalPath(migrationsFolder), "utf8");
+  return { text, journal: JSON.parse(text) as Journal };
+}
+
+/** Reads the journal and the SQL files it lists, in order. */
 export function readMigrations(migrationsFolder: string): Migration[] {
-  let journal: { entries: { tag: string; when: number }[] };
+  let entries: JournalEntry[];
   let files: ReturnType<typeof readMigrationFiles>;
   try {
-    journal = JSON.parse(readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8"));
+    entries = readJournal(migrationsFolder).journal.entries;
     files = readMigrationFiles({ migrationsFolder });
   } catch (error) {
-    throw new MigrationError(`cannot read migrations in ${migrationsFolder}: ${message(error)}`, {
+    throw new MigrationError(`cannot read migrations in ${migrationsFolder}: ${errorMessage(error)}`, {
       cause: error,
     });
   }
-  return journal.entries.map((entry, i) => ({
+  return entries.map((entry, i) => ({
     tag: entry.tag,
     when: entry.when,
     hash: files[i]!.hash,
@@ -102,7 +123,7 @@ function appliedRows(sqlite: Database.Database): AppliedRow[] {
 function stateOf(rows: AppliedRow[], migrations: Migration[]): MigrationState {
   const byWhen = new Map(rows.map((row) => [row.created_at, row]));
   const known = new Set(migrations.map((m) => m.when));
-  const state: MigrationState = { applied: [], pending: [], unknown: [] };
+  const state: MigrationState = { applied: [], pending: [], stale: [], unknown: [] };
   for (const m of migrations) {
     const row = byWhen.get(m.when);
     if (row) {
@@ -120,6 +141,8 @@ function stateOf(rows: AppliedRow[], migrations: Migration[]): MigrationState {
   for (const row of rows) {
     if (!known.has(row.created_at)) state.unknown.push({ hash: row.hash, when: row.created_at });
   }
+  const newestApplied = Math.max(0, ...state.applied.map((m) => m.when));
+  state.stale = state.pending.filter((m) => m.when < newestApplied);
   return state;
 }
 
@@ -169,7 +192,7 @@ export function migrate(sqlite: Database.Database, options: MigrateOptions): Mig
     try {
       sqlite.prepare("BEGIN IMMEDIATE").run();
     } catch (error) {
-      if ((error as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
+      if (isBusy(error)) {
         throw new MigrationError(
           `timed out after ${options.lockTimeoutMs ?? 30_000} ms waiting for the database write lock ` +
             "(another process is migrating or holding a long write); nothing was applied",
@@ -213,7 +236,7 @@ export function migrate(sqlite: Database.Database, options: MigrateOptions): Mig
       if (sqlite.inTransaction) sqlite.prepare("ROLLBACK").run();
       if (error instanceof MigrationError) throw error;
       throw new MigrationError(
-        current ? `${current} failed: ${message(error)}; rolled back, nothing was applied` : message(error),
+        current ? `${current} failed: ${errorMessage(error)}; rolled back, nothing was applied` : errorMessage(error),
         { migration: current, cause: error },
       );
     }
@@ -237,8 +260,7 @@ function selectUpTo(migrations: Migration[], to: string | undefined): Migration[
 
 /** Pending migrations, refusing any that is older than an applied one. */
 function pendingOf(state: MigrationState): Migration[] {
-  const newestApplied = Math.max(0, ...state.applied.map((m) => m.when));
-  const stale = state.pending.find((m) => m.when < newestApplied);
+  const stale = state.stale[0];
   if (stale) {
     throw new MigrationError(
       `${stale.tag} is pending but older than the newest applied migration; drizzle-orm's ` +
@@ -247,8 +269,4 @@ function pendingOf(state: MigrationState): Migration[] {
     );
   }
   return state.pending;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

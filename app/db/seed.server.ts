@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import type { AppDatabase } from "./connection.server.ts";
-import { demoProducts } from "./demo-products.ts";
-import { products } from "./schema.ts";
+import type { AppDatabase } from "#app/db/connection.server.ts";
+import { demoProducts } from "#app/db/demo-products.ts";
+import { products } from "#app/db/schema.ts";
 
 /**
  * Fills an empty catalog with the demo products. A catalog that already has

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import Database from "better-sqlite3";
-import { migrationState, readMigrations, type Migration } from "./migrator.server.ts";
+import { migrationState, readMigrations, type Migration } from "#app/db/migrator.server.ts";
 
 export type MigrationStatus = {
   /** What to print. */
@@ -45,7 +45,7 @@ export function migrationStatus(databasePath: string, migrationsFolder: string):
     sqlite.close();
   }
   const problems: string[] = [];
-  const newestApplied = Math.max(0, ...state.applied.map((m) => m.when));
+  const stale = new Set(state.stale.map((m) => m.tag));
   const applied = new Set(state.applied.map((m) => m.tag));
   for (const m of migrations) {
     if (applied.has(m.tag)) {
@@ -57,7 +57,7 @@ export function migrationStatus(databasePath: string, migrationsFolder: string):
             "Put the file back as it was and make the change in a new migration.",
         );
       }
-    } else if (m.when < newestApplied) {
+    } else if (stale.has(m.tag)) {
       lines.push(row("pending", m, "OLDER than an applied migration: the runner refuses it"));
       problems.push(`${m.tag} is pending but older than an applied migration (merged branch?): regenerate it so it comes last.`);
     } else {

@@ -8,10 +8,10 @@
 // (the concurrency test's worker processes do), not only Vite.
 import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import type { AppDatabase } from "../db/connection.server.ts";
-import { products } from "../db/schema.ts";
-import { MAX_CART_LINES, MAX_QUANTITY } from "./limits.ts";
-import { cardColumns } from "./products.server.ts";
+import type { AppDatabase } from "#app/db/connection.server.ts";
+import { products } from "#app/db/schema.ts";
+import { MAX_CART_LINES, MAX_QUANTITY } from "#app/lib/limits.ts";
+import { cardColumns } from "#app/lib/products.server.ts";
 
 export type CartLine = { productId: number; quantity: number };
 
@@ -96,16 +96,6 @@ export function removeFromCart(cart: CartLine[], productId: number): CartLine[] 
   return cart.filter((l) => l.productId !== productId);
 }
 
-export type CartViewLine = {
-  productId: number;
-  quantity: number;
-  /** undefined: the product was deleted since it was added. */
-  product?: { slug: string; name: string; priceCents: number; stock: number; image: string };
-  lineTotalCents: number;
-  /** Why this line cannot be bought as it is, in words for the shopper. */
-  problem: string | null;
-};
-
 /**
  * The cart with current names, prices and stock, in one query. Lines that
  * cannot be bought (deleted, sold out, not enough left) are flagged, not
@@ -126,8 +116,10 @@ export function getCartView(db: AppDatabase, cart: CartLine[]) {
           )
           .all();
   const byId = new Map(rows.map(({ id, ...product }) => [id, product]));
-  const lines: CartViewLine[] = cart.map(({ productId, quantity }) => {
+  const lines = cart.map(({ productId, quantity }) => {
+    // undefined: the product was deleted since it was added.
     const product = byId.get(productId);
+    // Why this line cannot be bought as it is, in words for the shopper.
     const problem = !product
       ? "This product is no longer sold."
       : product.stock === 0
@@ -147,3 +139,4 @@ export function getCartView(db: AppDatabase, cart: CartLine[]) {
 }
 
 export type CartView = ReturnType<typeof getCartView>;
+export type CartViewLine = CartView["lines"][number];

@@ -1,5 +1,5 @@
 import { data } from "react-router";
-import type { z } from "zod";
+import { z } from "zod";
 
 /** Store forms are a few hundred bytes; anything this big is not one of ours. */
 const MAX_FORM_BYTES = 16 * 1024;
@@ -45,12 +45,35 @@ export function formValues<K extends string>(form: FormData, names: readonly K[]
   return values;
 }
 
+/** A message per field that needs fixing; `form` is about the form as a whole. */
+export type FormErrors<Field extends string> = Partial<Record<Field | "form", string>>;
+
+/**
+ * What every action answers when it cannot accept a form: the messages, and
+ * the values as the user sent them, so the page shows the form again as it
+ * was (with JavaScript or without) instead of emptying it.
+ */
+export type FormFailure<Field extends string> = { errors: FormErrors<Field>; values: Record<Field, string> };
+
+/**
+ * The one way an action refuses a form: 400 by default (409 when the data
+ * changed under the user, 404 for a lookup that found nothing). `errors` is
+ * a zod error from parsing `values`, or messages keyed by field.
+ */
+export function formFailure<Field extends string>(
+  values: Record<Field, string>,
+  errors: FormErrors<Field> | z.ZodError,
+  status = 400,
+) {
+  return data<FormFailure<Field>>({ errors: errors instanceof z.ZodError ? fieldErrors(errors) : errors, values }, { status });
+}
+
 /** The first message for each invalid field, keyed by field name. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
+function fieldErrors<Field extends string>(error: z.ZodError): FormErrors<Field> {
   const errors: Record<string, string> = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? "form");
     errors[field] ??= issue.message;
   }
-  return errors;
+  return errors as FormErrors<Field>;
 }

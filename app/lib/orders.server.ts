@@ -7,9 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
-import { perConnection, type AppDatabase } from "../db/connection.server.ts";
-import { orderItems, orders, products } from "../db/schema.ts";
-import type { CartLine } from "./cart.server.ts";
+import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
+import { orderItems, orders, products } from "#app/db/schema.ts";
+import type { CartLine } from "#app/lib/cart.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
 export function newToken(): string {

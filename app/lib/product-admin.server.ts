@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import type { AppDatabase } from "../db/connection.server.ts";
-import { products, type Product } from "../db/schema.ts";
-import { skuForId } from "../db/sku.ts";
+import type { AppDatabase } from "#app/db/connection.server.ts";
+import { products, type Product } from "#app/db/schema.ts";
+import { skuForId } from "#app/db/sku.ts";
 
 export type ProductInput = {
   slug: string;

@@ -1,8 +1,8 @@
 import { asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { integer, real, sqliteTable } from "drizzle-orm/sqlite-core";
-import { perConnection, type AppDatabase } from "../db/connection.server.ts";
-import { products } from "../db/schema.ts";
-import { MAX_QUERY_LENGTH } from "./limits.ts";
+import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
+import { products } from "#app/db/schema.ts";
+import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
 
 export const PAGE_SIZE = 12;
 const MAX_QUERY_TERMS = 8;
@@ -28,15 +28,6 @@ export const cardColumns = {
   priceCents: products.priceCents,
   stock: products.stock,
   image: products.image,
-};
-
-export type ProductCard = {
-  id: number;
-  slug: string;
-  name: string;
-  priceCents: number;
-  stock: number;
-  image: string;
 };
 
 // Words that occur in nearly every description. Matching them finds (and
@@ -132,11 +123,14 @@ export function listProducts(db: AppDatabase, options: ListOptions = {}) {
   const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
   const window = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
-  const items: ProductCard[] = match
+  const items = match
     ? statement.search[sort].all({ match, ...window })
     : statement.browse[sort === "relevance" ? "newest" : sort].all(window);
   return { items, total, page, pageCount, query, sort };
 }
+
+/** One product as the catalog lists it: the columns in cardColumns. */
+export type CatalogItem = ReturnType<typeof listProducts>["items"][number];
 
 export function getProductBySlug(db: AppDatabase, slug: string) {
   return prepared(db).bySlug.get({ slug });

@@ -1,6 +1,8 @@
 import { useEffect, useRef } from "react";
-import { data, Form, Link, redirect, useNavigation } from "react-router";
-import { database } from "~/db/connection.server";
+import { Form, href, Link, redirect } from "react-router";
+import { EmptyCart } from "#app/components/empty-cart.tsx";
+import { useIsPending } from "#app/components/use-is-pending.ts";
+import { database } from "#app/db/connection.server.ts";
 import {
   cartLineSchema,
   getCartView,
@@ -8,50 +10,49 @@ import {
   removeLineSchema,
   setQuantity,
   type CartViewLine,
-} from "~/lib/cart.server";
-import { fieldErrors, formValues, readForm } from "~/lib/forms.server";
-import { MAX_QUANTITY } from "~/lib/limits";
-import { formatPrice } from "~/lib/money";
-import { commitSession, getSession, readCart, writeCart } from "~/lib/session.server";
+} from "#app/lib/cart.server.ts";
+import { formFailure, formValues, readForm, type FormErrors } from "#app/lib/forms.server.ts";
+import { MAX_QUANTITY } from "#app/lib/limits.ts";
+import { formatPrice } from "#app/lib/money.ts";
+import { getSession, readCart, writeCart } from "#app/lib/session.server.ts";
 import type { Route } from "./+types/cart";
 
 export function meta() {
   return [{ title: "Your cart · Corner Store" }];
 }
 
-export async function loader({ request }: Route.LoaderArgs) {
-  const cart = readCart(await getSession(request));
+export function loader({ context }: Route.LoaderArgs) {
+  const cart = readCart(getSession(context));
   return getCartView(database(), cart);
 }
 
 // Two forms post here: each line's quantity form (intent=update) and its
 // Remove button (intent=remove). Each has its own schema. A change redirects
 // back here, so the page is rendered from the new cookie and a reload does
-// not post again; a refusal answers 400 with the message for that line.
-export async function action({ request }: Route.ActionArgs) {
+// not post again; a refusal answers 400, and the page shows the message next
+// to the line whose productId it carries.
+export async function action({ request, context }: Route.ActionArgs) {
   const form = await readForm(request);
   const values = formValues(form, ["intent", "productId", "quantity"]);
-  const fail = (error: string) =>
-    data({ productId: /^\d{1,15}$/.test(values.productId) ? Number(values.productId) : null, error, values }, { status: 400 });
 
-  const session = await getSession(request);
+  const session = getSession(context);
   const cart = readCart(session);
   if (values.intent === "remove") {
     const parsed = removeLineSchema.safeParse(values);
-    if (!parsed.success) return fail(Object.values(fieldErrors(parsed.error))[0]!);
+    if (!parsed.success) return formFailure(values, parsed.error);
     writeCart(session, removeFromCart(cart, parsed.data.productId));
     session.flash("notice", "Removed the item from your cart.");
   } else if (values.intent === "update") {
     const parsed = cartLineSchema.safeParse(values);
-    if (!parsed.success) return fail(Object.values(fieldErrors(parsed.error))[0]!);
+    if (!parsed.success) return formFailure(values, parsed.error);
     const change = setQuantity(database(), cart, parsed.data);
-    if (!change.ok) return fail(change.error);
+    if (!change.ok) return formFailure(values, { quantity: change.error });
     writeCart(session, change.cart);
     session.flash("notice", `Updated ${change.name} to ${parsed.data.quantity}.`);
   } else {
-    return fail("Unknown cart action.");
+    return formFailure(values, { form: "Unknown cart action." });
   }
-  return redirect("/cart", { headers: await commitSession(session) });
+  return redirect(href("/cart"));
 }
 
 export default function Cart({ loaderData, actionData }: Route.ComponentProps) {
@@ -64,10 +65,10 @@ export default function Cart({ loaderData, actionData }: Route.ComponentProps) {
     if (lines.length < lineCount.current) headingRef.current?.focus();
     lineCount.current = lines.length;
   }, [lines.length]);
-  // A refusal about a line that is not on the page (already removed, or a
-  // tampered form) cannot sit next to its line: show it at the top.
-  const strayError =
-    actionData?.error && !lines.some((l) => l.productId === actionData.productId) ? actionData.error : null;
+  // A refusal is shown next to the line it is about; one about a line that
+  // is not on the page (already removed, or a tampered form) at the top.
+  const failedLine = lines.find((l) => String(l.productId) === actionData?.values.productId);
+  const strayError = actionData && !failedLine ? firstMessage(actionData.errors) : null;
 
   return (
     <section>
@@ -80,12 +81,7 @@ export default function Cart({ loaderData, actionData }: Route.ComponentProps) {
         </p>
       )}
       {lines.length === 0 ? (
-        <div className="mt-6 text-stone-700">
-          <p>Your cart is empty.</p>
-          <Link to="/" className="mt-4 inline-block underline">
-            Browse the catalog
-          </Link>
-        </div>
+        <EmptyCart />
       ) : (
         <>
           <ul className="mt-6 divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white">
@@ -93,8 +89,8 @@ export default function Cart({ loaderData, actionData }: Route.ComponentProps) {
               <CartRow
                 key={line.productId}
                 line={line}
-                error={actionData?.productId === line.productId ? actionData.error : null}
-                submitted={actionData?.productId === line.productId ? actionData.values.quantity : undefined}
+                error={line === failedLine ? firstMessage(actionData!.errors) : null}
+                submitted={line === failedLine ? actionData!.values.quantity : undefined}
               />
             ))}
           </ul>
@@ -119,9 +115,13 @@ export default function Cart({ loaderData, actionData }: Route.ComponentProps) {
   );
 }
 
+/** The one message a cart form's refusal carries, whichever field it is about. */
+function firstMessage(errors: FormErrors<string>): string | null {
+  return Object.values(errors).find((message) => message !== undefined) ?? null;
+}
+
 function CartRow({ line, error, submitted }: { line: CartViewLine; error: string | null; submitted?: string }) {
-  const navigation = useNavigation();
-  const busy = navigation.state !== "idle" && navigation.formData?.get("productId") === String(line.productId);
+  const busy = useIsPending({ fields: { productId: String(line.productId) } });
   const inputRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (error) inputRef.current?.focus();

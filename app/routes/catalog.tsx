@@ -1,9 +1,10 @@
-import { Form, Link, useNavigation, useSearchParams } from "react-router";
-import { Pagination } from "~/components/pagination";
-import { ProductCard } from "~/components/product-card";
-import { database } from "~/db/connection.server";
-import { MAX_QUERY_LENGTH } from "~/lib/limits";
-import { listProducts } from "~/lib/products.server";
+import { Form, Link, useSearchParams } from "react-router";
+import { Pagination } from "#app/components/pagination.tsx";
+import { ProductCard } from "#app/components/product-card.tsx";
+import { useIsPending } from "#app/components/use-is-pending.ts";
+import { database } from "#app/db/connection.server.ts";
+import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
+import { listProducts } from "#app/lib/products.server.ts";
 import type { Route } from "./+types/catalog";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -15,8 +16,8 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
   ];
 }
 
-export function loader({ request }: Route.LoaderArgs) {
-  const params = new URL(request.url).searchParams;
+export function loader({ url }: Route.LoaderArgs) {
+  const params = url.searchParams;
   return listProducts(database(), {
     page: Number.parseInt(params.get("page") ?? "1", 10),
     query: params.get("q"),
@@ -27,8 +28,7 @@ export function loader({ request }: Route.LoaderArgs) {
 export default function Catalog({ loaderData }: Route.ComponentProps) {
   const { items, total, page, pageCount, query, sort } = loaderData;
   const [searchParams] = useSearchParams();
-  const navigation = useNavigation();
-  const searching = navigation.state === "loading" && navigation.location.pathname === "/";
+  const searching = useIsPending({ formMethod: "GET" });
   // The empty value is "the default order": best match for a search, newest
   // otherwise, so typing a new search is never stuck on an old sort.
   const choices = [

@@ -1,26 +1,20 @@
 import { useEffect, useRef } from "react";
-import { data, Form, Link, redirect, useNavigation } from "react-router";
-import { Field, focusFirstInvalid } from "~/components/field";
-import { database } from "~/db/connection.server";
-import { getCartView } from "~/lib/cart.server";
-import { fieldErrors, formValues, readForm } from "~/lib/forms.server";
-import { formatPrice } from "~/lib/money";
+import { Form, href, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
+import { EmptyCart } from "#app/components/empty-cart.tsx";
+import { Field, focusFirstInvalid } from "#app/components/field.tsx";
+import { useIsPending } from "#app/components/use-is-pending.ts";
+import { database } from "#app/db/connection.server.ts";
+import { getCartView } from "#app/lib/cart.server.ts";
+import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
+import { formatPrice } from "#app/lib/money.ts";
 import {
   checkoutFields,
   checkoutSchema,
   findOrderByCheckoutToken,
   isToken,
   placeOrder,
-  type StockProblem,
-} from "~/lib/orders.server";
-import {
-  checkoutTokenFor,
-  commitSession,
-  getSession,
-  readCart,
-  writeCart,
-  type StoreSession,
-} from "~/lib/session.server";
+} from "#app/lib/orders.server.ts";
+import { checkoutTokenFor, getSession, readCart, writeCart, type StoreSession } from "#app/lib/session.server.ts";
 import type { Route } from "./+types/checkout";
 
 export function meta() {
@@ -32,30 +26,27 @@ export function headers() {
   return { "Cache-Control": "no-store" };
 }
 
-export async function loader({ request }: Route.LoaderArgs) {
-  const session = await getSession(request);
+export function loader({ context }: Route.LoaderArgs) {
+  const session = getSession(context);
   const cart = getCartView(database(), readCart(session));
-  if (cart.lines.length === 0) return { cart, checkoutToken: null };
-  const checkoutToken = checkoutTokenFor(session);
-  return data({ cart, checkoutToken }, { headers: await commitSession(session) });
+  return { cart, checkoutToken: cart.lines.length === 0 ? null : checkoutTokenFor(session) };
 }
 
-type CheckoutActionData = {
-  errors: Record<string, string>;
-  values: Record<string, string>;
-  problems: StockProblem[];
-};
+// A refusal normally keeps the page's data as it was; a 409 means stock
+// changed under the shopper, so read the cart again: the order summary then
+// flags each line that can no longer be bought as it is.
+export function shouldRevalidate({ actionStatus, defaultShouldRevalidate }: ShouldRevalidateFunctionArgs) {
+  return actionStatus === 409 || defaultShouldRevalidate;
+}
 
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), [...checkoutFields, "checkoutToken"]);
-  const invalid = (errors: Record<string, string>, status = 400, problems: StockProblem[] = []) =>
-    data<CheckoutActionData>({ errors, values, problems }, { status });
   const db = database();
-  const session = await getSession(request);
+  const session = getSession(context);
 
   const token = values.checkoutToken;
   if (!isToken(token)) {
-    return invalid({ form: "This checkout page is out of date. Please reload it and try again." });
+    return formFailure(values, { form: "This checkout page is out of date. Please reload it and try again." });
   }
   // Seen this token before? Then this is a resubmission of an order that was
   // placed: show it, whatever the cart holds now (it may be empty already).
@@ -63,21 +54,27 @@ export async function action({ request }: Route.ActionArgs) {
   if (existing) return toConfirmation(existing, session, session.get("checkoutToken") === token);
 
   const parsed = checkoutSchema.safeParse(values);
-  if (!parsed.success) return invalid(fieldErrors(parsed.error));
+  if (!parsed.success) return formFailure(values, parsed.error);
 
   const cart = readCart(session);
-  if (cart.length === 0) return invalid({ form: "Your cart is empty." });
+  if (cart.length === 0) return formFailure(values, { form: "Your cart is empty." });
 
   // Prices, names and totals are read by placeOrder from the database; the
   // form has none, and any the client adds are never looked at.
   const result = placeOrder(db, { checkoutToken: token, details: parsed.data, cart });
   if (result.status === "rejected") {
-    return invalid({ form: "Some items are no longer available in the quantity you chose." }, 409, result.problems);
+    // Named as placeOrder found them, under the write lock.
+    const problems = result.problems.map((p) => `${p.name ?? "A product in your cart"} ${p.message}.`);
+    return formFailure(
+      values,
+      { form: ["Some items are no longer available in the quantity you chose.", ...problems].join(" ") },
+      409,
+    );
   }
   return toConfirmation(result.publicId, session, true);
 }
 
-async function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered: boolean) {
+function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered: boolean) {
   // The cart became this order: empty it and retire the token, so the next
   // checkout gets a fresh one. (A resubmitted old form from another tab
   // leaves the current cart alone.)
@@ -85,13 +82,12 @@ async function toConfirmation(publicId: string, session: StoreSession, cartWasOr
     writeCart(session, []);
     session.unset("checkoutToken");
   }
-  return redirect(`/orders/${publicId}`, { headers: await commitSession(session) });
+  return redirect(href("/orders/:publicId", { publicId }));
 }
 
 export default function Checkout({ loaderData, actionData }: Route.ComponentProps) {
   const { cart, checkoutToken } = loaderData;
-  const navigation = useNavigation();
-  const placing = navigation.state !== "idle" && navigation.formMethod === "POST";
+  const placing = useIsPending();
   const formRef = useRef<HTMLFormElement>(null);
   const alertRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -104,16 +100,13 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
     return (
       <section>
         <h1 className="text-2xl font-semibold tracking-tight">Checkout</h1>
-        <p className="mt-6 text-stone-700">Your cart is empty.</p>
-        <Link to="/" className="mt-4 inline-block underline">
-          Browse the catalog
-        </Link>
+        <EmptyCart />
       </section>
     );
   }
 
   const errors = actionData?.errors ?? {};
-  const values = actionData?.values ?? {};
+  const values = actionData?.values;
   const fieldCount = Object.keys(errors).filter((k) => k !== "form").length;
   return (
     <section>
@@ -139,14 +132,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
               <p className="font-medium">
                 {errors.form ?? `Please correct ${fieldCount === 1 ? "the field" : `${fieldCount} fields`} below.`}
               </p>
-              {actionData && actionData.problems.length > 0 && (
-                <ul className="mt-2 list-disc pl-5">
-                  {actionData.problems.map((p) => (
-                    <li key={p.productId}>{`${p.name ?? "A product in your cart"} ${p.message}.`}</li>
-                  ))}
-                </ul>
-              )}
-              {actionData && actionData.problems.length > 0 && (
+              {cart.hasProblems && (
                 <Link to="/cart" className="mt-2 inline-block font-medium underline">
                   Review your cart
                 </Link>
@@ -161,7 +147,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
               type="email"
               autoComplete="email"
               hint="For your receipt and to look the order up."
-              defaultValue={values.email}
+              defaultValue={values?.email}
               error={errors.email}
               className="sm:col-span-2"
             />
@@ -169,7 +155,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
               name="customerName"
               label="Full name"
               autoComplete="name"
-              defaultValue={values.customerName}
+              defaultValue={values?.customerName}
               error={errors.customerName}
               className="sm:col-span-2"
             />
@@ -180,7 +166,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
               name="addressLine1"
               label="Street address"
               autoComplete="address-line1"
-              defaultValue={values.addressLine1}
+              defaultValue={values?.addressLine1}
               error={errors.addressLine1}
               className="sm:col-span-2"
             />
@@ -189,23 +175,23 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
               label="Apartment, suite, etc."
               optional
               autoComplete="address-line2"
-              defaultValue={values.addressLine2}
+              defaultValue={values?.addressLine2}
               error={errors.addressLine2}
               className="sm:col-span-2"
             />
-            <Field name="city" label="Town or city" autoComplete="address-level2" defaultValue={values.city} error={errors.city} />
+            <Field name="city" label="Town or city" autoComplete="address-level2" defaultValue={values?.city} error={errors.city} />
             <Field
               name="postalCode"
               label="Postal code"
               autoComplete="postal-code"
-              defaultValue={values.postalCode}
+              defaultValue={values?.postalCode}
               error={errors.postalCode}
             />
             <Field
               name="country"
               label="Country"
               autoComplete="country-name"
-              defaultValue={values.country}
+              defaultValue={values?.country}
               error={errors.country}
               className="sm:col-span-2"
             />

@@ -1,9 +1,10 @@
 import { useEffect, useRef } from "react";
-import { data, Form, redirect, useNavigation } from "react-router";
-import { Field, focusFirstInvalid } from "~/components/field";
-import { database } from "~/db/connection.server";
-import { fieldErrors, formValues, readForm } from "~/lib/forms.server";
-import { findOrderByNumberAndEmail, lookupSchema } from "~/lib/orders.server";
+import { Form, href, redirect } from "react-router";
+import { Field, focusFirstInvalid } from "#app/components/field.tsx";
+import { useIsPending } from "#app/components/use-is-pending.ts";
+import { database } from "#app/db/connection.server.ts";
+import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
+import { findOrderByNumberAndEmail, lookupSchema } from "#app/lib/orders.server.ts";
 import type { Route } from "./+types/order-lookup";
 
 export function meta() {
@@ -13,25 +14,21 @@ export function meta() {
 export async function action({ request }: Route.ActionArgs) {
   const values = formValues(await readForm(request), ["number", "email"]);
   const parsed = lookupSchema.safeParse(values);
-  if (!parsed.success) return data({ errors: fieldErrors(parsed.error), values }, { status: 400 });
+  if (!parsed.success) return formFailure(values, parsed.error);
   const publicId = findOrderByNumberAndEmail(database(), parsed.data.number, parsed.data.email);
   if (!publicId) {
     // One message for both "no such number" and "wrong email": the form must
     // not confirm that an order number exists.
-    return data(
-      { errors: { form: "We could not find an order with that number and email." } as Record<string, string>, values },
-      { status: 404 },
-    );
+    return formFailure(values, { form: "We could not find an order with that number and email." }, 404);
   }
-  return redirect(`/orders/${publicId}`);
+  return redirect(href("/orders/:publicId", { publicId }));
 }
 
 export default function OrderLookup({ actionData }: Route.ComponentProps) {
-  const navigation = useNavigation();
-  const busy = navigation.state !== "idle" && navigation.formMethod === "POST";
+  const busy = useIsPending();
   const formRef = useRef<HTMLFormElement>(null);
   const alertRef = useRef<HTMLParagraphElement>(null);
-  const errors: Record<string, string | undefined> = actionData?.errors ?? {};
+  const errors = actionData?.errors ?? {};
   useEffect(() => {
     if (!actionData) return;
     if (actionData.errors.form) alertRef.current?.focus();

@@ -1,7 +1,7 @@
 import { data, Link } from "react-router";
-import { database } from "~/db/connection.server";
-import { formatPrice } from "~/lib/money";
-import { getOrder } from "~/lib/orders.server";
+import { database } from "#app/db/connection.server.ts";
+import { formatPrice } from "#app/lib/money.ts";
+import { getOrder } from "#app/lib/orders.server.ts";
 import type { Route } from "./+types/order";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {

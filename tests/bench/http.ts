@@ -19,9 +19,9 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import autocannon, { type Options, type Request, type Result } from "autocannon";
 import { eq, sql } from "drizzle-orm";
-import { closeDatabase, openDatabase, type AppDatabase } from "../../app/db/connection.server.ts";
-import { migrate } from "../../app/db/migrator.server.ts";
-import { orderItems, orders, products } from "../../app/db/schema.ts";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { orderItems, orders, products } from "#app/db/schema.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -288,7 +288,7 @@ function checkoutRequests(base: string, sessions: Session[]): Request[] {
 async function main() {
   const databasePath = join(scratch, "bench.db");
   const db = openDatabase(databasePath);
-  migrate(db.$client, { migrationsFolder: join(ROOT, "drizzle") });
+  migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER });
   let t = performance.now();
   const catalog = seed(db);
   console.log(`seeded ${PRODUCT_COUNT} products in ${(performance.now() - t).toFixed(0)} ms (${databasePath})`);

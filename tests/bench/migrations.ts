@@ -15,11 +15,11 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { backfillSkus } from "../../app/db/backfill-skus.ts";
-import { backupDatabase } from "../../app/db/backup.server.ts";
-import { closeDatabase, openDatabase, type AppDatabase } from "../../app/db/connection.server.ts";
-import { migrate } from "../../app/db/migrator.server.ts";
-import { fillStore } from "../helpers/store-data.ts";
+import { backfillSkus } from "#app/db/backfill-skus.server.ts";
+import { backupDatabase } from "#app/db/backup.server.ts";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { fillStore } from "#tests/helpers/store-data.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +33,6 @@ const PRODUCTS = Number(values.products);
 const ORDERS = Number(values.orders);
 const BATCH = Number(values["batch-size"]);
 const PAUSE = Number(values["pause-ms"]);
-const FOLDER = join(import.meta.dirname, "..", "..", "drizzle");
 const dir = mkdtempSync(join(tmpdir(), "store-bench-"));
 
 const ms = (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString("en")} ms`;
@@ -94,7 +93,7 @@ function copy(from: string, name: string) {
 
 function timedMigrate(db: AppDatabase, to: string) {
   const t0 = performance.now();
-  const result = migrate(db.$client, { migrationsFolder: FOLDER, to });
+  const result = migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to });
   return { total: performance.now() - t0, statements: result.applied[0]?.ms ?? 0 };
 }
 
@@ -113,7 +112,7 @@ async function main() {
   const base = join(dir, "base.db");
   let db = openDatabase(base);
   const sqliteVersion = db.$client.prepare("SELECT sqlite_version()").pluck().get();
-  migrate(db.$client, { migrationsFolder: FOLDER, to: "0001_add_product_search" });
+  migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: "0001_add_product_search" });
   const t0 = performance.now();
   const data = fillStore(db.$client, {
     products: PRODUCTS,
@@ -148,7 +147,7 @@ async function main() {
   closeDatabase(db);
   const small = join(dir, "small.db");
   db = openDatabase(small);
-  migrate(db.$client, { migrationsFolder: FOLDER, to: "0001_add_product_search" });
+  migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: "0001_add_product_search" });
   fillStore(db.$client, { products: 10_000, orders: 0 });
   console.log(`  for comparison, on 10,000 products: ALTER TABLE ${ms(timedMigrate(db, "0002_add_sku_to_products").statements)}`);
   closeDatabase(db);

@@ -7,9 +7,9 @@ import { randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "./db";
-import { composeCommand, docker, run, type Result } from "./docker";
-import { delay, freePort } from "./server";
+import { PROJECT_ROOT } from "#tests/helpers/db.ts";
+import { composeCommand, docker, run, type Result } from "#tests/helpers/docker.ts";
+import { delay, freePort } from "#tests/helpers/server.ts";
 
 // What .dockerignore keeps out of the build context, and .git: none of it is
 // needed to build, and node_modules alone is hundreds of megabytes.

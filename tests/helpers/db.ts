@@ -2,14 +2,12 @@ import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { afterEach } from "vitest";
-import { closeDatabase, openDatabase, type AppDatabase } from "~/db/connection.server";
-import { migrate } from "~/db/migrator.server";
-import { products } from "~/db/schema";
-import { seedDemoProducts } from "~/db/seed.server";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { orderItems, orders, products } from "#app/db/schema.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
 
 export const PROJECT_ROOT = join(import.meta.dirname, "..", "..");
-export const MIGRATIONS_FOLDER = join(PROJECT_ROOT, "drizzle");
 
 export function tempDir(prefix = "store-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -34,12 +32,12 @@ export function freshDatabase(): { db: AppDatabase; path: string } {
   return { db: openDatabase(path), path };
 }
 
-// Connections a test opened through the helpers below are closed after it.
-// (Importing this module registers the hook in the importing test file.)
+// Connections a test opened through the helpers below; tests/setup.ts closes
+// them after each test.
 const openedByTest: AppDatabase[] = [];
-afterEach(() => {
+export function closeTestDatabases() {
   for (const db of openedByTest.splice(0)) closeDatabase(db);
-});
+}
 
 /** Opens the database at `path`; closed after the current test. */
 export function openForTest(path: string): AppDatabase {
@@ -62,4 +60,13 @@ export function productBySlug(db: AppDatabase, slug: string) {
 
 export function setStock(db: AppDatabase, slug: string, stock: number) {
   db.update(products).set({ stock }).where(eq(products.slug, slug)).run();
+}
+
+/** Everything checkout may write: every product's stock, every order and order item. */
+export function writes(db: AppDatabase) {
+  return {
+    stock: db.select({ id: products.id, stock: products.stock }).from(products).all(),
+    orders: db.select().from(orders).all(),
+    items: db.select().from(orderItems).all(),
+  };
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT, tempDir } from "./db";
+import { PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
 
 /** What `npm run db:generate` needs, in a scratch directory of its own. */
 export function scratchProject(): string {

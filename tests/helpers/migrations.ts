@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
-import { MIGRATIONS_FOLDER, tempDir } from "./db";
-
-type Journal = { entries: { idx: number; when: number; tag: string; version: string; breakpoints: boolean }[] };
+import { journalPath, MIGRATIONS_FOLDER, readJournal } from "#app/db/migrator.server.ts";
+import { tempDir } from "#tests/helpers/db.ts";
 
 /**
  * Adds a migration at the end of the migrations folder `folder`, as the next
@@ -12,17 +11,28 @@ type Journal = { entries: { idx: number; when: number; tag: string; version: str
  * Returns a function that takes it out again.
  */
 export function appendMigration(folder: string, tag: string, sql: string, when?: number): () => void {
-  const journalPath = join(folder, "meta", "_journal.json");
-  const original = readFileSync(journalPath, "utf8");
-  const journal = JSON.parse(original) as Journal;
+  const { text: original, journal } = readJournal(folder);
   const last = journal.entries.at(-1)!;
   journal.entries.push({ ...last, idx: last.idx + 1, when: when ?? last.when + 1000, tag });
-  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  writeFileSync(journalPath(folder), JSON.stringify(journal, null, 2));
   writeFileSync(join(folder, `${tag}.sql`), sql);
   return () => {
-    writeFileSync(journalPath, original);
+    writeFileSync(journalPath(folder), original);
     rmSync(join(folder, `${tag}.sql`));
   };
+}
+
+/** Removes every migration after `tag` from `folder`: its SQL, snapshot and journal entry. */
+export function truncateMigrations(folder: string, tag: string) {
+  const { journal } = readJournal(folder);
+  const end = journal.entries.findIndex((e) => e.tag === tag);
+  if (end === -1) throw new Error(`no migration ${tag} in ${folder}`);
+  for (const entry of journal.entries.slice(end + 1)) {
+    rmSync(join(folder, `${entry.tag}.sql`));
+    rmSync(join(folder, "meta", `${entry.tag.slice(0, 4)}_snapshot.json`), { force: true });
+  }
+  journal.entries = journal.entries.slice(0, end + 1);
+  writeFileSync(journalPath(folder), JSON.stringify(journal, null, 2));
 }
 
 /**
@@ -33,16 +43,7 @@ export function appendMigration(folder: string, tag: string, sql: string, when?:
 export function migrationsFolderUpTo(tag: string, ...extras: { tag: string; sql: string }[]): string {
   const folder = join(tempDir("store-migrations-"), "drizzle");
   cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
-  const journalPath = join(folder, "meta", "_journal.json");
-  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as Journal;
-  const end = journal.entries.findIndex((e) => e.tag === tag);
-  if (end === -1) throw new Error(`no migration ${tag}`);
-  for (const entry of journal.entries.slice(end + 1)) {
-    rmSync(join(folder, `${entry.tag}.sql`));
-    rmSync(join(folder, "meta", `${entry.tag.slice(0, 4)}_snapshot.json`), { force: true });
-  }
-  journal.entries = journal.entries.slice(0, end + 1);
-  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  truncateMigrations(folder, tag);
   for (const extra of extras) appendMigration(folder, extra.tag, extra.sql);
   return folder;
 }

@@ -3,7 +3,7 @@
 // says so in one line and succeeds, so `npm test` passes on a laptop without
 // Docker; CI sets REQUIRE_DOCKER=1 so a broken engine there fails instead.
 import { spawnSync } from "node:child_process";
-import { composeCommand, dockerUnavailable } from "./docker.ts";
+import { composeCommand, dockerUnavailable } from "#tests/helpers/docker.ts";
 
 const reason = dockerUnavailable();
 if (reason) {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "./db";
+import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
 export const TEST_SESSION_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
 

@@ -4,44 +4,35 @@
 //   npm run tutorial:sandbox -- ../sku-sandbox
 //
 // It holds what the tutorial's commands need: package.json (the same npm
-// scripts), drizzle.config.ts, app/db and app/env.server.ts, drizzle/ up to
+// scripts), drizzle.config.ts, app/db, app/env.server.ts and app/errors.ts, drizzle/ up to
 // 0001_add_product_search, node_modules linked to this project's, and
 // data/store.db: a store at that migration with thousands of products and
 // orders, standing in for production. app/db/schema.ts is
 // tests/tutorial/schema.before.ts, the schema as it was before the tutorial.
-// Run by Node directly: erasable TypeScript, relative imports.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// Run by Node directly: erasable TypeScript, #app/… imports with extensions.
+import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { closeDatabase, openDatabase } from "../../app/db/connection.server.ts";
-import { migrate } from "../../app/db/migrator.server.ts";
-import { fillStore, type StoreData } from "../helpers/store-data.ts";
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { migrate } from "#app/db/migrator.server.ts";
+import { truncateMigrations } from "#tests/helpers/migrations.ts";
+import { fillStore, type StoreData } from "#tests/helpers/store-data.ts";
 
 export const PROJECT_ROOT = join(import.meta.dirname, "..", "..");
 /** The last migration before the tutorial. */
 export const START_TAG = "0001_add_product_search";
 
-type Journal = { entries: { tag: string }[] };
-
 export function createSandbox(dir: string, size = { products: 3000, orders: 1000 }): StoreData {
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir} is not empty`);
   mkdirSync(join(dir, "app"), { recursive: true });
-  for (const entry of ["package.json", "drizzle.config.ts", "drizzle", "app/db", "app/env.server.ts"]) {
+  for (const entry of ["package.json", "drizzle.config.ts", "drizzle", "app/db", "app/env.server.ts", "app/errors.ts"]) {
     cpSync(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
   }
   cpSync(join(PROJECT_ROOT, "tests", "tutorial", "schema.before.ts"), join(dir, "app", "db", "schema.ts"));
   symlinkSync(join(PROJECT_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
 
   // drizzle/ as it was: the journal, SQL files and snapshots up to START_TAG.
-  const journalPath = join(dir, "drizzle", "meta", "_journal.json");
-  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as Journal;
-  const keep = journal.entries.findIndex((e) => e.tag === START_TAG) + 1;
-  if (keep === 0) throw new Error(`no ${START_TAG} in drizzle/meta/_journal.json`);
-  for (const { tag } of journal.entries.slice(keep)) {
-    rmSync(join(dir, "drizzle", `${tag}.sql`));
-    rmSync(join(dir, "drizzle", "meta", `${tag.slice(0, 4)}_snapshot.json`));
-  }
-  journal.entries = journal.entries.slice(0, keep);
-  writeFileSync(journalPath, `${JSON.stringify(journal, null, 2)}`);
+  const folder = join(dir, "drizzle");
+  truncateMigrations(folder, START_TAG);
 
   const db = openDatabase(join(dir, "data", "store.db"));
   try {

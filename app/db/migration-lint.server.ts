@@ -1,7 +1,7 @@
 // Checks the migrations in drizzle/ for the traps docs/tutorial teaches,
 // before they reach a database with data in it:
 //
-//   npm run db:lint [-- <migrations folder>]
+//   npm run db:lint [-- <migrations folder>]   (node app/db/cli.ts lint)
 //
 // Prints `file:line: rule: explanation` for each problem and exits 1 if there
 // is any. Part of `npm test`. Two kinds of check:
@@ -24,9 +24,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import Database from "better-sqlite3";
 
-export type Finding = { file: string; line: number; rule: string; message: string };
+import { journalPath, readJournal, type JournalEntry } from "#app/db/migrator.server.ts";
+import { errorMessage } from "#app/errors.ts";
 
-type JournalEntry = { tag: string; when: number };
+export type Finding = { file: string; line: number; rule: string; message: string };
 
 const BREAKPOINT = "--> statement-breakpoint";
 const NAME = "(`[^`]+`|\"[^\"]+\"|\\[[^\\]]+\\]|[\\w$]+)";
@@ -126,15 +127,14 @@ function schemaObjects(db: Database.Database): SchemaObjects {
   return objects;
 }
 
-function readJournal(folder: string, display: (path: string) => string, findings: Finding[]) {
-  const path = join(folder, "meta", "_journal.json");
+function checkJournal(folder: string, display: (path: string) => string, findings: Finding[]) {
+  const path = journalPath(folder);
   let text: string;
   let entries: JournalEntry[];
   try {
-    text = readFileSync(path, "utf8");
-    entries = (JSON.parse(text) as { entries: JournalEntry[] }).entries;
+    ({ text, journal: { entries } } = readJournal(folder));
   } catch (error) {
-    findings.push({ file: display(path), line: 1, rule: "journal", message: `cannot read the journal: ${(error as Error).message}` });
+    findings.push({ file: display(path), line: 1, rule: "journal", message: `cannot read the journal: ${errorMessage(error)}` });
     return [];
   }
   // drizzle-kit writes one "when" per entry, in order: the n-th is entry n's.
@@ -188,7 +188,7 @@ export function lintMigrations(folder: string, options: { displayRoot?: string }
   const root = options.displayRoot ?? process.cwd();
   const display = (path: string) => relative(root, resolve(path)) || path;
   const findings: Finding[] = [];
-  const entries = readJournal(folder, display, findings);
+  const entries = checkJournal(folder, display, findings);
 
   const replay = new Database(":memory:");
   // As the project's runner does: a rebuild's DROP TABLE must not cascade.
@@ -202,7 +202,7 @@ export function lintMigrations(folder: string, options: { displayRoot?: string }
     try {
       text = readFileSync(path, "utf8");
     } catch {
-      findings.push({ file: display(join(folder, "meta", "_journal.json")), line: 1, rule: "journal-file", message: `${entry.tag} is in the journal but ${file} does not exist.` });
+      findings.push({ file: display(journalPath(folder)), line: 1, rule: "journal-file", message: `${entry.tag} is in the journal but ${file} does not exist.` });
       continue;
     }
     const masked = maskSql(text);
@@ -327,7 +327,7 @@ export function lintMigrations(folder: string, options: { displayRoot?: string }
             file,
             line: chunk.line,
             rule: "fails",
-            message: `fails even on an empty database: ${(error as Error).message}. (Later migrations were not replayed.)`,
+            message: `fails even on an empty database: ${errorMessage(error)}. (Later migrations were not replayed.)`,
           });
           replayBroken = true;
           break;
@@ -430,17 +430,3 @@ export function lintMigrations(folder: string, options: { displayRoot?: string }
 export function formatFinding(f: Finding): string {
   return `${f.file}:${f.line}: ${f.rule}: ${f.message}`;
 }
-
-function main() {
-  const folder = process.argv[2] ?? join(import.meta.dirname, "..", "..", "drizzle");
-  const findings = lintMigrations(folder);
-  for (const finding of findings) console.error(formatFinding(finding));
-  const count = readdirSync(folder).filter((f) => f.endsWith(".sql")).length;
-  if (findings.length > 0) {
-    console.error(`db:lint: ${findings.length} problem${findings.length === 1 ? "" : "s"} in ${count} migrations`);
-    process.exit(1);
-  }
-  console.log(`db:lint: ${count} migrations, no problems`);
-}
-
-if (import.meta.main) main();

@@ -1,7 +1,7 @@
 // Fills in the SKU of every product that still has '' (phase 1 of the SKU
 // migration), in small batches, while the store keeps serving:
 //
-//   npm run db:backfill-skus [-- --batch-size 2000 --pause-ms 10]
+//   npm run db:backfill-skus [-- --batch-size 2000 --pause-ms 10]   (node app/db/cli.ts backfill-skus)
 //
 // The migration 0003_backfill_product_skus does the same in one UPDATE, which
 // holds SQLite's write lock until every row is done: fine for thousands of
@@ -9,12 +9,9 @@
 // this after phase 1 is deployed and before the deploy that carries 0003;
 // the migration then finds nothing left and commits at once. Safe to stop and
 // run again: rows that already have a SKU are never touched.
-import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import type Database from "better-sqlite3";
-import { env, EnvError } from "../env.server.ts";
-import { closeDatabase, openDatabase } from "./connection.server.ts";
-import { SKU_FROM_ID_SQL } from "./sku.ts";
+import { SKU_FROM_ID_SQL } from "#app/db/sku.ts";
+import { KnownError } from "#app/errors.ts";
 
 export type BackfillBatch = { fromId: number; toId: number; updated: number; lockMs: number };
 
@@ -34,7 +31,7 @@ export type BackfillOptions = {
   onBatch?: (batch: BackfillBatch) => void;
 };
 
-export class BackfillError extends Error {
+export class BackfillError extends KnownError {
   override name = "BackfillError";
 }
 
@@ -87,51 +84,3 @@ export function backfillSkus(sqlite: Database.Database, options: BackfillOptions
 function sleep(ms: number) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
-
-function main() {
-  const { values } = parseArgs({
-    options: { "batch-size": { type: "string", default: "2000" }, "pause-ms": { type: "string", default: "10" } },
-  });
-  const batchSize = Number(values["batch-size"]);
-  const pauseMs = Number(values["pause-ms"]);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(pauseMs) || pauseMs < 0) {
-    console.error("usage: npm run db:backfill-skus [-- --batch-size <n ≥ 1> --pause-ms <n ≥ 0>]");
-    process.exit(2);
-  }
-  let path: string;
-  try {
-    path = env().DATABASE_PATH;
-  } catch (error) {
-    console.error(`backfill-skus failed: ${error instanceof EnvError ? error.message : String(error)}`);
-    process.exit(1);
-  }
-  if (!existsSync(path)) {
-    console.error(`backfill-skus failed: no database at ${path}`);
-    process.exit(1);
-  }
-  const db = openDatabase(path);
-  try {
-    let last = performance.now();
-    const result = backfillSkus(db.$client, {
-      batchSize,
-      pauseMs,
-      onBatch(batch) {
-        if (performance.now() - last < 1000) return;
-        last = performance.now();
-        console.log(`backfill-skus: ids up to ${batch.toId} done`);
-      },
-    });
-    const longest = Math.max(0, ...result.lockMs);
-    console.log(
-      `backfill-skus: ${result.updated} products given a SKU in ${result.batches} batches ` +
-        `(${result.ms.toFixed(0)} ms; longest lock hold ${longest.toFixed(1)} ms)`,
-    );
-  } catch (error) {
-    console.error(`backfill-skus failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  } finally {
-    closeDatabase(db);
-  }
-}
-
-if (import.meta.main) main();
