@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Three stages: install everything and build; install production dependencies
 # only; then a small runtime image with no compiler, no drizzle-kit, no Vite.
 # Nothing about the database is baked in: the SQLite file lives in /app/data,

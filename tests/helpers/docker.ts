@@ -1,0 +1,68 @@
+// The Docker engine and Docker Compose, driven with the commands an operator
+// types. Node built-ins only: `npm run test:docker` loads this file with
+// plain Node before Vitest starts.
+import { spawn, spawnSync } from "node:child_process";
+
+export type Result = { code: number | null; stdout: string; stderr: string };
+
+/** Runs a command to completion and collects its output. */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  return new Promise<Result>((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs a command that must succeed; its stdout, trimmed. */
+export async function must(command: string, args: string[], options: Parameters<typeof run>[2] = {}) {
+  const result = await run(command, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited ${result.code}:\n${result.stdout}${result.stderr}`);
+  }
+  return result.stdout.trim();
+}
+
+export const docker = (...args: string[]) => must("docker", args);
+
+let compose: string[] | null | undefined;
+
+/**
+ * `docker compose` (the v2 plugin, on most laptops) when it answers, else
+ * the standalone `docker-compose` (v1, what Debian packages); null if neither.
+ */
+export function composeCommand(): string[] | null {
+  if (compose === undefined) {
+    const answers = (command: string[]) =>
+      spawnSync(command[0]!, [...command.slice(1), "version"], { stdio: "ignore", timeout: 30_000 }).status === 0;
+    compose = [["docker", "compose"], ["docker-compose"]].find(answers) ?? null;
+  }
+  return compose;
+}
+
+/** Why the Docker scenarios cannot run on this machine, or undefined if they can. */
+export function dockerUnavailable(): string | undefined {
+  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8", timeout: 30_000 });
+  if (info.error) return `the docker command cannot run (${(info.error as NodeJS.ErrnoException).code})`;
+  if (info.status !== 0) {
+    const reason = (info.stderr || info.stdout).trim().split("\n").at(-1);
+    return `no Docker daemon answers (docker info: ${reason})`;
+  }
+  if (!composeCommand()) return "neither `docker compose` nor `docker-compose` is installed";
+  return undefined;
+}
+
+/**
+ * Whether bind-mounted files keep the container's uids on the host: true for
+ * Docker Engine on Linux, false for Docker Desktop, whose file sharing maps
+ * owners to the host user.
+ */
+export function bindMountsKeepOwners(): boolean {
+  if (process.platform !== "linux") return false;
+  const os = spawnSync("docker", ["info", "--format", "{{.OperatingSystem}}"], { encoding: "utf8", timeout: 30_000 });
+  return os.status === 0 && !os.stdout.includes("Docker Desktop");
+}

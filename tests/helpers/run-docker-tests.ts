@@ -1,0 +1,20 @@
+// `npm run test:docker`: builds the image and drives it through Compose
+// (tests/docker-image.test.ts) when a Docker engine answers. Without one it
+// says so in one line and succeeds, so `npm test` passes on a laptop without
+// Docker; CI sets REQUIRE_DOCKER=1 so a broken engine there fails instead.
+import { spawnSync } from "node:child_process";
+import { composeCommand, dockerUnavailable } from "#tests/helpers/docker.ts";
+
+const reason = dockerUnavailable();
+if (reason) {
+  if (process.env.REQUIRE_DOCKER) {
+    console.error(`test:docker: cannot run the Docker scenarios: ${reason} (REQUIRE_DOCKER is set)`);
+    process.exit(1);
+  }
+  console.log(`test:docker: skipped the Docker image and Compose scenarios: ${reason}`);
+  process.exit(0);
+}
+
+console.log(`test:docker: using \`${composeCommand()!.join(" ")}\``);
+const vitest = spawnSync("npx", ["vitest", "run", "--project", "docker"], { stdio: "inherit" });
+process.exit(vitest.status ?? 1);
