@@ -14,6 +14,7 @@ import { tempDir } from "#tests/helpers/db.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
 import { execForm, stageEnv, stageRuntime, type Stage } from "#tests/helpers/dockerfile.ts";
 import { freePort, runNode, spawnServer, startServer, stopServer, TEST_SESSION_SECRET, type ServerProcess } from "#tests/helpers/server.ts";
+import { browser, PASSWORD, PNG, productForm } from "#tests/helpers/staff.ts";
 
 // The image runs as USER node (uid/gid 1000). As root we can do the same;
 // otherwise we run as ourselves, which is just as unprivileged.
@@ -172,6 +173,48 @@ describe("the runtime image, rehearsed", () => {
     expect(server.output()).toContain("migrations: up to date (MIGRATE_ON_START=false)");
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
     expect(await stopServer(server)).toBe(0);
+  });
+
+  it("creates the first owner with the image's own CLI; they sign in and upload an image that lives on the volume", async () => {
+    const volume = dataDir();
+    const env = { ...stageEnv(image.stage), SESSION_SECRET: "", DATABASE_PATH: join(volume, "store.db") };
+    expect((await runNode(["app/db/cli.ts", "migrate"], { cwd: image.dir, env, ...user })).code).toBe(0);
+    // docker compose run --rm store node app/db/cli.ts staff create …
+    const created = await runNode(
+      ["app/db/cli.ts", "staff", "create", "--email", "Owner@Example.com", "--role", "owner", "--url", "https://shop.example"],
+      { cwd: image.dir, env, ...user },
+    );
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).toContain("created owner account owner@example.com");
+    const link = /https:\/\/shop\.example(\/admin\/welcome\/[\w-]{43})/.exec(created.output)?.[1];
+    expect(link).toBeDefined();
+
+    const server = await boot(volume, await freePort());
+    const owner = browser(server.url);
+    expect((await owner.get(link!)).status).toBe(200);
+    const welcomed = await owner.post(link!, { password: PASSWORD, confirm: PASSWORD });
+    expect([welcomed.status, welcomed.location]).toEqual([302, "/admin"]);
+    expect((await owner.get("/admin")).status).toBe(200);
+    expect((await owner.get(link!)).status).toBe(404); // used up
+
+    const saved = await owner.post(
+      "/admin/products/new",
+      productForm({ name: "Volume Vase", sku: "VOL-1", price: "19.00", stock: "3", description: "Kept on the volume." }, { bytes: PNG, name: "vase.png", type: "image/png" }),
+    );
+    expect(saved.status, saved.html).toBe(302);
+    const edit = await owner.get(saved.location!);
+    const src = /src="(\/uploads\/products\/[0-9a-f]{64}\.png)"/.exec(edit.html)?.[1];
+    expect(src).toBeDefined();
+    expect(readdirSync(join(volume, "uploads", "products"))).toEqual([src!.split("/").pop()]);
+    const served = await fetch(`${server.url}${src}`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-type")).toBe("image/png");
+    expect(served.headers.get("cache-control")).toContain("immutable");
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(PNG);
+    expect(await stopServer(server)).toBe(0);
+
+    const check = await runNode(["app/db/cli.ts", "inventory", "check"], { cwd: image.dir, env, ...user });
+    expect(check.code, check.output).toBe(0);
   });
 
   it("fails at once, naming the folder, the user and the fix, when the volume is not writable", async () => {

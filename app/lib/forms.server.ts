@@ -8,11 +8,12 @@ const MAX_FORM_BYTES = 16 * 1024;
  * Reads a posted form, refusing what no store form sends: a body over 16 kB
  * (413), another content type such as JSON (415), or a body that does not
  * parse (400). The body is counted as it streams in, so a huge upload is cut
- * off rather than buffered. Thrown responses render the error page.
+ * off rather than buffered. Thrown responses render the error page. A form
+ * with a file upload passes a larger `maxBytes`.
  */
-export async function readForm(request: Request): Promise<FormData> {
+export async function readForm(request: Request, { maxBytes = MAX_FORM_BYTES } = {}): Promise<FormData> {
   const declared = Number(request.headers.get("Content-Length") ?? 0);
-  if (declared > MAX_FORM_BYTES) throw data("That form is too large.", { status: 413 });
+  if (declared > maxBytes) throw data("That form is too large.", { status: 413 });
   const type = request.headers.get("Content-Type") ?? "";
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
     throw data("Please send the form from the store's page.", { status: 415 });
@@ -22,7 +23,7 @@ export async function readForm(request: Request): Promise<FormData> {
   const reader = request.body?.getReader();
   for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
     size += read.value.byteLength;
-    if (size > MAX_FORM_BYTES) {
+    if (size > maxBytes) {
       await reader!.cancel();
       throw data("That form is too large.", { status: 413 });
     }
@@ -57,15 +58,17 @@ export type FormFailure<Field extends string> = { errors: FormErrors<Field>; val
 
 /**
  * The one way an action refuses a form: 400 by default (409 when the data
- * changed under the user, 404 for a lookup that found nothing). `errors` is
+ * changed under the user, 404 for a lookup that found nothing, 401/429 for a
+ * sign-in), with any extra headers (Retry-After). `errors` is
  * a zod error from parsing `values`, or messages keyed by field.
  */
 export function formFailure<Field extends string>(
   values: Record<Field, string>,
-  errors: FormErrors<Field> | z.ZodError,
+  errors: FormErrors<NoInfer<Field>> | z.ZodError,
   status = 400,
+  headers?: HeadersInit,
 ) {
-  return data<FormFailure<Field>>({ errors: errors instanceof z.ZodError ? fieldErrors(errors) : errors, values }, { status });
+  return data<FormFailure<Field>>({ errors: errors instanceof z.ZodError ? fieldErrors(errors) : errors, values }, { status, headers });
 }
 
 /** The first message for each invalid field, keyed by field name. */
