@@ -15,8 +15,10 @@ export function meta() {
   return [{ title: "Sign in · Store admin" }, { name: "robots", content: "noindex" }];
 }
 
-export function headers() {
-  return { "Cache-Control": "no-store" };
+export function headers({ actionHeaders }: Route.HeadersArgs) {
+  // The action's Retry-After, when the sign-in limit refused it.
+  const retryAfter = actionHeaders.get("Retry-After");
+  return { "Cache-Control": "no-store", ...(retryAfter ? { "Retry-After": retryAfter } : {}) };
 }
 
 // Already signed in: straight on.
