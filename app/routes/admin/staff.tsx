@@ -131,7 +131,7 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
             {`Send it to them yourself: it works once, for ${link.hours} hours, and lets them choose a password. It is not shown again.`}
           </p>
           <label htmlFor="sign-in-link" className="mt-3 block font-medium">
-            Link
+            Sign-in link
           </label>
           <input id="sign-in-link" readOnly value={link.url} className="mt-1 w-full rounded border border-stone-400 bg-white px-3 py-2 font-mono text-xs" />
         </div>
@@ -201,6 +201,8 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
 function RowActions({ person }: { person: { id: number; email: string; role: string; disabled: boolean } }) {
   const id = String(person.id);
   const pending = useIsPending({ fields: { staffId: id } });
+  // Screen readers hear whom each button is for; the table row shows it.
+  const who = <span className="sr-only">{`: ${person.email}`}</span>;
   const hidden = (intent: string) => (
     <>
       <input type="hidden" name="intent" value={intent} />
@@ -212,28 +214,30 @@ function RowActions({ person }: { person: { id: number; email: string; role: str
       {!person.disabled && (
         <Form method="post">
           {hidden("link")}
-          <button type="submit" disabled={pending} className={secondaryButtonClass} aria-label={`New sign-in link for ${person.email}`}>
-            New sign-in link
+          <button type="submit" disabled={pending} className={secondaryButtonClass}>
+            New sign-in link{who}
           </button>
         </Form>
       )}
       <Form method="post">
         {hidden("role")}
         <input type="hidden" name="role" value={person.role === "owner" ? "staff" : "owner"} />
-        <button type="submit" disabled={pending} className={secondaryButtonClass} aria-label={`Make ${person.email} ${person.role === "owner" ? "staff" : "an owner"}`}>
+        <button type="submit" disabled={pending} className={secondaryButtonClass}>
           {person.role === "owner" ? "Make staff" : "Make owner"}
+          {who}
         </button>
       </Form>
       <Form method="post">
         {hidden(person.disabled ? "enable" : "disable")}
-        <button type="submit" disabled={pending} className={secondaryButtonClass} aria-label={`${person.disabled ? "Enable" : "Disable"} ${person.email}`}>
+        <button type="submit" disabled={pending} className={secondaryButtonClass}>
           {person.disabled ? "Enable" : "Disable"}
+          {who}
         </button>
       </Form>
       <Form method="post">
         {hidden("delete")}
-        <button type="submit" disabled={pending} className={dangerButtonClass} aria-label={`Delete ${person.email}`}>
-          Delete
+        <button type="submit" disabled={pending} className={dangerButtonClass}>
+          Delete{who}
         </button>
       </Form>
     </div>
