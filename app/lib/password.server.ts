@@ -7,10 +7,14 @@
 //   $argon2id$v=19$m=19456,t=2,p=1$<salt, base64>$<hash, base64>
 // The parameters travel with the hash, so raising them later only affects
 // new hashes; needsRehash() tells sign-in to upgrade an old one.
-import { argon2, randomBytes, timingSafeEqual } from "node:crypto";
+import * as crypto from "node:crypto";
 import { promisify } from "node:util";
+import { KnownError } from "#app/errors.ts";
 
-const argon2Async = promisify(argon2);
+// A namespace import, not `import { argon2 }`: on a Node without it (before
+// 24.7) a named import would stop the whole server from loading, shop
+// included. Only signing in needs it.
+const argon2Async = typeof crypto.argon2 === "function" ? promisify(crypto.argon2) : undefined;
 
 /** OWASP's first recommendation for Argon2id: 19 MiB of memory, 2 passes, 1 lane. */
 export const ARGON2_PARAMETERS = { memory: 19_456, passes: 2, parallelism: 1 } as const;
@@ -25,6 +29,7 @@ const MAX_PASSES = 10;
 type Parameters = { memory: number; passes: number; parallelism: number };
 
 function derive(password: string, salt: Buffer, parameters: Parameters, length: number): Promise<Buffer> {
+  if (!argon2Async) throw new KnownError(`staff passwords need Node 24.7 or later (node:crypto argon2); this is ${process.version}`);
   // Runs on libuv's thread pool: the event loop keeps serving meanwhile.
   return argon2Async("argon2id", { message: password, nonce: salt, tagLength: length, ...parameters });
 }
@@ -33,7 +38,7 @@ const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
 
 /** A new Argon2id hash of `password` with a random salt, as a PHC string. */
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(SALT_BYTES);
+  const salt = crypto.randomBytes(SALT_BYTES);
   const hash = await derive(password, salt, ARGON2_PARAMETERS, HASH_BYTES);
   const { memory: m, passes: t, parallelism: p } = ARGON2_PARAMETERS;
   return `$argon2id$v=19$m=${m},t=${t},p=${p}$${b64(salt)}$${b64(hash)}`;
@@ -65,7 +70,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const parsed = parse(stored);
   if (!parsed) return false;
   const candidate = await derive(password, parsed.salt, parsed.parameters, parsed.hash.length);
-  return timingSafeEqual(candidate, parsed.hash);
+  return crypto.timingSafeEqual(candidate, parsed.hash);
 }
 
 /** True if the hash was made with other parameters than today's: hash the password again. */
@@ -88,7 +93,7 @@ let dummy: Promise<string> | undefined;
  * password yet), so the response time does not tell which emails exist.
  */
 export async function verifyNothing(password: string): Promise<false> {
-  dummy ??= hashPassword(randomBytes(16).toString("hex"));
+  dummy ??= hashPassword(crypto.randomBytes(16).toString("hex"));
   await verifyPassword(password, await dummy);
   return false;
 }

@@ -13,7 +13,7 @@
 import { and, eq, gt, isNull, lt } from "drizzle-orm";
 import { createCookie } from "react-router";
 import type { AppDatabase } from "#app/db/connection.server.ts";
-import { sessions, staff, type StaffRole } from "#app/db/schema.ts";
+import { sessions, signInLinks, staff, type StaffRole } from "#app/db/schema.ts";
 import { newSecretToken, tokenDigest } from "#app/lib/staff.server.ts";
 
 export const IDLE_MS = 12 * 60 * 60 * 1000;
@@ -32,8 +32,10 @@ export function createSession(db: AppDatabase, staffId: number, now = new Date()
   const sessionId = tokenDigest(token);
   db.transaction(
     (tx) => {
-      // Housekeeping while we hold the lock anyway: forget expired sessions.
+      // Housekeeping while we hold the lock anyway: forget expired sessions
+      // (indexed on expiry) and sign-in links (a handful at most).
       tx.delete(sessions).where(lt(sessions.expiresAt, now)).run();
+      tx.delete(signInLinks).where(lt(signInLinks.expiresAt, now)).run();
       tx.insert(sessions)
         .values({
           id: sessionId,

@@ -8,7 +8,7 @@
 // password: an account is created without one, and the person sets it
 // through a one-time sign-in link (or the CLI reads it from stdin).
 import { createHash, randomBytes } from "node:crypto";
-import { and, asc, count, eq, gt, isNull, lt, max, ne, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, max, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { sessions, signInLinks, staff, staffRoles, stockMovements, type StaffRole } from "#app/db/schema.ts";
@@ -303,10 +303,4 @@ export function deleteStaff(db: AppDatabase, actorId: number, staffId: number) {
     },
     { behavior: "immediate" },
   );
-}
-
-/** Forgets expired sessions and sign-in links. Cheap (indexed); run now and then. */
-export function deleteExpired(db: AppDatabase, now = new Date()) {
-  db.delete(sessions).where(lt(sessions.expiresAt, now)).run();
-  db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)).run();
 }
