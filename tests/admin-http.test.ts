@@ -280,9 +280,11 @@ describe("products", () => {
     expect(fixed.status).toBe(302);
     expect(product("oak-stool-two")!.image).toBe(kept);
     // A made-up address is not taken as an upload.
-    const forged = await staff.post("/admin/products/new", productForm({ ...fields, name: "Forged", sku: "F-1", uploadedImage: "/uploads/../store.db" }));
-    expect(forged.status).toBe(302);
-    expect(product("forged")!.image).toBe("/images/products/placeholder.svg");
+    for (const [n, uploadedImage] of ["/uploads/../store.db", `/uploads/products/${"0".repeat(64)}.png`, "https://evil.example/x.png"].entries()) {
+      const forged = await staff.post("/admin/products/new", productForm({ ...fields, name: `Forged ${n}`, sku: `F-${n}`, uploadedImage }));
+      expect(forged.status).toBe(302);
+      expect(product(`forged-${n}`)!.image, uploadedImage).toBe("/images/products/placeholder.svg");
+    }
   });
 
   it("refuses bad fields and bad images with messages, writing nothing", async () => {

@@ -1,9 +1,19 @@
 // The product form's action, shared by "New product" and "Edit": check every
 // field of the multipart body and the image, save, and turn the database's
 // unique-index refusals into messages beside the SKU or slug.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { env } from "#app/env.server.ts";
 import { formFailure, formValues, type FormErrors } from "#app/lib/forms.server.ts";
-import { checkImage, MAX_IMAGE_BYTES, PLACEHOLDER_IMAGE, STORED_IMAGE, storeImage, UPLOADS_URL } from "#app/lib/images.server.ts";
+import {
+  checkImage,
+  MAX_IMAGE_BYTES,
+  PLACEHOLDER_IMAGE,
+  STORED_IMAGE,
+  storeImage,
+  uploadsDirectory,
+  UPLOADS_URL,
+} from "#app/lib/images.server.ts";
 import {
   DuplicateValue,
   initialStockSchema,
@@ -42,7 +52,7 @@ export async function checkProductForm(form: FormData, options: { isNew: boolean
   } else if (values.uploadedImage) {
     // Only an address this store made (and that exists) is taken back.
     const path = values.uploadedImage.startsWith(`${UPLOADS_URL}/`) ? values.uploadedImage.slice(UPLOADS_URL.length) : "";
-    if (STORED_IMAGE.test(path)) image = values.uploadedImage;
+    if (STORED_IMAGE.test(path) && existsSync(join(uploadsDirectory(env().DATABASE_PATH), path))) image = values.uploadedImage;
   }
   values.uploadedImage = image ?? "";
 
