@@ -7,13 +7,23 @@ import { defineConfig, devices } from "@playwright/test";
 // own. Values go through process.env so the test workers see the same ones.
 process.env.E2E_DATABASE_PATH ??= join(mkdtempSync(join(tmpdir(), "store-e2e-")), "store.db");
 process.env.E2E_PORT ??= String(20_000 + Math.floor(Math.random() * 20_000));
-const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
+
+// The browser reaches the store as http://store.test:<port>, a name it maps
+// to 127.0.0.1 itself: to a browser that is a remote site over plain HTTP,
+// as a store on a LAN or behind a missing TLS proxy is, not localhost (which
+// browsers treat as secure and would hide cookie mistakes on).
+export const STORE_HOST = "store.test";
+const baseURL = `http://${STORE_HOST}:${process.env.E2E_PORT}`;
 
 // Use the system Chromium when there is one (CI, Debian); otherwise the
 // browser `npx playwright install chromium` puts in Playwright's cache.
 const executablePath =
   process.env.PLAYWRIGHT_CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 
+// Journeys run twice: with JavaScript (React Router's client navigation and
+// fetch-based form posts) and without (plain HTML forms and full page
+// loads). Specs named *.js.spec.ts test what only exists with JavaScript:
+// focus moves, pending buttons.
 export default defineConfig({
   testDir: "tests/e2e",
   fullyParallel: false,
@@ -27,6 +37,7 @@ export default defineConfig({
     launchOptions: {
       executablePath,
       args: [
+        `--host-resolver-rules=MAP ${STORE_HOST} 127.0.0.1`,
         // Root in a container cannot use Chromium's sandbox.
         ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []),
         "--disable-gpu",
@@ -37,10 +48,17 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  projects: [
+    { name: "javascript", use: { ...devices["Desktop Chrome"], javaScriptEnabled: true } },
+    {
+      name: "no-javascript",
+      use: { ...devices["Desktop Chrome"], javaScriptEnabled: false },
+      testIgnore: /\.js\.spec\.ts$/,
+    },
+  ],
   webServer: {
     command: "node server.ts",
-    url: `${baseURL}/health/ready`,
+    url: `http://127.0.0.1:${process.env.E2E_PORT}/health/ready`,
     reuseExistingServer: false,
     timeout: 60_000,
     env: {

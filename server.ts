@@ -258,3 +258,19 @@ async function shutdown(signal: string) {
 
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+
+// Under `npm start`, node runs below npm and a shell. A supervisor that
+// signals only npm's process (not the whole group) ends npm and the shell,
+// and the signal never reaches us: we would keep running with the port held.
+// When npm started us and our parent goes away, stop as if signalled.
+// (Run directly, as the Docker image and docs/deploy.md do, there is no
+// such parent to watch.)
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    void shutdown("npm exited");
+  }, 500);
+  watch.unref();
+}

@@ -51,8 +51,10 @@ function schemaFor(nodeEnv: string | undefined) {
       : z.string().min(1).default(DEV_SESSION_SECRET),
     // Graceful shutdown: readiness fails first, then after SHUTDOWN_DELAY_MS the
     // server stops accepting and drains; past SHUTDOWN_TIMEOUT_MS it exits 1.
+    // Together they must end before the platform's SIGKILL: `docker stop`
+    // waits 10 s by default, so the defaults add up to less than that.
     SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
-    SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+    SHUTDOWN_TIMEOUT_MS: int(8_000, 100, 600_000),
   });
 }
 

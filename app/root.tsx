@@ -1,5 +1,4 @@
 import {
-  data,
   isRouteErrorResponse,
   Link,
   Links,
@@ -13,23 +12,25 @@ import {
   useRouteLoaderData,
 } from "react-router";
 import type { Route } from "./+types/root";
-import { commitSession, getSession, readCart } from "#app/lib/session.server.ts";
+import { getSession, readCart, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
 import "#app/app.css";
 
 export const links: Route.LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
+// Every request reads the session cookie once, and writes it back at most
+// once, whatever loaders and actions ran (app/lib/session.server.ts).
+export const middleware: Route.MiddlewareFunction[] = [sessionMiddleware];
+
 // Every page shows how many items are in the cart, and the one-time notice
 // an action left in the session. Both come from the signed cookie alone: no
-// database query per page.
-export async function loader({ request }: Route.LoaderArgs) {
-  const session = await getSession(request);
+// database query per page. Taking the notice removes it from the session, so
+// it shows once.
+export function loader({ context }: Route.LoaderArgs) {
+  const session = getSession(context);
   const cartCount = readCart(session).reduce((sum, line) => sum + line.quantity, 0);
-  const notice = session.get("notice") ?? null;
-  if (!notice) return { cartCount, notice };
-  // Reading a flash value removes it; save that, so it shows only once.
-  return data({ cartCount, notice }, { headers: await commitSession(session) });
+  return { cartCount, notice: takeNotice(session) };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {

@@ -10,7 +10,9 @@ import { demoProducts } from "#app/db/demo-products.ts";
 import { migrate, MIGRATIONS_FOLDER, MIGRATIONS_TABLE, readMigrations } from "#app/db/migrator.server.ts";
 import { tempDir } from "#tests/helpers/db.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
-import { delay, type ServerProcess, spawnServer, stageApp, startServer, stopServer } from "#tests/helpers/server.ts";
+import { spawn } from "node:child_process";
+import { delay, listeningUrl, type ServerProcess, spawnServer, stageApp, startServer, stopServer, TEST_SESSION_SECRET } from "#tests/helpers/server.ts";
+import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
 const running: ServerProcess[] = [];
 afterAll(async () => {
@@ -267,5 +269,32 @@ describe("production server lifecycle", () => {
     expect(await server.exited).toBe(1);
     expect(server.output()).toContain("SESSION_SECRET is required in production");
     expect(server.output()).not.toContain("listening");
+  });
+
+  it("stops, and frees the port, when a supervisor signals only npm's process under `npm start`", async () => {
+    // npm runs `sh -c "node server.ts"`; SIGTERM to npm's pid ends npm and
+    // the shell but never reaches node. The server must notice and drain.
+    const npm = spawn("npm", ["start"], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", SESSION_SECRET: TEST_SESSION_SECRET, DATABASE_PATH: join(tempDir(), "store.db") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    npm.stdout.on("data", (chunk) => (output += chunk));
+    npm.stderr.on("data", (chunk) => (output += chunk));
+    await expect.poll(() => listeningUrl(output), { timeout: 30_000 }).toBeDefined();
+    const url = new URL(listeningUrl(output)!);
+    expect((await fetch(`${url.origin}/health/ready`)).status).toBe(200);
+
+    npm.kill("SIGTERM"); // npm's process alone, as a supervisor without process groups does
+    const refused = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(Number(url.port), "127.0.0.1");
+        socket.on("connect", () => (socket.destroy(), resolve(false)));
+        socket.on("error", () => resolve(true));
+      });
+    await expect.poll(refused, { timeout: 10_000, interval: 200 }).toBe(true);
+    await expect.poll(() => output, { timeout: 5_000 }).toContain("[store] stopped");
+    expect(output).toContain("npm exited: draining");
   });
 });

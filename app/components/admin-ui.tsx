@@ -39,6 +39,18 @@ export function FormAlert({ message, fieldCount = 0 }: { message?: string; field
   );
 }
 
+/**
+ * Empties a form's password fields after a refused submit. Without
+ * JavaScript the page comes back with them empty (the server never sends a
+ * password back); with it, React keeps what was typed: do the same here.
+ */
+export function useClearPasswords(form: React.RefObject<HTMLFormElement | null>, actionData: unknown) {
+  useEffect(() => {
+    if (!actionData) return;
+    for (const input of form.current?.querySelectorAll<HTMLInputElement>("input[type=password]") ?? []) input.value = "";
+  }, [form, actionData]);
+}
+
 /** How many field errors a failed form has (its `form` message aside). */
 export function fieldErrorCount(errors: Record<string, string | undefined> | undefined) {
   return Object.entries(errors ?? {}).filter(([key, value]) => key !== "form" && value).length;

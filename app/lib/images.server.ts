@@ -1,4 +1,4 @@
-// Product images uploaded by staff (docs/decisions/014-product-images.md).
+// Product images uploaded by staff (docs/decisions/015-product-images.md).
 //
 // - Only PNG, JPEG and WebP, recognised by their first bytes. What the
 //   browser says (file name, Content-Type) is ignored: an SVG or an HTML

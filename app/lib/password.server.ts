@@ -1,6 +1,6 @@
 // Staff passwords, hashed with Argon2id from Node's own crypto module
 // (node:crypto argon2, Node 24.7+ with OpenSSL 3.2+): no native addon, no
-// dependency. docs/decisions/012-argon2id-passwords.md says why these
+// dependency. docs/decisions/013-argon2id-passwords.md says why these
 // parameters, and why not scrypt or bcrypt.
 //
 // Stored in the PHC string format every Argon2 library reads:

@@ -1,4 +1,10 @@
-import { createCookieSessionStorage, type Session } from "react-router";
+import {
+  createContext,
+  createCookieSessionStorage,
+  type MiddlewareFunction,
+  type RouterContextProvider,
+  type Session,
+} from "react-router";
 import { z } from "zod";
 import { env, sessionSecret } from "#app/env.server.ts";
 import type { CartLine } from "#app/lib/cart.server.ts";
@@ -10,6 +16,11 @@ import { isToken, newToken } from "#app/lib/orders.server.ts";
 // cookie fails the signature check and reads as an empty session. Signed is
 // not encrypted: the shopper can read (not change) what is in it, which is
 // only product ids, quantities and their own checkout token.
+//
+// One middleware (sessionMiddleware, on the root route) reads the cookie
+// once per request, hands the same session to every loader and action, and
+// after they have run writes it back with exactly one Set-Cookie, and only if
+// something in it changed. Loaders and actions never commit it themselves.
 
 type SessionData = {
   cart: CartLine[];
@@ -27,38 +38,67 @@ type FlashData = {
   notice: string;
 };
 
+export type StoreSession = Session<SessionData, FlashData>;
+
 let storage: ReturnType<typeof createStorage> | undefined;
 
 function createStorage() {
-  const config = env();
   return createCookieSessionStorage<SessionData, FlashData>({
     cookie: {
       name: "__store_session",
       httpOnly: true,
       sameSite: "lax",
-      // Browsers only send it back over HTTPS in production (and on localhost).
-      secure: config.NODE_ENV === "production",
       path: "/",
       maxAge: 60 * 60 * 24 * 30,
-      secrets: [sessionSecret(config)],
+      secrets: [sessionSecret(env())],
+      // `secure` is decided per request, in sessionMiddleware.
     },
   });
 }
 
-function sessionStorage() {
+const sessionContext = createContext<StoreSession>();
+
+/**
+ * Reads the session cookie once for the whole request and saves it once at
+ * the end. The cookie is `Secure` when the request came over HTTPS (directly,
+ * or through a proxy trusted with TRUST_PROXY, whose X-Forwarded-Proto then
+ * makes the request URL https): a browser drops a Secure cookie set over
+ * plain HTTP, and the cart would silently stay empty.
+ */
+export const sessionMiddleware: MiddlewareFunction<Response> = async ({ request, context, url }, next) => {
   storage ??= createStorage();
-  return storage;
+  const session = await storage.getSession(request.headers.get("Cookie"));
+  const before = JSON.stringify(session.data);
+  context.set(sessionContext, session);
+  const response = await next();
+  if (JSON.stringify(session.data) === before) return response;
+  const secure = url.protocol === "https:";
+  warnIfPlainHttp(url, secure);
+  response.headers.append("Set-Cookie", await storage.commitSession(session, { secure }));
+  return response;
+};
+
+/** This request's session, as sessionMiddleware read it. */
+export function getSession(context: Readonly<RouterContextProvider>): StoreSession {
+  return context.get(sessionContext);
 }
 
-export type StoreSession = Session<SessionData, FlashData>;
-
-export function getSession(request: Request): Promise<StoreSession> {
-  return sessionStorage().getSession(request.headers.get("Cookie"));
-}
-
-/** The Set-Cookie header that saves the session. */
-export async function commitSession(session: StoreSession) {
-  return { "Set-Cookie": await sessionStorage().commitSession(session) };
+let warned = false;
+/**
+ * Once per process: a production store reached over plain HTTP from another
+ * machine works (the cookie is not Secure), but carts and checkout details
+ * cross the network unencrypted. Say so, with the fix.
+ */
+function warnIfPlainHttp(url: URL, secure: boolean) {
+  if (secure || warned || env().NODE_ENV !== "production") return;
+  const { hostname } = url;
+  if (hostname === "localhost" || hostname.endsWith(".localhost") || hostname === "127.0.0.1" || hostname === "[::1]") return;
+  warned = true;
+  console.warn(
+    `[store] serving ${hostname} over plain HTTP: the session cookie cannot be Secure, and carts and ` +
+      "checkout details cross the network unencrypted. Put a TLS-terminating proxy in front and set " +
+      "TRUST_PROXY (see docs/deploy.md).",
+  );
 }
 
 // The signature proves the server wrote the cookie, but an older release may
@@ -80,6 +120,16 @@ export function readCart(session: StoreSession): CartLine[] {
 export function writeCart(session: StoreSession, cart: CartLine[]) {
   if (cart.length === 0) session.unset("cart");
   else session.set("cart", cart);
+}
+
+/**
+ * The pending one-time notice, removed from the session (it shows once).
+ * Checked like any other input: a signed cookie from an older release, or
+ * one written by a bug, must not put anything but a short text on the page.
+ */
+export function takeNotice(session: StoreSession): string | null {
+  const notice: unknown = session.get("notice");
+  return typeof notice === "string" && notice.length <= 500 ? notice : null;
 }
 
 /** The checkout token for this session, creating one if there is none. */

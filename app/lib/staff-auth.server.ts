@@ -1,5 +1,5 @@
 // Who may see and do what under /admin, enforced by React Router middleware
-// (docs/decisions/015-admin-authorization.md):
+// (docs/decisions/016-admin-authorization.md):
 //
 // - requireStaff runs on the admin layout route, so before every loader and
 //   every action of every route nested in it, page requests and `.data`

@@ -2,7 +2,7 @@
 // random token in the __store_staff cookie. Unlike the shopper's cart (a
 // signed cookie, docs/shopping.md), a staff session must be revocable: signing
 // out, disabling an account or setting a new password deletes rows, and the
-// next request with that cookie is anonymous. docs/decisions/013-staff-sessions.md.
+// next request with that cookie is anonymous. docs/decisions/014-staff-sessions.md.
 //
 // - The token is 256 random bits; the table holds its SHA-256, so a backup
 //   or a read-only SQL leak cannot be replayed as a cookie.

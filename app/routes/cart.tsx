@@ -1,5 +1,5 @@
 import { useEffect, useRef } from "react";
-import { Form, Link, redirect } from "react-router";
+import { Form, href, Link, redirect } from "react-router";
 import { EmptyCart } from "#app/components/empty-cart.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
@@ -14,15 +14,15 @@ import {
 import { formFailure, formValues, readForm, type FormErrors } from "#app/lib/forms.server.ts";
 import { MAX_QUANTITY } from "#app/lib/limits.ts";
 import { formatPrice } from "#app/lib/money.ts";
-import { commitSession, getSession, readCart, writeCart } from "#app/lib/session.server.ts";
+import { getSession, readCart, writeCart } from "#app/lib/session.server.ts";
 import type { Route } from "./+types/cart";
 
 export function meta() {
   return [{ title: "Your cart · Corner Store" }];
 }
 
-export async function loader({ request }: Route.LoaderArgs) {
-  const cart = readCart(await getSession(request));
+export function loader({ context }: Route.LoaderArgs) {
+  const cart = readCart(getSession(context));
   return getCartView(database(), cart);
 }
 
@@ -31,11 +31,11 @@ export async function loader({ request }: Route.LoaderArgs) {
 // back here, so the page is rendered from the new cookie and a reload does
 // not post again; a refusal answers 400, and the page shows the message next
 // to the line whose productId it carries.
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const form = await readForm(request);
   const values = formValues(form, ["intent", "productId", "quantity"]);
 
-  const session = await getSession(request);
+  const session = getSession(context);
   const cart = readCart(session);
   if (values.intent === "remove") {
     const parsed = removeLineSchema.safeParse(values);
@@ -52,7 +52,7 @@ export async function action({ request }: Route.ActionArgs) {
   } else {
     return formFailure(values, { form: "Unknown cart action." });
   }
-  return redirect("/cart", { headers: await commitSession(session) });
+  return redirect(href("/cart"));
 }
 
 export default function Cart({ loaderData, actionData }: Route.ComponentProps) {

@@ -16,8 +16,8 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
   ];
 }
 
-export function loader({ request }: Route.LoaderArgs) {
-  const params = new URL(request.url).searchParams;
+export function loader({ url }: Route.LoaderArgs) {
+  const params = url.searchParams;
   return listProducts(database(), {
     page: Number.parseInt(params.get("page") ?? "1", 10),
     query: params.get("q"),

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from "react";
-import { data, Form, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
+import { Form, href, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
 import { EmptyCart } from "#app/components/empty-cart.tsx";
 import { Field, focusFirstInvalid } from "#app/components/field.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
@@ -14,14 +14,7 @@ import {
   isToken,
   placeOrder,
 } from "#app/lib/orders.server.ts";
-import {
-  checkoutTokenFor,
-  commitSession,
-  getSession,
-  readCart,
-  writeCart,
-  type StoreSession,
-} from "#app/lib/session.server.ts";
+import { checkoutTokenFor, getSession, readCart, writeCart, type StoreSession } from "#app/lib/session.server.ts";
 import type { Route } from "./+types/checkout";
 
 export function meta() {
@@ -33,12 +26,10 @@ export function headers() {
   return { "Cache-Control": "no-store" };
 }
 
-export async function loader({ request }: Route.LoaderArgs) {
-  const session = await getSession(request);
+export function loader({ context }: Route.LoaderArgs) {
+  const session = getSession(context);
   const cart = getCartView(database(), readCart(session));
-  if (cart.lines.length === 0) return { cart, checkoutToken: null };
-  const checkoutToken = checkoutTokenFor(session);
-  return data({ cart, checkoutToken }, { headers: await commitSession(session) });
+  return { cart, checkoutToken: cart.lines.length === 0 ? null : checkoutTokenFor(session) };
 }
 
 // A refusal normally keeps the page's data as it was; a 409 means stock
@@ -48,10 +39,10 @@ export function shouldRevalidate({ actionStatus, defaultShouldRevalidate }: Shou
   return actionStatus === 409 || defaultShouldRevalidate;
 }
 
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), [...checkoutFields, "checkoutToken"]);
   const db = database();
-  const session = await getSession(request);
+  const session = getSession(context);
 
   const token = values.checkoutToken;
   if (!isToken(token)) {
@@ -83,7 +74,7 @@ export async function action({ request }: Route.ActionArgs) {
   return toConfirmation(result.publicId, session, true);
 }
 
-async function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered: boolean) {
+function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered: boolean) {
   // The cart became this order: empty it and retire the token, so the next
   // checkout gets a fresh one. (A resubmitted old form from another tab
   // leaves the current cart alone.)
@@ -91,7 +82,7 @@ async function toConfirmation(publicId: string, session: StoreSession, cartWasOr
     writeCart(session, []);
     session.unset("checkoutToken");
   }
-  return redirect(`/orders/${publicId}`, { headers: await commitSession(session) });
+  return redirect(href("/orders/:publicId", { publicId }));
 }
 
 export default function Checkout({ loaderData, actionData }: Route.ComponentProps) {

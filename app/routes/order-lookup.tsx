@@ -1,5 +1,5 @@
 import { useEffect, useRef } from "react";
-import { Form, redirect } from "react-router";
+import { Form, href, redirect } from "react-router";
 import { Field, focusFirstInvalid } from "#app/components/field.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
@@ -21,7 +21,7 @@ export async function action({ request }: Route.ActionArgs) {
     // not confirm that an order number exists.
     return formFailure(values, { form: "We could not find an order with that number and email." }, 404);
   }
-  return redirect(`/orders/${publicId}`);
+  return redirect(href("/orders/:publicId", { publicId }));
 }
 
 export default function OrderLookup({ actionData }: Route.ComponentProps) {

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from "react";
-import { data, Form, Link, redirect } from "react-router";
+import { data, Form, href, Link, redirect } from "react-router";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { addToCart, cartLineSchema } from "#app/lib/cart.server.ts";
@@ -7,7 +7,7 @@ import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
 import { MAX_QUANTITY } from "#app/lib/limits.ts";
 import { formatPrice } from "#app/lib/money.ts";
 import { getProductBySlug } from "#app/lib/products.server.ts";
-import { commitSession, getSession, readCart, writeCart } from "#app/lib/session.server.ts";
+import { getSession, readCart, writeCart } from "#app/lib/session.server.ts";
 import type { Route } from "./+types/product";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -26,12 +26,12 @@ export function loader({ params }: Route.LoaderArgs) {
 
 // "Add to cart". The product id comes from the form (a hidden field), so a
 // tampered id is checked like any other input: it must exist in the database.
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, params, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), ["productId", "quantity"]);
   const parsed = cartLineSchema.safeParse(values);
   if (!parsed.success) return formFailure(values, parsed.error);
 
-  const session = await getSession(request);
+  const session = getSession(context);
   const change = addToCart(database(), readCart(session), parsed.data);
   if (!change.ok) return formFailure(values, { quantity: change.error });
 
@@ -40,7 +40,7 @@ export async function action({ request }: Route.ActionArgs) {
   // Redirect after the change: the next page is rendered with the new cookie
   // (so the cart count is right even without JavaScript), and reloading it
   // does not post the form again.
-  return redirect(new URL(request.url).pathname, { headers: await commitSession(session) });
+  return redirect(href("/products/:slug", params));
 }
 
 export default function Product({ loaderData, actionData }: Route.ComponentProps) {

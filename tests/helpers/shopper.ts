@@ -3,7 +3,13 @@
 // POSTs send an Origin header matching the server, as browsers do; React
 // Router refuses actions whose Origin does not match.
 
-export type Reply = { status: number; location: string | null; html: string };
+export type Reply = {
+  status: number;
+  location: string | null;
+  html: string;
+  /** The Set-Cookie headers of this response, as sent. */
+  setCookies: string[];
+};
 
 export function shopper(baseUrl: string) {
   let cookie = "";
@@ -12,8 +18,9 @@ export function shopper(baseUrl: string) {
     const headers = new Headers(init.headers);
     if (cookie) headers.set("Cookie", cookie);
     const response = await fetch(`${baseUrl}${path}`, { ...init, headers, redirect: "manual" });
-    for (const set of response.headers.getSetCookie()) cookie = set.split(";")[0]!;
-    return { status: response.status, location: response.headers.get("location"), html: await response.text() };
+    const setCookies = response.headers.getSetCookie();
+    for (const set of setCookies) cookie = set.split(";")[0]!;
+    return { status: response.status, location: response.headers.get("location"), html: await response.text(), setCookies };
   }
 
   return {

@@ -1,6 +1,7 @@
 import { Form, redirect } from "react-router";
 import { z } from "zod";
-import { buttonClass, fieldErrorCount, FormAlert, PageHeading } from "#app/components/admin-ui.tsx";
+import { useRef } from "react";
+import { buttonClass, fieldErrorCount, FormAlert, PageHeading, useClearPasswords } from "#app/components/admin-ui.tsx";
 import { Field } from "#app/components/field.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
@@ -45,6 +46,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 
 export default function Account({ loaderData, actionData }: Route.ComponentProps) {
   const pending = useIsPending();
+  const formRef = useRef<HTMLFormElement>(null);
+  useClearPasswords(formRef, actionData);
   const errors = actionData?.errors ?? {};
   return (
     <section className="max-w-md">
@@ -55,7 +58,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         {loaderData.role === "owner" ? ", the store’s owner." : ", staff."}
       </p>
       <h2 className="mt-8 text-lg font-medium">Change your password</h2>
-      <Form method="post" noValidate className="mt-4 grid gap-4">
+      <Form method="post" noValidate ref={formRef} className="mt-4 grid gap-4">
         <FormAlert message={errors.form} fieldCount={fieldErrorCount(errors)} />
         <input type="email" name="username" autoComplete="username" value={loaderData.email} readOnly hidden />
         <Field name="current" label="Current password" type="password" autoComplete="current-password" error={errors.current} />

@@ -1,6 +1,7 @@
 import { Form, redirect, useSearchParams } from "react-router";
 import { z } from "zod";
-import { buttonClass, FormAlert, fieldErrorCount } from "#app/components/admin-ui.tsx";
+import { useRef } from "react";
+import { buttonClass, FormAlert, fieldErrorCount, useClearPasswords } from "#app/components/admin-ui.tsx";
 import { Field } from "#app/components/field.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
@@ -70,6 +71,8 @@ export async function action({ request }: Route.ActionArgs) {
 export default function SignIn({ actionData }: Route.ComponentProps) {
   const [searchParams] = useSearchParams();
   const pending = useIsPending();
+  const formRef = useRef<HTMLFormElement>(null);
+  useClearPasswords(formRef, actionData);
   const errors = actionData?.errors ?? {};
   const signedOut = searchParams.get("signed-out") === "1";
   return (
@@ -81,7 +84,7 @@ export default function SignIn({ actionData }: Route.ComponentProps) {
           <p className="mt-4 rounded border border-green-700 bg-green-50 px-4 py-3 text-sm text-green-900">You are signed out.</p>
         )}
       </div>
-      <Form method="post" noValidate className="mt-6 grid gap-4">
+      <Form method="post" noValidate ref={formRef} className="mt-6 grid gap-4">
         <FormAlert message={errors.form} fieldCount={fieldErrorCount(errors)} />
         <input type="hidden" name="next" value={actionData?.values.next ?? searchParams.get("next") ?? ""} />
         <Field name="email" label="Email" type="email" autoComplete="username" defaultValue={actionData?.values.email} error={errors.email} />

@@ -1,6 +1,7 @@
 import { data, Form, isRouteErrorResponse, Link, redirect } from "react-router";
 import { z } from "zod";
-import { buttonClass, fieldErrorCount, FormAlert } from "#app/components/admin-ui.tsx";
+import { useRef } from "react";
+import { buttonClass, fieldErrorCount, FormAlert, useClearPasswords } from "#app/components/admin-ui.tsx";
 import { Field } from "#app/components/field.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
@@ -15,9 +16,11 @@ export function meta() {
 }
 
 // The address is a one-time credential: not cached, and never sent on to
-// another site in a Referer header.
+// another site in a Referer header. `same-origin`, not `no-referrer`: under
+// no-referrer a browser posts the form with "Origin: null" (without
+// JavaScript), which the store's origin check must refuse.
 export function headers() {
-  return { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" };
+  return { "Cache-Control": "no-store", "Referrer-Policy": "same-origin" };
 }
 
 const GONE = "This sign-in link has expired or has already been used. Ask the store’s owner for a new one.";
@@ -47,6 +50,8 @@ export async function action({ request, params }: Route.ActionArgs) {
 
 export default function Welcome({ loaderData, actionData }: Route.ComponentProps) {
   const pending = useIsPending();
+  const formRef = useRef<HTMLFormElement>(null);
+  useClearPasswords(formRef, actionData);
   const errors = actionData?.errors ?? {};
   return (
     <section className="mx-auto max-w-sm">
@@ -56,7 +61,7 @@ export default function Welcome({ loaderData, actionData }: Route.ComponentProps
         <span className="font-medium">{loaderData.email}</span>
         {". This link works once."}
       </p>
-      <Form method="post" noValidate className="mt-6 grid gap-4">
+      <Form method="post" noValidate ref={formRef} className="mt-6 grid gap-4">
         <FormAlert message={errors.form} fieldCount={fieldErrorCount(errors)} />
         {/* Lets a password manager save the new password under the right account. */}
         <input type="email" name="username" autoComplete="username" value={loaderData.email} readOnly hidden />
