@@ -29,7 +29,11 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json server.ts ./
 COPY app/env.server.ts app/errors.ts ./app/
 COPY app/db ./app/db
+# What server.ts needs beside the build (sign-in limit, uploaded images), and
+# what the CLI's staff and inventory commands load.
 COPY app/server ./app/server
+COPY app/lib/images.server.ts app/lib/sign-in-limit.ts app/lib/limits.ts app/lib/password.server.ts \
+     app/lib/staff.server.ts app/lib/staff-cli.server.ts app/lib/inventory.server.ts ./app/lib/
 COPY drizzle ./drizzle
 COPY --from=build /app/build ./build
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -24,6 +24,9 @@ import { env as readEnv, sessionSecret, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
 import { createDrainableServer } from "#app/server/drain.server.ts";
 import { answerErrors, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
+import { UPLOADS_URL } from "#app/lib/images.server.ts";
+import { signInRateLimit } from "#app/server/sign-in-limit.server.ts";
+import { productImages } from "#app/server/uploads.server.ts";
 
 const PENDING_POLL_MS = 2_000;
 
@@ -189,6 +192,10 @@ if (production) {
   viteClose = () => devServer.close();
   build = () => devServer.ssrLoadModule("virtual:react-router/server-build") as Promise<ServerBuild>;
 }
+
+// Staff: failed sign-ins per address, and uploaded product images (docs/admin.md).
+app.use(signInRateLimit());
+app.use(UPLOADS_URL, productImages(config.DATABASE_PATH));
 
 // Store pages wait for the schema: answering from an old schema is worse
 // than a short 503. (While draining, requests already accepted still finish.)

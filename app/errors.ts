@@ -12,6 +12,11 @@ export class KnownError extends Error {
   override name = "KnownError";
 }
 
+/** A mistake in how a command was called: the CLI prints its usage and exits 2. */
+export class UsageError extends KnownError {
+  override name = "UsageError";
+}
+
 /** Any thrown value as one line of text. */
 export function errorMessage(error: unknown): string {
   let text: string;

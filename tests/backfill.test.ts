@@ -8,8 +8,8 @@ import { backfillSkus } from "#app/db/backfill-skus.server.ts";
 import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { skuForId } from "#app/db/sku.ts";
-import { createProduct } from "#app/lib/product-admin.server.ts";
 import { openForTest, PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
+import { phaseOneCreateProduct } from "#tests/helpers/phase-one-code.ts";
 import { fillStore } from "#tests/helpers/store-data.ts";
 
 const PHASE_1 = "0002_add_sku_to_products";
@@ -23,7 +23,7 @@ function phaseOneDatabase() {
   fillStore(db.$client, { products: 600, orders: 50 });
   migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: PHASE_1 });
   const created = [1, 2].map((n) =>
-    createProduct(db, { slug: `new-${n}`, name: `New ${n}`, description: "new", priceCents: 1, image: "x" }),
+    phaseOneCreateProduct(db, { slug: `new-${n}`, name: `New ${n}`, description: "new", priceCents: 1, image: "x" }),
   );
   return { db, path, created };
 }

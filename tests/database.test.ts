@@ -164,6 +164,8 @@ describe("demo data", () => {
     const { db } = freshDatabase();
     track(db);
     seedDemoProducts(db);
+    // (its stock history first: the ledger's foreign key keeps a product that has one)
+    db.$client.prepare("DELETE FROM stock_movements WHERE product_id = (SELECT id FROM products WHERE slug = 'wool-throw')").run();
     db.$client.prepare("DELETE FROM products WHERE slug = 'wool-throw'").run();
     expect(seedDemoProducts(db)).toBe(0);
     expect(getProductBySlug(db, "wool-throw")).toBeUndefined();
@@ -220,6 +222,8 @@ describe("product queries", () => {
     expect(hits("glaze")).toBe(1);
     db.$client.prepare("UPDATE products SET description = 'plain' WHERE slug = 'stoneware-mug'").run();
     expect(hits("glaze")).toBe(0);
+    // (its stock history first: the ledger's foreign key keeps a product that has one)
+    db.$client.prepare("DELETE FROM stock_movements WHERE product_id = (SELECT id FROM products WHERE slug = 'espresso-cup-pair')").run();
     db.$client.prepare("DELETE FROM products WHERE slug = 'espresso-cup-pair'").run();
     expect(hits("espresso")).toBe(0);
   });

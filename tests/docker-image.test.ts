@@ -12,6 +12,7 @@ import { composeStore, type ComposeStore } from "#tests/helpers/compose-store.ts
 import { bindMountsKeepOwners, docker, dockerUnavailable, run } from "#tests/helpers/docker.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
 import { customer, shopper } from "#tests/helpers/shopper.ts";
+import { browser, PASSWORD, PNG, productForm } from "#tests/helpers/staff.ts";
 
 const unavailable = dockerUnavailable();
 const ownersKept = !unavailable && bindMountsKeepOwners();
@@ -136,6 +137,44 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
     expect(log).not.toMatch(/seeded \d+/);
     expect(await store.sql("SELECT count(*) AS n FROM products")).toEqual([{ n: seeded }]);
     expect(await store.sql("SELECT public_id, email FROM orders")).toEqual([order]);
+  });
+
+  it("creates the first owner with the image's own CLI; they sign in and upload an image that lands in ./data", async () => {
+    const created = await store.compose(
+      "run", "--rm", "store", "node", "app/db/cli.ts", "staff", "create",
+      "--email", "Owner@Example.com", "--role", "owner", "--url", "https://shop.example",
+    );
+    const output = created.stdout + created.stderr;
+    expect(created.code, output).toBe(0);
+    expect(output).toContain("created owner account owner@example.com");
+    const link = /https:\/\/shop\.example(\/admin\/welcome\/[\w-]{43})/.exec(output)?.[1];
+    expect(link).toBeDefined();
+
+    const owner = browser(store.url);
+    expect((await owner.get(link!)).status).toBe(200);
+    const welcomed = await owner.post(link!, { password: PASSWORD, confirm: PASSWORD });
+    expect([welcomed.status, welcomed.location]).toEqual([302, "/admin"]);
+    expect((await owner.get("/admin")).status).toBe(200);
+
+    const saved = await owner.post(
+      "/admin/products/new",
+      productForm(
+        { name: "Volume Vase", sku: "VOL-1", price: "19.00", stock: "3", description: "Kept on the volume." },
+        { bytes: PNG, name: "vase.png", type: "image/png" },
+      ),
+    );
+    expect(saved.status, saved.html).toBe(302);
+    const src = /src="(\/uploads\/products\/[0-9a-f]{64}\.png)"/.exec((await owner.get(saved.location!)).html)?.[1];
+    expect(src).toBeDefined();
+    // On the host, in the bind-mounted ./data, so it survives the container.
+    expect(readdirSync(join(store.data, "uploads", "products"))).toEqual([src!.split("/").pop()]);
+    const served = await fetch(`${store.url}${src}`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-type")).toBe("image/png");
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(PNG);
+
+    const check = await store.compose("exec", "-T", "store", "node", "app/db/cli.ts", "inventory", "check");
+    expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 
   it("an upgrade with one more migration applies it once, after a snapshot, keeping earlier orders", async () => {

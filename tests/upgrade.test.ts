@@ -12,9 +12,9 @@ import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { migrate, MigrationError, MIGRATIONS_FOLDER, readMigrations } from "#app/db/migrator.server.ts";
 import { skuForId } from "#app/db/sku.ts";
 import { createProduct } from "#app/lib/product-admin.server.ts";
-import { getProductBySlug, listProducts } from "#app/lib/products.server.ts";
 import { openForTest, tempDir } from "#tests/helpers/db.ts";
 import { fingerprint, migrationsFolderUpTo } from "#tests/helpers/migrations.ts";
+import { phaseOneCatalogPage, phaseOneCreateProduct, phaseOneProductSku } from "#tests/helpers/phase-one-code.ts";
 import { fillStore } from "#tests/helpers/store-data.ts";
 
 const BEFORE_TUTORIAL = "0001_add_product_search";
@@ -125,28 +125,30 @@ describe("the app at every step", () => {
       .prepare("INSERT INTO products (slug, name, description, price_cents, image) VALUES (?, 'Old', 'old', 100, 'x')")
       .run(slug);
 
+  // The phase-1 release's own code (tests/helpers/phase-one-code.ts): today's
+  // app needs today's schema, which it always has (it migrates first).
   it("phase-1 code reads and writes before and after phase 2; old code only until phase 2", () => {
     const { db } = storeBeforeTutorial({ products: 200, orders: 40 });
     const existing = (rows(db, "SELECT slug FROM products ORDER BY id LIMIT 1") as { slug: string }[])[0]!.slug;
 
     migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: PHASE_1 });
     // Between phase 1 and the backfill, old rows have '' and the page hides it.
-    expect(getProductBySlug(db, existing)?.sku).toBe("");
-    const a = createProduct(db, newProduct("made-in-phase-1"));
-    expect(getProductBySlug(db, "made-in-phase-1")?.sku).toBe(skuForId(a.id));
+    expect(phaseOneProductSku(db, existing)).toBe("");
+    const a = phaseOneCreateProduct(db, newProduct("made-in-phase-1"));
+    expect(phaseOneProductSku(db, "made-in-phase-1")).toBe(skuForId(a.id));
     // A server still on the old code during the rollout keeps working.
     oldCodeInsert(db, "old-code-during-phase-1");
-    expect(listProducts(db, { page: 1 }).items.length).toBeGreaterThan(0);
+    expect(phaseOneCatalogPage(db).length).toBeGreaterThan(0);
 
     migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: BACKFILL });
-    expect(getProductBySlug(db, existing)?.sku).toMatch(/^CS-\d{6}$/);
-    expect(getProductBySlug(db, "old-code-during-phase-1")?.sku).toMatch(/^CS-\d{6}$/);
-    expect(getProductBySlug(db, "made-in-phase-1")?.sku).toBe(skuForId(a.id));
+    expect(phaseOneProductSku(db, existing)).toMatch(/^CS-\d{6}$/);
+    expect(phaseOneProductSku(db, "old-code-during-phase-1")).toMatch(/^CS-\d{6}$/);
+    expect(phaseOneProductSku(db, "made-in-phase-1")).toBe(skuForId(a.id));
 
     migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: PHASE_2 });
-    const b = createProduct(db, newProduct("made-after-phase-2"));
-    expect(getProductBySlug(db, "made-after-phase-2")?.sku).toBe(skuForId(b.id));
-    expect(getProductBySlug(db, "made-in-phase-1")?.sku).toBe(skuForId(a.id));
+    const b = phaseOneCreateProduct(db, newProduct("made-after-phase-2"));
+    expect(phaseOneProductSku(db, "made-after-phase-2")).toBe(skuForId(b.id));
+    expect(phaseOneProductSku(db, "made-in-phase-1")).toBe(skuForId(a.id));
     // Phase 2 is for when no old code is left: it now gets a clear error.
     expect(() => oldCodeInsert(db, "old-code-after-phase-2")).toThrow("NOT NULL constraint failed: products.sku");
     expect(() => db.$client.prepare("UPDATE products SET sku = '' WHERE id = ?").run(b.id)).toThrow(

@@ -13,21 +13,20 @@ import { MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { migrationStatus } from "#app/db/status.server.ts";
 import { env } from "#app/env.server.ts";
-import { errorMessage, KnownError } from "#app/errors.ts";
-
-/** A mistake in how the command was called: print the usage, exit 2. */
-class UsageError extends KnownError {
-  override name = "UsageError";
-}
+import { errorMessage, KnownError, UsageError } from "#app/errors.ts";
 
 type Command = {
   usage: string;
   summary: string;
-  options?: Record<string, { type: "string"; default: string }>;
-  run: (args: { positionals: string[]; values: Record<string, string | undefined> }) => void;
+  options?: Record<string, { type: "string"; default?: string } | { type: "boolean" }>;
+  run: (args: { positionals: string[]; values: Record<string, string | boolean | undefined> }) => void | Promise<void>;
 };
 
-function wholeNumber(value: string | undefined, name: string, min: number): number {
+function text(value: string | boolean | undefined) {
+  return typeof value === "string" ? value : undefined;
+}
+
+function wholeNumber(value: string | boolean | undefined, name: string, min: number): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}`);
   return number;
@@ -125,6 +124,31 @@ const commands: Record<string, Command> = {
       );
     },
   },
+  // Staff accounts and the stock ledger (docs/admin.md). Their code is
+  // loaded only when they run: the tutorial's sandbox copies app/db alone.
+  staff: {
+    usage: "staff create|link|list|disable|enable  (--email, --role, --password-stdin, --url)",
+    summary: "staff accounts: create one (prints a one-time sign-in link), new link, list, disable",
+    options: {
+      email: { type: "string" },
+      role: { type: "string" },
+      url: { type: "string" },
+      "password-stdin": { type: "boolean" },
+    },
+    async run({ positionals, values }) {
+      const { staffCommand } = await import("#app/lib/staff-cli.server.ts");
+      await staffCommand(positionals, values);
+    },
+  },
+  inventory: {
+    usage: "inventory check|reconcile [--note <why>]",
+    summary: "check that every product's stock equals the sum of its stock movements",
+    options: { note: { type: "string" } },
+    async run({ positionals, values }) {
+      const { inventoryCommand } = await import("#app/lib/staff-cli.server.ts");
+      inventoryCommand(positionals, { note: text(values.note) });
+    },
+  },
   lint: {
     usage: "lint [migrations folder]",
     summary: "check drizzle/ for migrations that would fail or lose data",
@@ -165,7 +189,7 @@ try {
     // parseArgs explains the mistake ("Unknown option '--x'") in its message.
     throw new UsageError((error as Error).message);
   }
-  command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | undefined> });
+  await command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
   closeSharedDatabase();
 } catch (error) {
   closeSharedDatabase();

@@ -35,6 +35,10 @@ export const products = sqliteTable(
     // (docs/tutorial): NOT NULL DEFAULT '', a backfill, then this.
     sku: text("sku").notNull().unique(),
     ...timestamps,
+    // Set when staff archive the product: the catalog and search hide it and
+    // it cannot be bought, while carts and past orders still show it. A
+    // product that has been sold is archived, never deleted.
+    archivedAt: integer("archived_at", { mode: "timestamp" }),
   },
   (t) => [
     index("products_created_at_idx").on(t.createdAt),
@@ -72,6 +76,8 @@ export const orders = sqliteTable(
   },
   (t) => [
     index("orders_created_at_idx").on(t.createdAt),
+    // The staff's order list: one status, newest first.
+    index("orders_status_created_at_idx").on(t.status, t.createdAt),
     check("orders_total_cents_check", sql`total_cents >= 0`),
     check("orders_status_check", sql`status in ('placed', 'shipped', 'cancelled')`),
   ],
@@ -102,7 +108,109 @@ export const orderItems = sqliteTable(
   ],
 );
 
+// Staff: the people who run the store under /admin (docs/admin.md). An
+// account starts without a password: its owner sets one through a one-time
+// sign-in link. Emails are stored lower-cased, so the unique index is
+// case-insensitive in effect.
+export const staffRoles = ["owner", "staff"] as const;
+
+export const staff = sqliteTable(
+  "staff",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    email: text("email").notNull().unique(),
+    role: text("role", { enum: staffRoles }).notNull(),
+    // Argon2id in PHC format ($argon2id$v=19$m=…,t=…,p=…$salt$hash); NULL
+    // until the person sets one. No default password, ever.
+    passwordHash: text("password_hash"),
+    // Disabled accounts cannot sign in; their sessions are deleted.
+    disabledAt: integer("disabled_at", { mode: "timestamp" }),
+    ...timestamps,
+  },
+  () => [
+    check("staff_role_check", sql`role in ('owner', 'staff')`),
+    check("staff_email_check", sql`email = lower(email) AND email <> ''`),
+  ],
+);
+
+// Signed-in staff. The cookie holds a random token; only its SHA-256 is
+// stored, so a copy of the database (a backup) signs nobody in.
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    staffId: integer("staff_id")
+      .notNull()
+      .references(() => staff.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at", { mode: "timestamp" })
+      .notNull()
+      .default(sql`(unixepoch())`),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp" }).notNull(),
+    // A one-time message for the next admin page ("Product saved.").
+    notice: text("notice"),
+  },
+  (t) => [index("sessions_staff_id_idx").on(t.staffId), index("sessions_expires_at_idx").on(t.expiresAt)],
+);
+
+// One-time links that let a person set their password (a new account, or a
+// reset issued by the owner or the CLI). Stored hashed, like sessions.
+export const signInLinks = sqliteTable(
+  "sign_in_links",
+  {
+    id: text("id").primaryKey(),
+    staffId: integer("staff_id")
+      .notNull()
+      .references(() => staff.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at", { mode: "timestamp" })
+      .notNull()
+      .default(sql`(unixepoch())`),
+    expiresAt: integer("expires_at", { mode: "timestamp" }).notNull(),
+  },
+  (t) => [index("sign_in_links_staff_id_idx").on(t.staffId)],
+);
+
+// The stock ledger: every change to products.stock, with why and who. The
+// code writes a movement in the same transaction as the change it records,
+// so for every product stock = sum(delta) (docs/admin.md).
+//   initial       opening balance: a new product's stock, or the backfill
+//   sale          checkout (order_id: the order)
+//   cancellation  a cancelled order's items back on the shelf (order_id)
+//   adjustment    a correction by staff, with a note saying why
+export const stockReasons = ["initial", "sale", "cancellation", "adjustment"] as const;
+
+export const stockMovements = sqliteTable(
+  "stock_movements",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    // RESTRICT everywhere: history keeps the rows it points at.
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "restrict" }),
+    delta: integer("delta").notNull(),
+    reason: text("reason", { enum: stockReasons }).notNull(),
+    orderId: integer("order_id").references(() => orders.id, { onDelete: "restrict" }),
+    staffId: integer("staff_id").references(() => staff.id, { onDelete: "restrict" }),
+    note: text("note").notNull().default(""),
+    createdAt: integer("created_at", { mode: "timestamp" })
+      .notNull()
+      .default(sql`(unixepoch())`),
+  },
+  (t) => [
+    // A product's history, newest first, and its sum.
+    index("stock_movements_product_id_idx").on(t.productId, t.id),
+    index("stock_movements_order_id_idx").on(t.orderId),
+    index("stock_movements_staff_id_idx").on(t.staffId),
+    check("stock_movements_delta_check", sql`delta <> 0`),
+    check("stock_movements_reason_check", sql`reason in ('initial', 'sale', 'cancellation', 'adjustment')`),
+    check("stock_movements_order_check", sql`(reason in ('sale', 'cancellation')) = (order_id IS NOT NULL)`),
+    check("stock_movements_note_check", sql`reason <> 'adjustment' OR note <> ''`),
+  ],
+);
+
 export type Product = typeof products.$inferSelect;
 export type NewProduct = typeof products.$inferInsert;
 export type Order = typeof orders.$inferSelect;
 export type OrderItem = typeof orderItems.$inferSelect;
+export type StaffRole = (typeof staffRoles)[number];
+export type StockReason = (typeof stockReasons)[number];

@@ -51,7 +51,7 @@ export type CartChange =
 
 function productStock(db: AppDatabase, productId: number) {
   return db
-    .select({ name: products.name, stock: products.stock })
+    .select({ name: products.name, stock: products.stock, archivedAt: products.archivedAt })
     .from(products)
     .where(eq(products.id, productId))
     .get();
@@ -59,7 +59,7 @@ function productStock(db: AppDatabase, productId: number) {
 
 export function addToCart(db: AppDatabase, cart: CartLine[], line: CartLine): CartChange {
   const product = productStock(db, line.productId);
-  if (!product) return { ok: false, error: "That product is no longer sold." };
+  if (!product || product.archivedAt) return { ok: false, error: "That product is no longer sold." };
   if (product.stock === 0) return { ok: false, error: "Sorry, this product is sold out." };
   const inCart = cart.find((l) => l.productId === line.productId)?.quantity ?? 0;
   const wanted = inCart + line.quantity;
@@ -85,7 +85,7 @@ export function setQuantity(db: AppDatabase, cart: CartLine[], line: CartLine): 
     return { ok: false, error: "That item is no longer in your cart." };
   }
   const product = productStock(db, line.productId);
-  if (!product) return { ok: false, error: "This product is no longer sold. Please remove it." };
+  if (!product || product.archivedAt) return { ok: false, error: "This product is no longer sold. Please remove it." };
   if (product.stock === 0) return { ok: false, error: "Sold out. Please remove it." };
   if (line.quantity > product.stock) return { ok: false, error: `Only ${product.stock} left in stock.` };
   const next = cart.map((l) => (l.productId === line.productId ? line : l));
@@ -106,7 +106,7 @@ export function getCartView(db: AppDatabase, cart: CartLine[]) {
     cart.length === 0
       ? []
       : db
-          .select(cardColumns)
+          .select({ ...cardColumns, archivedAt: products.archivedAt })
           .from(products)
           .where(
             inArray(
@@ -117,10 +117,11 @@ export function getCartView(db: AppDatabase, cart: CartLine[]) {
           .all();
   const byId = new Map(rows.map(({ id, ...product }) => [id, product]));
   const lines = cart.map(({ productId, quantity }) => {
-    // undefined: the product was deleted since it was added.
+    // undefined: the product was deleted since it was added. Archived
+    // products are still shown, by name, so the shopper sees what changed.
     const product = byId.get(productId);
     // Why this line cannot be bought as it is, in words for the shopper.
-    const problem = !product
+    const problem = !product || product.archivedAt
       ? "This product is no longer sold."
       : product.stock === 0
         ? "Sold out."

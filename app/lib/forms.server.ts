@@ -18,9 +18,10 @@ const MAX_DISCARD_BYTES = 1024 * 1024;
  * Reads a posted form, refusing what no store form sends: a body over 16 kB
  * (413), another content type such as JSON (415), or a body that does not
  * parse (400). The body is counted as it streams in, so a huge upload is
- * never buffered. Thrown responses render the error page.
+ * never buffered. Thrown responses render the error page. A form with a file
+ * upload passes a larger `maxBytes`.
  */
-export async function readForm(request: Request): Promise<FormData> {
+export async function readForm(request: Request, { maxBytes = MAX_FORM_BYTES } = {}): Promise<FormData> {
   const declared = Number(request.headers.get("Content-Length") ?? 0);
   const type = request.headers.get("Content-Type") ?? "";
   const reader = request.body?.getReader();
@@ -28,7 +29,7 @@ export async function readForm(request: Request): Promise<FormData> {
     await discard(reader, declared);
     throw data(message, { status });
   };
-  if (declared > MAX_FORM_BYTES) return refuse("That form is too large.", 413);
+  if (declared > maxBytes) return refuse("That form is too large.", 413);
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
     return refuse("Please send the form from the store's page.", 415);
   }
@@ -36,7 +37,7 @@ export async function readForm(request: Request): Promise<FormData> {
   let size = 0;
   for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
     size += read.value.byteLength;
-    if (size > MAX_FORM_BYTES) return refuse("That form is too large.", 413);
+    if (size > maxBytes) return refuse("That form is too large.", 413);
     chunks.push(read.value);
   }
   try {
@@ -81,15 +82,17 @@ export type FormFailure<Field extends string> = { errors: FormErrors<Field>; val
 
 /**
  * The one way an action refuses a form: 400 by default (409 when the data
- * changed under the user, 404 for a lookup that found nothing). `errors` is
+ * changed under the user, 404 for a lookup that found nothing, 401/429 for a
+ * sign-in), with any extra headers (Retry-After). `errors` is
  * a zod error from parsing `values`, or messages keyed by field.
  */
 export function formFailure<Field extends string>(
   values: Record<Field, string>,
-  errors: FormErrors<Field> | z.ZodError,
+  errors: FormErrors<NoInfer<Field>> | z.ZodError,
   status = 400,
+  headers?: HeadersInit,
 ) {
-  return data<FormFailure<Field>>({ errors: errors instanceof z.ZodError ? fieldErrors(errors) : errors, values }, { status });
+  return data<FormFailure<Field>>({ errors: errors instanceof z.ZodError ? fieldErrors(errors) : errors, values }, { status, headers });
 }
 
 /** The first message for each invalid field, keyed by field name. */

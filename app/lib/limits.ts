@@ -7,3 +7,7 @@ export const MAX_QUANTITY = 99;
 export const MAX_CART_LINES = 30;
 /** Longer search input is cut here: no real query needs more. */
 export const MAX_QUERY_LENGTH = 100;
+/** Staff passwords: at least this long (no other composition rules, as NIST advises)… */
+export const MIN_PASSWORD_LENGTH = 12;
+/** …and at most this long. */
+export const MAX_PASSWORD_LENGTH = 256;

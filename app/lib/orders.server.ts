@@ -10,6 +10,7 @@ import { z } from "zod";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
 import type { CartLine } from "#app/lib/cart.server.ts";
+import { recordMovement } from "#app/lib/inventory.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
 export function newToken(): string {
@@ -111,7 +112,13 @@ const prepared = perConnection((db: AppDatabase) => {
       .prepare(),
     // One statement for a cart of any size: the ids arrive as a JSON array.
     cartProducts: db
-      .select({ id: products.id, name: products.name, priceCents: products.priceCents, stock: products.stock })
+      .select({
+        id: products.id,
+        name: products.name,
+        priceCents: products.priceCents,
+        stock: products.stock,
+        archivedAt: products.archivedAt,
+      })
       .from(products)
       .where(sql`${products.id} IN (SELECT value FROM json_each(${param("ids")}))`)
       .prepare(),
@@ -191,6 +198,7 @@ export function placeOrder(
         for (const { productId, quantity } of cart) {
           const product = byId.get(productId);
           if (!product) problems.push({ productId, name: null, message: "is no longer sold" });
+          else if (product.archivedAt) problems.push({ productId, name: product.name, message: "is no longer sold" });
           else if (product.stock === 0) problems.push({ productId, name: product.name, message: "is sold out" });
           else if (product.stock < quantity) {
             problems.push({ productId, name: product.name, message: `has only ${product.stock} left` });
@@ -219,7 +227,12 @@ export function placeOrder(
         let number = newOrderNumber();
         while (statement.numberTaken.get({ number })) number = newOrderNumber();
         const order = statement.insertOrder.get({ publicId, number, checkoutToken, totalCents, ...details })!;
-        for (const item of items) statement.insertItem.run({ ...item, orderId: order.id });
+        for (const item of items) {
+          statement.insertItem.run({ ...item, orderId: order.id });
+          // The stock ledger's record of the sale, in the same transaction
+          // as the stock it took (app/lib/inventory.server.ts).
+          recordMovement(db, { productId: item.productId, delta: -item.quantity, reason: "sale", orderId: order.id });
+        }
         return { status: "placed", publicId, number, totalCents } as const;
       },
       { behavior: "immediate" },

@@ -1,4 +1,4 @@
-import { asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { integer, real, sqliteTable } from "drizzle-orm/sqlite-core";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
@@ -78,30 +78,39 @@ export type ListOptions = { page?: number; query?: string | null; sort?: string 
 // Every catalog query is built by drizzle and compiled by SQLite once per
 // connection, then run with new parameters: a page view does no SQL
 // building or parsing.
+// Archived products (staff stopped selling them) are not in the catalog or
+// its search; their product pages stay up for links from past orders.
+const forSale = isNull(products.archivedAt);
+
 const prepared = perConnection((db: AppDatabase) => {
   const matches = sql`${productsFts} MATCH ${sql.placeholder("match")}`;
   const limit = sql.placeholder("limit");
   const offset = sql.placeholder("offset");
   const browse = (sort: Sort) =>
-    db.select(cardColumns).from(products).orderBy(...ordering(sort)).limit(limit).offset(offset).prepare();
+    db.select(cardColumns).from(products).where(forSale).orderBy(...ordering(sort)).limit(limit).offset(offset).prepare();
   const search = (sort: Sort) =>
     db
       .select(cardColumns)
       .from(products)
       .innerJoin(productsFts, eq(productsFts.rowid, products.id))
-      .where(matches)
+      .where(and(matches, forSale))
       .orderBy(...ordering(sort))
       .limit(limit)
       .offset(offset)
       .prepare();
   return {
-    count: db.select({ n: count() }).from(products).prepare(),
-    countMatches: db.select({ n: count() }).from(productsFts).where(matches).prepare(),
+    count: db.select({ n: count() }).from(products).where(forSale).prepare(),
+    countMatches: db
+      .select({ n: count() })
+      .from(productsFts)
+      .innerJoin(products, eq(products.id, productsFts.rowid))
+      .where(and(matches, forSale))
+      .prepare(),
     // Relevance needs a search, so browsing has no relevance statement.
     browse: { newest: browse("newest"), "price-asc": browse("price-asc"), "price-desc": browse("price-desc") },
     search: Object.fromEntries(sorts.map((sort) => [sort, search(sort)])) as Record<Sort, ReturnType<typeof search>>,
     bySlug: db
-      .select({ ...cardColumns, description: products.description, sku: products.sku })
+      .select({ ...cardColumns, description: products.description, sku: products.sku, archivedAt: products.archivedAt })
       .from(products)
       .where(eq(products.slug, sql.placeholder("slug")))
       .prepare(),

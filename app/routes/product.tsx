@@ -75,13 +75,15 @@ export default function Product({ loaderData, actionData }: Route.ComponentProps
         )}
         <p className="mt-6 leading-relaxed text-stone-700">{product.description}</p>
         <p className="mt-6 text-sm">
-          {product.stock > 0 ? (
+          {product.archivedAt ? (
+            <span className="font-medium text-stone-700">No longer sold</span>
+          ) : product.stock > 0 ? (
             <span className="text-green-800">In stock ({product.stock} left)</span>
           ) : (
             <span className="font-medium text-red-700">Sold out</span>
           )}
         </p>
-        {product.stock > 0 && (
+        {product.stock > 0 && !product.archivedAt && (
           <Form method="post" noValidate className="mt-6">
             <input type="hidden" name="productId" value={product.id} />
             <label htmlFor="quantity" className="block text-sm font-medium">

@@ -1,0 +1,7 @@
+import { data } from "react-router";
+
+/** A numeric id from the URL (/admin/orders/42), or the 404 page: "There is no such order." */
+export function idParam(value: string | undefined, what: "product" | "order"): number {
+  if (!value || !/^\d{1,15}$/.test(value)) throw data(`There is no such ${what}.`, { status: 404 });
+  return Number(value);
+}
