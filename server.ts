@@ -23,7 +23,7 @@ import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { env as readEnv, sessionSecret, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
 import { createDrainableServer } from "#app/server/drain.server.ts";
-import { answerErrors, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
+import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
 import { UPLOADS_URL } from "#app/lib/images.server.ts";
 import { signInRateLimit } from "#app/server/sign-in-limit.server.ts";
 import { productImages } from "#app/server/uploads.server.ts";
@@ -148,6 +148,9 @@ app.set("trust proxy", config.TRUST_PROXY);
 
 // Before anything else: requests no browser sends get a 4xx and one line.
 app.use(refuseMalformed(log));
+// Nothing may be cached unless it says so: static files and the store's
+// shareable pages set their own Cache-Control (app/lib/cache.server.ts).
+app.use(noStoreByDefault);
 
 // Liveness: the process is up and its event loop turns. Nothing else, so a
 // slow database never gets a healthy container restarted.

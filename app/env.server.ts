@@ -39,6 +39,11 @@ function schemaFor(nodeEnv: string | undefined) {
     MIGRATE_ON_START: flag(true),
     // How long a migration runner waits for another one holding the write lock.
     MIGRATION_LOCK_TIMEOUT_MS: int(30_000, 0, 600_000),
+    // How long a shared cache (a CDN) may keep a catalog, search or product
+    // page answered to a visitor without a cookie, and serve it stale while it
+    // fetches a fresh one (docs/security.md). Checkout re-reads stock anyway.
+    CACHE_S_MAXAGE: int(5, 0, 86_400),
+    CACHE_STALE_WHILE_REVALIDATE: int(30, 0, 86_400),
     // Before listening, run SQLite's quick_check when the database file is at
     // most this many MiB (0: never). About 1 s per 200 MB when the file is in
     // the page cache; bigger files are checked by `npm run db:check` and by

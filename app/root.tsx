@@ -12,6 +12,7 @@ import {
   useRouteLoaderData,
 } from "react-router";
 import type { Route } from "./+types/root";
+import { cachePolicy } from "#app/lib/cache.server.ts";
 import { getSession, readCart, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
 import "#app/app.css";
 
@@ -19,9 +20,10 @@ export const links: Route.LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-// Every request reads the session cookie once, and writes it back at most
-// once, whatever loaders and actions ran (app/lib/session.server.ts).
-export const middleware: Route.MiddlewareFunction[] = [sessionMiddleware];
+// Outermost, the rule for who may cache the answer (app/lib/cache.server.ts);
+// then the session cookie, read once and written back at most once whatever
+// loaders and actions ran (app/lib/session.server.ts).
+export const middleware: Route.MiddlewareFunction[] = [cachePolicy, sessionMiddleware];
 
 // Every page shows how many items are in the cart, and the one-time notice
 // an action left in the session. Both come from the signed cookie alone: no

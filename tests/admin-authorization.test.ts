@@ -133,7 +133,7 @@ describe("every /admin route and action, by nobody, staff and the owner", () => 
         if (allowed) {
           expect(get.status, `GET ${page}`).toBe(row.get);
           expect(post.status, `POST ${page}`).toBe(row.post);
-          expect(get.headers.get("cache-control"), page).toBe("no-store");
+          expect(get.headers.get("cache-control"), page).toBe("private, no-store");
         } else {
           expect([get.status, post.status], page).toEqual([403, 403]);
           expect(get.html).toContain("owner can manage staff accounts.");

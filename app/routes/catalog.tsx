@@ -5,6 +5,7 @@ import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
 import { listProducts } from "#app/lib/products.server.ts";
+import { sharedPageHeaders } from "#app/lib/cache.server.ts";
 import type { Route } from "./+types/catalog";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -14,6 +15,12 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
     { title: `${what}${page} · Corner Store` },
     { name: "description", content: "Mugs, notebooks, planters, candles and lamps for home and desk." },
   ];
+}
+
+// The same page for every visitor without a cookie: shared caches may keep it
+// briefly (app/lib/cache.server.ts decides, per request).
+export function headers() {
+  return sharedPageHeaders();
 }
 
 export function loader({ url }: Route.LoaderArgs) {

@@ -8,6 +8,7 @@ import { MAX_QUANTITY } from "#app/lib/limits.ts";
 import { formatPrice } from "#app/lib/money.ts";
 import { getProductBySlug } from "#app/lib/products.server.ts";
 import { getSession, readCart, writeCart } from "#app/lib/session.server.ts";
+import { sharedPageHeaders } from "#app/lib/cache.server.ts";
 import type { Route } from "./+types/product";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -16,6 +17,12 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
     { title: `${data.product.name} · Corner Store` },
     { name: "description", content: data.product.description },
   ];
+}
+
+// The same page for every visitor without a cookie: shared caches may keep it
+// briefly (app/lib/cache.server.ts decides, per request).
+export function headers() {
+  return sharedPageHeaders();
 }
 
 export function loader({ params }: Route.LoaderArgs) {

@@ -3,6 +3,7 @@
 // text a person can read, and one log line: a client can send any bytes it
 // likes, and none of them should produce a 500 or a stack trace (which would
 // also let anyone flood the log).
+import type { ServerResponse } from "node:http";
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 
 type Log = (message: string) => void;
@@ -112,3 +113,17 @@ export function answerErrors(log: Log): ErrorRequestHandler {
     refuse(res, 500, "Something went wrong on our side. Please try again in a moment.");
   };
 }
+
+/**
+ * `Cache-Control: no-store` on any answer that goes out without one. Set
+ * when the headers are written, not up front: React Router's adapter
+ * appends its headers, which would add to a default instead of replacing it.
+ */
+export const noStoreByDefault: RequestHandler = (_req, res, next) => {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse["writeHead"]>) {
+    if (!this.hasHeader("Cache-Control")) this.setHeader("Cache-Control", "no-store");
+    return writeHead.apply(this, args);
+  } as typeof res.writeHead;
+  next();
+};

@@ -1,0 +1,102 @@
+// The headers every answer carries, walked over every route: as a page and
+// as a `.data` request, anonymous, as a shopper with a cart, as staff, and
+// the answers to every form.
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { tempDir } from "#tests/helpers/db.ts";
+import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
+import { customer } from "#tests/helpers/shopper.ts";
+import { browser, staffAccount, type Reply } from "#tests/helpers/staff.ts";
+
+let server: ServerProcess;
+let db: AppDatabase;
+beforeAll(async () => {
+  const path = join(tempDir("store-headers-"), "store.db");
+  server = await startServer({ env: { DATABASE_PATH: path, SEED_DEMO_DATA: "true" } });
+  db = openDatabase(path);
+  await staffAccount(db, "staff@example.com", "staff");
+});
+afterAll(async () => {
+  closeDatabase(db);
+  if (server) await stopServer(server);
+});
+
+type Seen = { what: string; withCookie: boolean; reply: Reply };
+
+/** Every GET route of the store, as the router sees them (a product and an order that exist). */
+function storePaths(order: string) {
+  const pages = ["/", "/?q=mug&sort=price-asc", "/?page=2", "/products/stoneware-mug", "/products/no-such-thing", "/cart", "/checkout", "/orders", order, "/orders/AAAAAAAAAAAAAAAAAAAAAA"];
+  const adminPages = ["/admin", "/admin/sign-in", "/admin/products", "/admin/products/new", "/admin/products/1", "/admin/products/1/stock", "/admin/orders", "/admin/orders/1", "/admin/account", "/admin/staff"];
+  const data = (path: string) => {
+    const [pathname, search] = path.split("?");
+    return `${pathname === "/" ? "/_" : pathname}.data${search ? `?${search}` : ""}`;
+  };
+  return [...pages, ...pages.map(data), ...adminPages, ...adminPages.map(data)];
+}
+
+describe("cache rules", () => {
+  const seen: Seen[] = [];
+  let order = "";
+
+  beforeAll(async () => {
+    // A shopper places an order, then browses; an anonymous visitor and a
+    // staff member walk everything too.
+    const shopper = browser(server.url);
+    const record = async (what: string, visitor: ReturnType<typeof browser>, send: () => Promise<Reply>) => {
+      const withCookie = visitor.jar.size > 0;
+      seen.push({ what, withCookie, reply: await send() });
+    };
+    await record("POST add to cart", shopper, () => shopper.post("/products/stoneware-mug", { productId: "1", quantity: "1" }));
+    const page = await shopper.get("/checkout");
+    const token = /name="checkoutToken" value="([\w-]{22})"/.exec(page.html)![1]!;
+    await record("POST checkout, refused", shopper, () => shopper.post("/checkout", { ...customer, email: "", checkoutToken: token }));
+    await record("POST checkout", shopper, () => shopper.post("/checkout", { ...customer, checkoutToken: token }));
+    order = seen.at(-1)!.reply.location!;
+    await record("POST cart update", shopper, () => shopper.post("/cart", { intent: "update", productId: "1", quantity: "1" }));
+    await record("POST order lookup", shopper, () => shopper.post("/orders", { number: "ABCD-EFGH", email: "a@example.com" }));
+    await shopper.post("/products/stoneware-mug", { productId: "1", quantity: "1" }); // a cart again
+
+    const anonymous = browser(server.url);
+    const staff = browser(server.url);
+    await record("POST staff sign-in", staff, () => staff.post("/admin/sign-in", { email: "staff@example.com", password: "correct horse battery staple" }));
+    for (const path of storePaths(order)) {
+      for (const [who, visitor] of [["anonymous", anonymous], ["shopper", shopper], ["staff", staff]] as const) {
+        await record(`${who} GET ${path}`, visitor, () => visitor.get(path));
+      }
+    }
+    expect(anonymous.jar.size).toBe(0); // walking the store sets no cookie on a visitor without one
+  }, 120_000);
+
+  it("every answer says whether it may be cached", () => {
+    expect(seen.filter((s) => !s.reply.headers.get("cache-control")).map((s) => s.what)).toEqual([]);
+  });
+
+  it("an answer that sets a cookie, or to a request that carries one, is private and never stored", () => {
+    const personal = seen.filter((s) => s.withCookie || s.reply.headers.getSetCookie().length > 0);
+    expect(personal.length).toBeGreaterThan(50);
+    expect(personal.filter((s) => s.reply.headers.get("cache-control") !== "private, no-store").map((s) => `${s.what}: ${s.reply.headers.get("cache-control")}`)).toEqual([]);
+  });
+
+  it("only the catalog, search and product pages, answered to a visitor without a cookie, may be kept by a shared cache", () => {
+    const shared = seen.filter((s) => /\bpublic\b/.test(s.reply.headers.get("cache-control") ?? ""));
+    expect(shared.map((s) => s.what).sort()).toEqual(
+      [
+        "anonymous GET /",
+        "anonymous GET /?page=2",
+        "anonymous GET /?q=mug&sort=price-asc",
+        "anonymous GET /_.data",
+        "anonymous GET /_.data?page=2",
+        "anonymous GET /_.data?q=mug&sort=price-asc",
+        "anonymous GET /products/stoneware-mug",
+        "anonymous GET /products/stoneware-mug.data",
+      ].sort(),
+    );
+    for (const s of shared) {
+      expect(s.reply.status).toBe(200);
+      expect(s.reply.headers.getSetCookie()).toEqual([]);
+      expect(s.reply.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=5, stale-while-revalidate=30");
+      expect(s.reply.headers.get("vary")).toMatch(/\bCookie\b/);
+    }
+  });
+});
