@@ -15,15 +15,17 @@ import { pathToFileURL } from "node:url";
 import compression from "compression";
 import express from "express";
 import { createRequestHandler } from "@react-router/express";
-import type { ServerBuild } from "react-router";
+import { RouterContextProvider, type ServerBuild } from "react-router";
 import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import { closeSharedDatabase, database, databaseDamage, quickCheck } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { env as readEnv, sessionSecret, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
+import { nonceContext } from "#app/lib/nonce.ts";
 import { createDrainableServer } from "#app/server/drain.server.ts";
 import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
+import { cspNonce, securityHeaders } from "#app/server/security-headers.server.ts";
 import { UPLOADS_URL } from "#app/lib/images.server.ts";
 import { signInRateLimit } from "#app/server/sign-in-limit.server.ts";
 import { productImages } from "#app/server/uploads.server.ts";
@@ -146,6 +148,8 @@ const app = express();
 app.disable("x-powered-by");
 app.set("trust proxy", config.TRUST_PROXY);
 
+// Security headers on every answer, refusals included (docs/security.md).
+app.use(securityHeaders({ production }));
 // Before anything else: requests no browser sends get a 4xx and one line.
 app.use(refuseMalformed(log));
 // Nothing may be cached unless it says so: static files and the store's
@@ -216,7 +220,18 @@ app.use((_req, res, next) => {
     );
 });
 
-app.use(createRequestHandler({ build, mode: production ? "production" : "development" }));
+app.use(
+  createRequestHandler({
+    build,
+    mode: production ? "production" : "development",
+    // What React Router's loaders and render get from Express: the CSP nonce.
+    getLoadContext(_req, res) {
+      const context = new RouterContextProvider();
+      context.set(nonceContext, cspNonce(res));
+      return context;
+    },
+  }),
+);
 app.use(answerErrors(log));
 
 const web = createDrainableServer(app);

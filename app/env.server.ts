@@ -20,7 +20,10 @@ function schemaFor(nodeEnv: string | undefined) {
   const production = nodeEnv === "production";
   return z.object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    HOST: z.string().min(1).default("0.0.0.0"),
+    // Development listens on this machine only: a dev server (with Vite's
+    // module graph and source maps) is not for the LAN. Production listens on
+    // every interface, as a container must.
+    HOST: z.string().min(1).default(production ? "0.0.0.0" : "127.0.0.1"),
     PORT: int(3000, 0, 65535),
     // Behind a TLS-terminating proxy or load balancer, trust its
     // X-Forwarded-Proto/Host so the request URL is the one the browser used:

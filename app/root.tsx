@@ -13,6 +13,7 @@ import {
 } from "react-router";
 import type { Route } from "./+types/root";
 import { cachePolicy } from "#app/lib/cache.server.ts";
+import { useNonce } from "#app/lib/nonce.ts";
 import { getSession, readCart, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
 import "#app/app.css";
 
@@ -39,13 +40,14 @@ export function Layout({ children }: { children: React.ReactNode }) {
   // Undefined when the root loader itself failed and the error page renders.
   const rootData = useRouteLoaderData<typeof loader>("root");
   const cartCount = rootData?.cartCount ?? 0;
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <Meta />
-        <Links />
+        <Links nonce={nonce} />
       </head>
       <body className="flex min-h-screen flex-col bg-stone-50 text-stone-900 antialiased">
         <a
@@ -93,8 +95,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <footer className="border-t border-stone-200 py-6 text-center text-sm text-stone-600">
           A reference store: React Router, Drizzle and SQLite.
         </footer>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

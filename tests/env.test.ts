@@ -10,4 +10,11 @@ describe("environment defaults", () => {
       expect(config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS).toBeLessThanOrEqual(9_000);
     }
   });
+
+  it("listen on this machine only in development, on every interface in production (the image)", () => {
+    expect(parseEnv({ NODE_ENV: "development" }).HOST).toBe("127.0.0.1");
+    expect(parseEnv({}).HOST).toBe("127.0.0.1");
+    expect(parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(64) }).HOST).toBe("0.0.0.0");
+    expect(parseEnv({ NODE_ENV: "development", HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+  });
 });

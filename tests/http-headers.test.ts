@@ -35,8 +35,9 @@ function storePaths(order: string) {
   return [...pages, ...pages.map(data), ...adminPages, ...adminPages.map(data)];
 }
 
+const seen: Seen[] = [];
+
 describe("cache rules", () => {
-  const seen: Seen[] = [];
   let order = "";
 
   beforeAll(async () => {
@@ -98,5 +99,90 @@ describe("cache rules", () => {
       expect(s.reply.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=5, stale-while-revalidate=30");
       expect(s.reply.headers.get("vary")).toMatch(/\bCookie\b/);
     }
+  });
+});
+
+describe("security headers", () => {
+  /** The headers every answer must carry, whatever produced it. */
+  function expectSecurityHeaders(what: string, headers: Headers) {
+    const csp = headers.get("content-security-policy") ?? "";
+    expect(csp, what).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]{22,}' 'strict-dynamic'/);
+    for (const directive of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"]) {
+      expect(csp, `${what}: ${directive}`).toContain(directive);
+    }
+    expect(csp, what).not.toContain("unsafe-inline");
+    expect(headers.get("x-content-type-options"), what).toBe("nosniff");
+    expect(headers.get("referrer-policy"), what).toBe("strict-origin-when-cross-origin");
+    expect(headers.get("permissions-policy"), what).toMatch(/camera=\(\).*geolocation=\(\).*microphone=\(\)/);
+    expect(headers.get("x-frame-options"), what).toBe("DENY");
+    expect(headers.get("strict-transport-security"), `${what}: no HSTS over plain HTTP`).toBeNull();
+    expect(headers.get("x-powered-by"), what).toBeNull();
+  }
+
+  it("on every page, .data answer, redirect and form answer walked above", () => {
+    expect(seen.length).toBeGreaterThan(100);
+    for (const { what, reply } of seen) expectSecurityHeaders(what, reply.headers);
+  });
+
+  it("on assets, static files, health checks, 404s and refused requests", async () => {
+    const page = await (await fetch(`${server.url}/`)).text();
+    const asset = /href="(\/assets\/[^"]+\.js)"/.exec(page)![1]!;
+    const answers: [string, RequestInit?][] = [
+      [asset],
+      ["/favicon.svg"],
+      ["/images/products/stoneware-mug.svg"],
+      ["/health/live"],
+      ["/health/ready"],
+      ["/no/such/page"],
+      ["/products/stoneware-mug", { method: "POST", body: "x=1", headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" } }],
+      ["/cart", { method: "DELETE" }],
+    ];
+    for (const [path, init] of answers) {
+      const response = await fetch(`${server.url}${path}`, { ...init, redirect: "manual" });
+      expectSecurityHeaders(`${init?.method ?? "GET"} ${path} (${response.status})`, response.headers);
+    }
+  });
+
+  it("with a nonce that is new for every response and is the one the page's scripts carry", async () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${server.url}/products/stoneware-mug`);
+      const nonce = /'nonce-([^']+)'/.exec(response.headers.get("content-security-policy")!)![1]!;
+      const html = await response.text();
+      const scripts = html.match(/<script[^>]*>/g)!;
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+      nonces.add(nonce);
+    }
+    expect(nonces.size).toBe(5);
+  });
+
+  it("keeps an order's private address out of Referer headers", async () => {
+    const order = seen.find((s) => s.what.startsWith("anonymous GET /orders/") && s.reply.status === 200)!;
+    expect(order.reply.html).toContain('<meta name="referrer" content="no-referrer"/>');
+  });
+
+  it("sends HSTS only when the request came over HTTPS, through a proxy trusted with TRUST_PROXY", async () => {
+    const proxied = await startServer({ env: { DATABASE_PATH: join(tempDir("store-headers-"), "store.db"), TRUST_PROXY: "true" } });
+    try {
+      const { request } = await import("node:http");
+      const get = (proto: string) =>
+        new Promise<Record<string, unknown>>((resolve, reject) => {
+          const url = new URL(proxied.url);
+          const req = request({ host: url.hostname, port: url.port, path: "/", headers: { Host: "shop.example", "X-Forwarded-Proto": proto } }, (res) => {
+            res.resume();
+            resolve(res.headers);
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      expect((await get("https"))["strict-transport-security"]).toBe("max-age=31536000");
+      expect((await get("http"))["strict-transport-security"]).toBeUndefined();
+    } finally {
+      await stopServer(proxied);
+    }
+    // Without TRUST_PROXY the header is a client's claim and changes nothing.
+    const direct = await fetch(`${server.url}/`, { headers: { "X-Forwarded-Proto": "https" } });
+    expect(direct.headers.get("strict-transport-security")).toBeNull();
   });
 });

@@ -7,15 +7,18 @@ import type { Route } from "./+types/order";
 export function meta({ loaderData: data }: Route.MetaArgs) {
   return [
     { title: data ? `Order ${data.order.number} · Corner Store` : "Order not found · Corner Store" },
-    // The URL is the key to the order: keep it out of search engines.
+    // The URL is the key to the order (128 random bits: whoever has it sees
+    // the order): keep it out of search engines, and never send it on as a
+    // Referer when the shopper follows a link. (This page has no form: with
+    // no-referrer, a browser would post one with `Origin: null`.)
     { name: "robots", content: "noindex" },
+    { name: "referrer", content: "no-referrer" },
   ];
 }
 
-// The address is a capability (128 random bits): whoever has it sees the
-// order. So: not cached by shared caches, and never sent on as a Referer.
+// Not for shared caches, whoever asks.
 export function headers() {
-  return { "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer" };
+  return { "Cache-Control": "private, no-store" };
 }
 
 export function loader({ params }: Route.LoaderArgs) {

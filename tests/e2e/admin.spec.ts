@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { eq } from "drizzle-orm";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { type Browser, type Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
 import { ledgerDrift } from "#app/lib/inventory.server.ts";
-import { expectAccessible, watchResponses } from "#tests/helpers/browser.ts";
+import { expect, expectAccessible, test, watchResponses } from "#tests/helpers/browser.ts";
 import { PNG, staffAccount } from "#tests/helpers/staff.ts";
 
 // Running the store: the owner made with the CLI, a member of staff added by

@@ -1,11 +1,10 @@
 // The shopper's journeys, run twice by playwright.config.ts: with JavaScript
 // and without. Each step asserts where the shopper lands (the URL), what the
 // page says, and that nothing answered an error the test did not cause.
-import { expect, test } from "@playwright/test";
 import { eq } from "drizzle-orm";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
-import { addToCart, cartLink, expectAccessible, fillCheckout, watchResponses } from "#tests/helpers/browser.ts";
+import { addToCart, cartLink, expect, expectAccessible, fillCheckout, test, watchResponses } from "#tests/helpers/browser.ts";
 import { writes } from "#tests/helpers/db.ts";
 
 // The production server's database (playwright.config.ts): what the journeys

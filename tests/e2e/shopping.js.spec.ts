@@ -1,11 +1,10 @@
 // What only exists with JavaScript on (run in the "javascript" project
 // only): focus moved to what needs attention, pending buttons that cannot be
 // pressed twice. The journeys both ways are in journeys.spec.ts.
-import { expect, test } from "@playwright/test";
 import { eq } from "drizzle-orm";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
-import { addToCart, expectAccessible, fillCheckout } from "#tests/helpers/browser.ts";
+import { addToCart, expect, expectAccessible, fillCheckout, test } from "#tests/helpers/browser.ts";
 import { productBySlug, setStock, writes } from "#tests/helpers/db.ts";
 
 // The production server's database (playwright.config.ts): tests change

@@ -8,8 +8,7 @@ import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
-import { expect, test } from "@playwright/test";
-import { cartLink } from "#tests/helpers/browser.ts";
+import { cartLink, expect, test } from "#tests/helpers/browser.ts";
 import { tempDir } from "#tests/helpers/db.ts";
 import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 

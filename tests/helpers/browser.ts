@@ -1,6 +1,27 @@
 // Shared steps for the Playwright specs in tests/e2e.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page, type Response } from "@playwright/test";
+import { test as base, expect, type Page, type Response } from "@playwright/test";
+
+/**
+ * Playwright's test, with one check on every page of every test: nothing
+ * the Content-Security-Policy blocked. A blocked script would leave a page
+ * that renders but never hydrates, which a test of the text on the page
+ * would not notice. The specs import `test` and `expect` from here.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      page.on("console", (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await use(violations);
+      expect(violations, "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 /**
  * Zero serious or critical accessibility violations on the page as it is

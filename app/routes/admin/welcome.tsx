@@ -11,16 +11,21 @@ import { startSession } from "#app/lib/staff-session.server.ts";
 import { findSignInLink, newPasswordField, setPasswordWithLink } from "#app/lib/staff.server.ts";
 import type { Route } from "./+types/welcome";
 
-export function meta() {
-  return [{ title: "Choose a password · Store admin" }, { name: "robots", content: "noindex" }];
-}
-
 // The address is a one-time credential: not cached, and never sent on to
 // another site in a Referer header. `same-origin`, not `no-referrer`: under
 // no-referrer a browser posts the form with "Origin: null" (without
-// JavaScript), which the store's origin check must refuse.
+// JavaScript), which the store's origin check must refuse. A meta tag, not a
+// header: the store's own Referrer-Policy header is on every answer.
+export function meta() {
+  return [
+    { title: "Choose a password · Store admin" },
+    { name: "robots", content: "noindex" },
+    { name: "referrer", content: "same-origin" },
+  ];
+}
+
 export function headers() {
-  return { "Cache-Control": "no-store", "Referrer-Policy": "same-origin" };
+  return { "Cache-Control": "no-store" };
 }
 
 const GONE = "This sign-in link has expired or has already been used. Ask the store’s owner for a new one.";
