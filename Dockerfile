@@ -27,13 +27,10 @@ ENV NODE_ENV=production
 # The code is owned by root and read-only for the app; only /app/data is its.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json server.ts ./
-COPY app/env.server.ts app/errors.ts ./app/
-COPY app/db ./app/db
-# What server.ts needs beside the build (sign-in limit, uploaded images), and
-# what the CLI's staff and inventory commands load.
-COPY app/server ./app/server
-COPY app/lib/images.server.ts app/lib/sign-in-limit.ts app/lib/limits.ts app/lib/password.server.ts \
-     app/lib/staff.server.ts app/lib/staff-cli.server.ts app/lib/inventory.server.ts ./app/lib/
+# server.ts and the CLI (app/db/cli.ts) run from source, importing parts of
+# app/ beside the build; all of app/ is copied (route sources included, a few
+# hundred kB never loaded) rather than a list that breaks at every new import.
+COPY app ./app
 COPY drizzle ./drizzle
 COPY --from=build /app/build ./build
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -68,6 +68,10 @@ export default defineConfig({
       DATABASE_PATH: process.env.E2E_DATABASE_PATH,
       SEED_DEMO_DATA: "true",
       SESSION_SECRET: "e2e-secret-0123456789abcdef0123456789abcdef",
+      // The journeys post and order far more from one address than a shopper.
+      RATE_LIMIT_POSTS: "0/1",
+      RATE_LIMIT_ORDERS: "0/1",
+      RATE_LIMIT_LOOKUP_FAILURES: "0/1",
     },
   },
 });

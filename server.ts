@@ -27,7 +27,7 @@ import { createDrainableServer } from "#app/server/drain.server.ts";
 import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
 import { cspNonce, securityHeaders } from "#app/server/security-headers.server.ts";
 import { UPLOADS_URL } from "#app/lib/images.server.ts";
-import { signInRateLimit } from "#app/server/sign-in-limit.server.ts";
+import { rateLimits } from "#app/server/rate-limits.server.ts";
 import { productImages } from "#app/server/uploads.server.ts";
 
 const PENDING_POLL_MS = 2_000;
@@ -200,8 +200,15 @@ if (production) {
   build = () => devServer.ssrLoadModule("virtual:react-router/server-build") as Promise<ServerBuild>;
 }
 
-// Staff: failed sign-ins per address, and uploaded product images (docs/admin.md).
-app.use(signInRateLimit());
+// How often one client may post, order, guess (docs/security.md).
+app.use(rateLimits(config, log));
+if (config.TRUST_PROXY === true) {
+  log(
+    "TRUST_PROXY=true believes every X-Forwarded-For hop: a client can pick the address rate limits count " +
+      "it under. Set the number of proxies in front of the store instead (usually 1).",
+  );
+}
+// Uploaded product images (docs/admin.md).
 app.use(UPLOADS_URL, productImages(config.DATABASE_PATH));
 
 // Store pages wait for the schema: answering from an old schema is worse

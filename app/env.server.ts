@@ -16,6 +16,21 @@ const flag = (fallback: boolean) =>
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** At most `count` requests per `seconds` per client; a count of 0 turns the limit off. */
+export type RateLimit = { count: number; seconds: number };
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx): RateLimit => {
+      const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+      if (!match || Number(match[2]) < 1) {
+        ctx.addIssue({ code: "custom", message: 'must be "<count>/<seconds>", e.g. "60/60"' });
+        return z.NEVER;
+      }
+      return { count: Number(match[1]), seconds: Number(match[2]) };
+    });
+
 function schemaFor(nodeEnv: string | undefined) {
   const production = nodeEnv === "production";
   return z.object({
@@ -42,6 +57,17 @@ function schemaFor(nodeEnv: string | undefined) {
     MIGRATE_ON_START: flag(true),
     // How long a migration runner waits for another one holding the write lock.
     MIGRATION_LOCK_TIMEOUT_MS: int(30_000, 0, 600_000),
+    // What one order may reserve: of one product, and in all. No payment is
+    // taken, so an order holds its stock until staff cancel it.
+    ORDER_MAX_PER_PRODUCT: int(10, 1, 99),
+    ORDER_MAX_ITEMS: int(30, 1, 2_970),
+    // Per client address (docs/security.md): form posts of any kind; orders
+    // placed; order lookups that found nothing (the form, or an order's
+    // address); failed staff sign-ins.
+    RATE_LIMIT_POSTS: rateLimit("120/60"),
+    RATE_LIMIT_ORDERS: rateLimit("10/600"),
+    RATE_LIMIT_LOOKUP_FAILURES: rateLimit("20/600"),
+    RATE_LIMIT_SIGN_IN_FAILURES: rateLimit("10/900"),
     // How long a shared cache (a CDN) may keep a catalog, search or product
     // page answered to a visitor without a cookie, and serve it stale while it
     // fetches a fresh one (docs/security.md). Checkout re-reads stock anyway.

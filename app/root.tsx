@@ -14,6 +14,7 @@ import {
 import type { Route } from "./+types/root";
 import { cachePolicy } from "#app/lib/cache.server.ts";
 import { useNonce } from "#app/lib/nonce.ts";
+import { refuseRateLimited } from "#app/lib/rate-limits.server.ts";
 import { getSession, readCart, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
 import "#app/app.css";
 
@@ -22,9 +23,10 @@ export const links: Route.LinksFunction = () => [
 ];
 
 // Outermost, the rule for who may cache the answer (app/lib/cache.server.ts);
+// a 429 page for a client over a rate limit (app/lib/rate-limits.server.ts);
 // then the session cookie, read once and written back at most once whatever
 // loaders and actions ran (app/lib/session.server.ts).
-export const middleware: Route.MiddlewareFunction[] = [cachePolicy, sessionMiddleware];
+export const middleware: Route.MiddlewareFunction[] = [cachePolicy, refuseRateLimited, sessionMiddleware];
 
 // Every page shows how many items are in the cart, and the one-time notice
 // an action left in the session. Both come from the signed cookie alone: no
@@ -152,6 +154,9 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
     if (error.status === 404) {
       title = "Page not found";
       detail = "We could not find what you were looking for.";
+    } else if (error.status === 429) {
+      title = "Too many requests";
+      if (typeof error.data === "string") detail = error.data;
     } else {
       title = `${error.status} ${error.statusText}`;
       if (typeof error.data === "string" && error.data) detail = error.data;

@@ -9,7 +9,10 @@ import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connectio
 import { orders, products, sessions, stockMovements } from "#app/db/schema.ts";
 import { ledgerDrift } from "#app/lib/inventory.server.ts";
 import { newToken, placeOrder } from "#app/lib/orders.server.ts";
-import { SIGN_IN_MAX_FAILURES, SIGN_IN_RETRY_HEADER } from "#app/lib/sign-in-limit.ts";
+import { parseEnv } from "#app/env.server.ts";
+import { SIGN_IN_RETRY_HEADER } from "#app/lib/rate-limits.server.ts";
+
+const SIGN_IN_MAX_FAILURES = parseEnv({}).RATE_LIMIT_SIGN_IN_FAILURES.count;
 import { tempDir } from "#tests/helpers/db.ts";
 import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { customer, shopper, text } from "#tests/helpers/shopper.ts";

@@ -3,26 +3,30 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { products } from "#app/db/schema.ts";
 import { addToCart, cartLineSchema, getCartView, removeFromCart, setQuantity, type CartLine } from "#app/lib/cart.server.ts";
-import { MAX_CART_LINES, MAX_QUANTITY } from "#app/lib/limits.ts";
+import { parseEnv } from "#app/env.server.ts";
+import { MAX_CART_LINES } from "#app/lib/limits.ts";
+
+// The default caps (ORDER_MAX_PER_PRODUCT, ORDER_MAX_ITEMS): tests run without either set.
+const { ORDER_MAX_PER_PRODUCT: PER_PRODUCT, ORDER_MAX_ITEMS: ITEMS } = parseEnv({});
 import { productBySlug, seededDatabase, setStock } from "#tests/helpers/db.ts";
 
 
 describe("the add-to-cart and quantity form", () => {
   it("accepts whole numbers from 1 to the cap", () => {
     expect(cartLineSchema.parse({ productId: "7", quantity: " 3 " })).toEqual({ productId: 7, quantity: 3 });
-    expect(cartLineSchema.parse({ productId: "7", quantity: String(MAX_QUANTITY) }).quantity).toBe(MAX_QUANTITY);
+    expect(cartLineSchema.parse({ productId: "7", quantity: String(PER_PRODUCT) }).quantity).toBe(PER_PRODUCT);
   });
 
   it.each([
     ["", "Enter a quantity."],
     ["0", "The quantity must be at least 1."],
-    ["-1", `Enter a whole number from 1 to ${MAX_QUANTITY}.`],
-    ["1.5", `Enter a whole number from 1 to ${MAX_QUANTITY}.`],
-    ["1e3", `Enter a whole number from 1 to ${MAX_QUANTITY}.`],
-    ["0x10", `Enter a whole number from 1 to ${MAX_QUANTITY}.`],
-    ["two", `Enter a whole number from 1 to ${MAX_QUANTITY}.`],
-    ["100", `You can buy at most ${MAX_QUANTITY} of one item.`],
-    ["9".repeat(400), `You can buy at most ${MAX_QUANTITY} of one item.`],
+    ["-1", `Enter a whole number from 1 to ${PER_PRODUCT}.`],
+    ["1.5", `Enter a whole number from 1 to ${PER_PRODUCT}.`],
+    ["1e3", `Enter a whole number from 1 to ${PER_PRODUCT}.`],
+    ["0x10", `Enter a whole number from 1 to ${PER_PRODUCT}.`],
+    ["two", `Enter a whole number from 1 to ${PER_PRODUCT}.`],
+    [String(PER_PRODUCT + 1), `You can buy at most ${PER_PRODUCT} of one item.`],
+    ["9".repeat(400), `You can buy at most ${PER_PRODUCT} of one item.`],
   ])("refuses quantity %j with a message", (quantity, message) => {
     const result = cartLineSchema.safeParse({ productId: "1", quantity });
     expect(result.success).toBe(false);
@@ -79,13 +83,39 @@ describe("changing the cart", () => {
     expect(addToCart(db, [], { productId: 999_999, quantity: 1 })).toEqual({ ok: false, error: "That product is no longer sold." });
     setStock(db, "pencil-bundle", 500);
     const pencils = productBySlug(db, "pencil-bundle").id;
-    expect(addToCart(db, [{ productId: pencils, quantity: 98 }], { productId: pencils, quantity: 2 })).toMatchObject({
+    expect(addToCart(db, [{ productId: pencils, quantity: PER_PRODUCT - 1 }], { productId: pencils, quantity: 2 })).toMatchObject({
       ok: false,
-      error: expect.stringContaining(`at most ${MAX_QUANTITY}`),
+      error: expect.stringContaining(`at most ${PER_PRODUCT}`),
     });
     const full = Array.from({ length: MAX_CART_LINES }, (_, i) => ({ productId: 10_000 + i, quantity: 1 }));
     expect(addToCart(db, full, { productId: pencils, quantity: 1 })).toMatchObject({ ok: false, error: expect.stringContaining("full") });
     expect(setQuantity(db, [], { productId: pencils, quantity: 1 })).toMatchObject({ ok: false });
+  });
+
+  it("keeps one order under the cap on items in all, adding or changing a quantity", () => {
+    const db = seededDatabase();
+    const ids = ["pencil-bundle", "stoneware-mug", "brass-pen", "tea-tin"].map((slug) => {
+      setStock(db, slug, 500);
+      return productBySlug(db, slug).id;
+    });
+    // Fill the cart to the cap with whole lines of the per-product maximum.
+    let cart: CartLine[] = [];
+    for (const productId of ids) {
+      const room = ITEMS - cart.reduce((sum, l) => sum + l.quantity, 0);
+      if (room === 0) break;
+      const change = addToCart(db, cart, { productId, quantity: Math.min(PER_PRODUCT, room) });
+      expect(change.ok).toBe(true);
+      if (change.ok) cart = change.cart;
+    }
+    expect(cart.reduce((sum, l) => sum + l.quantity, 0)).toBe(ITEMS);
+    const spare = ids.find((id) => !cart.some((l) => l.productId === id)) ?? productBySlug(db, "desk-lamp").id;
+    setStock(db, "desk-lamp", 500);
+    expect(addToCart(db, cart, { productId: spare, quantity: 1 })).toEqual({
+      ok: false,
+      error: `One order can hold at most ${ITEMS} items; your cart would have ${ITEMS + 1}.`,
+    });
+    const shrunk = cart.map((l, i) => (i === 0 ? { ...l, quantity: 1 } : l));
+    expect(setQuantity(db, shrunk, { productId: cart[0]!.productId, quantity: cart[0]!.quantity })).toMatchObject({ ok: true });
   });
 });
 

@@ -101,6 +101,22 @@ describe("placing an order", () => {
     expect(writes(db)).toEqual(before);
   });
 
+  it("refuses a cart over the caps on what one order may reserve, writing nothing", () => {
+    // A cart cookie written before the caps were lowered (or forged with the
+    // secret) reaches placeOrder as it is: the caps hold there too.
+    const db = seededDatabase();
+    const ids = ["pencil-bundle", "stoneware-mug", "brass-pen", "tea-tin"].map((slug) => {
+      db.update(products).set({ stock: 500 }).where(eq(products.slug, slug)).run();
+      return productBySlug(db, slug).id;
+    });
+    const before = writes(db);
+    const one = placeOrder(db, { checkoutToken: newToken(), details, cart: [{ productId: ids[0]!, quantity: 11 }] });
+    expect(one).toEqual({ status: "rejected", problems: [{ productId: ids[0], name: "Cedar Pencil Bundle", message: "is limited to 10 per order" }] });
+    const all = placeOrder(db, { checkoutToken: newToken(), details, cart: ids.map((productId) => ({ productId, quantity: 8 })) });
+    expect(all).toMatchObject({ status: "rejected", problems: [{ name: "Your cart", message: "holds 32 items; one order can hold at most 30" }] });
+    expect(writes(db)).toEqual(before);
+  });
+
   it("places one order per checkout token, however often it is sent", () => {
     const db = seededDatabase();
     const mug = productBySlug(db, "stoneware-mug");

@@ -191,18 +191,24 @@ describe("bad input over HTTP: 4xx with a message, nothing written", () => {
   }
 
   it.each([
-    ["-1", "Enter a whole number from 1 to 99."],
-    ["1.5", "Enter a whole number from 1 to 99."],
-    ["1e3", "Enter a whole number from 1 to 99."],
-    ["abc", "Enter a whole number from 1 to 99."],
+    ["-1", "Enter a whole number from 1 to 10."],
+    ["1.5", "Enter a whole number from 1 to 10."],
+    ["1e3", "Enter a whole number from 1 to 10."],
+    ["abc", "Enter a whole number from 1 to 10."],
     ["", "Enter a quantity."],
     ["0", "The quantity must be at least 1."],
-    ["99999999999999999999", "You can buy at most 99 of one item."],
-    ["51", "Only 50 left in stock."],
+    ["99999999999999999999", "You can buy at most 10 of one item."],
+    ["11", "You can buy at most 10 of one item."],
   ])("add to cart refuses quantity %j", async (quantity, message) => {
     const me = shopper(server.url);
     await expectRefused(me.addToCart(product("stoneware-mug"), quantity), 400, message);
     expect(text((await me.get("/cart")).html)).toContain("Your cart is empty.");
+  });
+
+  it("add to cart refuses more than the stock left", async () => {
+    setStock(db, "stoneware-mug", 3);
+    const me = shopper(server.url);
+    await expectRefused(me.addToCart(product("stoneware-mug"), 4), 400, "Only 3 left in stock.");
   });
 
   it("add to cart refuses a product id that does not exist or is not a number", async () => {

@@ -10,7 +10,8 @@ import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
-import { MAX_CART_LINES, MAX_QUANTITY } from "#app/lib/limits.ts";
+import { env } from "#app/env.server.ts";
+import { MAX_CART_LINES } from "#app/lib/limits.ts";
 import { cardColumns } from "#app/lib/products.server.ts";
 
 export type CartLine = { productId: number; quantity: number };
@@ -31,12 +32,13 @@ const quantityField = z
       ctx.addIssue({ code: "custom", message });
       return z.NEVER;
     };
+    const { perProduct } = orderLimits();
     if (value === "") return fail("Enter a quantity.");
-    if (!/^\d+$/.test(value)) return fail(`Enter a whole number from 1 to ${MAX_QUANTITY}.`);
+    if (!/^\d+$/.test(value)) return fail(`Enter a whole number from 1 to ${perProduct}.`);
     // Absurdly long digit strings become Infinity, which is still over the cap.
     const quantity = Number(value);
     if (quantity < 1) return fail("The quantity must be at least 1.");
-    if (quantity > MAX_QUANTITY) return fail(`You can buy at most ${MAX_QUANTITY} of one item.`);
+    if (quantity > perProduct) return fail(`You can buy at most ${perProduct} of one item.`);
     return quantity;
   });
 
@@ -44,6 +46,25 @@ const quantityField = z
 export const cartLineSchema = z.object({ productId: productIdField, quantity: quantityField });
 /** The cart page's "Remove" button. */
 export const removeLineSchema = z.object({ productId: productIdField });
+
+/**
+ * What one order may reserve (ORDER_MAX_PER_PRODUCT, ORDER_MAX_ITEMS). The
+ * store takes no payment: an order holds its stock until staff cancel it, so
+ * without a cap one visitor could take a whole product off sale in a few
+ * clicks (docs/security.md). Checked when the cart changes and again when
+ * the order is placed.
+ */
+export function orderLimits() {
+  const { ORDER_MAX_PER_PRODUCT, ORDER_MAX_ITEMS } = env();
+  return { perProduct: ORDER_MAX_PER_PRODUCT, items: ORDER_MAX_ITEMS };
+}
+
+/** Why the cart's total is over the cap, or null. */
+function overItemCap(cart: CartLine[]): string | null {
+  const { items } = orderLimits();
+  const total = cart.reduce((sum, l) => sum + l.quantity, 0);
+  return total > items ? `One order can hold at most ${items} items; your cart would have ${total}.` : null;
+}
 
 export type CartChange =
   | { ok: true; cart: CartLine[]; name: string }
@@ -64,8 +85,8 @@ export function addToCart(db: AppDatabase, cart: CartLine[], line: CartLine): Ca
   const inCart = cart.find((l) => l.productId === line.productId)?.quantity ?? 0;
   const wanted = inCart + line.quantity;
   const already = inCart > 0 ? ` You already have ${inCart} in your cart.` : "";
-  if (wanted > MAX_QUANTITY) {
-    return { ok: false, error: `You can buy at most ${MAX_QUANTITY} of one item.${already}` };
+  if (wanted > orderLimits().perProduct) {
+    return { ok: false, error: `You can buy at most ${orderLimits().perProduct} of one item.${already}` };
   }
   if (wanted > product.stock) {
     return { ok: false, error: `Only ${product.stock} left in stock.${already}` };
@@ -77,6 +98,8 @@ export function addToCart(db: AppDatabase, cart: CartLine[], line: CartLine): Ca
     inCart > 0
       ? cart.map((l) => (l.productId === line.productId ? { ...l, quantity: wanted } : l))
       : [...cart, line];
+  const over = overItemCap(next);
+  if (over) return { ok: false, error: over };
   return { ok: true, cart: next, name: product.name };
 }
 
@@ -89,6 +112,8 @@ export function setQuantity(db: AppDatabase, cart: CartLine[], line: CartLine): 
   if (product.stock === 0) return { ok: false, error: "Sold out. Please remove it." };
   if (line.quantity > product.stock) return { ok: false, error: `Only ${product.stock} left in stock.` };
   const next = cart.map((l) => (l.productId === line.productId ? line : l));
+  const over = overItemCap(next);
+  if (over) return { ok: false, error: over };
   return { ok: true, cart: next, name: product.name };
 }
 

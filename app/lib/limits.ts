@@ -1,7 +1,10 @@
 // Limits that both the server (validation) and the pages (input attributes)
 // need. Plain constants, so this module is safe in the browser bundle.
 
-/** Most of one product a single order may hold. */
+/**
+ * The largest quantity a cart line can ever hold, whatever ORDER_MAX_PER_PRODUCT
+ * says (that cap is at most this): what a cart cookie read back is checked against.
+ */
 export const MAX_QUANTITY = 99;
 /** Most different products in one cart; keeps the session cookie far below 4 kB. */
 export const MAX_CART_LINES = 30;

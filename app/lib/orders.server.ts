@@ -9,7 +9,7 @@ import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
-import type { CartLine } from "#app/lib/cart.server.ts";
+import { orderLimits, type CartLine } from "#app/lib/cart.server.ts";
 import { recordMovement } from "#app/lib/inventory.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
@@ -178,6 +178,14 @@ export function placeOrder(
 ): PlaceOrderResult {
   const { checkoutToken, details, cart } = input;
   if (cart.length === 0) throw new Error("placeOrder needs at least one cart line");
+  // The caps on what one order may reserve, checked again here: a cart
+  // written before a cap was lowered must not get past it.
+  const limits = orderLimits();
+  const total = cart.reduce((sum, l) => sum + l.quantity, 0);
+  const capped: StockProblem[] =
+    total > limits.items
+      ? [{ productId: 0, name: "Your cart", message: `holds ${total} items; one order can hold at most ${limits.items}` }]
+      : [];
   const statement = prepared(db);
   try {
     return db.transaction(
@@ -194,12 +202,14 @@ export function placeOrder(
         const byId = new Map(rows.map((r) => [r.id, r]));
 
         // Collect every problem, so the shopper can fix the cart in one go.
-        const problems: StockProblem[] = [];
+        const problems: StockProblem[] = [...capped];
         for (const { productId, quantity } of cart) {
           const product = byId.get(productId);
           if (!product) problems.push({ productId, name: null, message: "is no longer sold" });
           else if (product.archivedAt) problems.push({ productId, name: product.name, message: "is no longer sold" });
-          else if (product.stock === 0) problems.push({ productId, name: product.name, message: "is sold out" });
+          else if (quantity > limits.perProduct) {
+            problems.push({ productId, name: product.name, message: `is limited to ${limits.perProduct} per order` });
+          } else if (product.stock === 0) problems.push({ productId, name: product.name, message: "is sold out" });
           else if (product.stock < quantity) {
             problems.push({ productId, name: product.name, message: `has only ${product.stock} left` });
           }

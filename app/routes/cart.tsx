@@ -6,13 +6,13 @@ import { database } from "#app/db/connection.server.ts";
 import {
   cartLineSchema,
   getCartView,
+  orderLimits,
   removeFromCart,
   removeLineSchema,
   setQuantity,
   type CartViewLine,
 } from "#app/lib/cart.server.ts";
 import { formFailure, formValues, readForm, type FormErrors } from "#app/lib/forms.server.ts";
-import { MAX_QUANTITY } from "#app/lib/limits.ts";
 import { formatPrice } from "#app/lib/money.ts";
 import { getSession, readCart, writeCart } from "#app/lib/session.server.ts";
 import type { Route } from "./+types/cart";
@@ -23,7 +23,7 @@ export function meta() {
 
 export function loader({ context }: Route.LoaderArgs) {
   const cart = readCart(getSession(context));
-  return getCartView(database(), cart);
+  return { ...getCartView(database(), cart), maxPerOrder: orderLimits().perProduct };
 }
 
 // Two forms post here: each line's quantity form (intent=update) and its
@@ -91,6 +91,7 @@ export default function Cart({ loaderData, actionData }: Route.ComponentProps) {
                 line={line}
                 error={line === failedLine ? firstMessage(actionData!.errors) : null}
                 submitted={line === failedLine ? actionData!.values.quantity : undefined}
+                maxPerOrder={loaderData.maxPerOrder}
               />
             ))}
           </ul>
@@ -120,7 +121,17 @@ function firstMessage(errors: FormErrors<string>): string | null {
   return Object.values(errors).find((message) => message !== undefined) ?? null;
 }
 
-function CartRow({ line, error, submitted }: { line: CartViewLine; error: string | null; submitted?: string }) {
+function CartRow({
+  line,
+  error,
+  submitted,
+  maxPerOrder,
+}: {
+  line: CartViewLine;
+  error: string | null;
+  submitted?: string;
+  maxPerOrder: number;
+}) {
   const busy = useIsPending({ fields: { productId: String(line.productId) } });
   const inputRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -166,7 +177,7 @@ function CartRow({ line, error, submitted }: { line: CartViewLine; error: string
               type="number"
               inputMode="numeric"
               min={1}
-              max={Math.min(product.stock, MAX_QUANTITY)}
+              max={Math.min(product.stock, maxPerOrder)}
               step={1}
               required
               defaultValue={submitted ?? line.quantity}

@@ -2,9 +2,8 @@ import { useEffect, useRef } from "react";
 import { data, Form, href, Link, redirect } from "react-router";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
-import { addToCart, cartLineSchema } from "#app/lib/cart.server.ts";
+import { addToCart, cartLineSchema, orderLimits } from "#app/lib/cart.server.ts";
 import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
-import { MAX_QUANTITY } from "#app/lib/limits.ts";
 import { formatPrice } from "#app/lib/money.ts";
 import { getProductBySlug } from "#app/lib/products.server.ts";
 import { getSession, readCart, writeCart } from "#app/lib/session.server.ts";
@@ -28,7 +27,7 @@ export function headers() {
 export function loader({ params }: Route.LoaderArgs) {
   const product = getProductBySlug(database(), params.slug);
   if (!product) throw data("No such product", { status: 404 });
-  return { product };
+  return { product, maxPerOrder: orderLimits().perProduct };
 }
 
 // "Add to cart". The product id comes from the form (a hidden field), so a
@@ -104,7 +103,7 @@ export default function Product({ loaderData, actionData }: Route.ComponentProps
                 type="number"
                 inputMode="numeric"
                 min={1}
-                max={Math.min(product.stock, MAX_QUANTITY)}
+                max={Math.min(product.stock, loaderData.maxPerOrder)}
                 step={1}
                 required
                 defaultValue={actionData?.values.quantity ?? "1"}

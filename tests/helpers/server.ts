@@ -5,6 +5,9 @@ import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
 export const TEST_SESSION_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
 
+/** The per-address limits on posts, orders and lookups, off (sign-in failures keep theirs). */
+export const UNLIMITED = { RATE_LIMIT_POSTS: "0/1", RATE_LIMIT_ORDERS: "0/1", RATE_LIMIT_LOOKUP_FAILURES: "0/1" };
+
 export type ServerProcess = {
   child: ChildProcess;
   /** http://localhost:<port> once listening. */
@@ -54,6 +57,9 @@ export function spawnServer(options: SpawnOptions = {}) {
       PORT: "0",
       HOST: "127.0.0.1",
       SESSION_SECRET: TEST_SESSION_SECRET,
+      // Tests post far more from one address than any shopper; the limits
+      // have tests of their own (tests/rate-limits.test.ts).
+      ...UNLIMITED,
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -9,6 +9,7 @@ export type Reply = {
   html: string;
   /** The Set-Cookie headers of this response, as sent. */
   setCookies: string[];
+  retryAfter: string | null;
 };
 
 export function shopper(baseUrl: string) {
@@ -20,11 +21,17 @@ export function shopper(baseUrl: string) {
     const response = await fetch(`${baseUrl}${path}`, { ...init, headers, redirect: "manual" });
     const setCookies = response.headers.getSetCookie();
     for (const set of setCookies) cookie = set.split(";")[0]!;
-    return { status: response.status, location: response.headers.get("location"), html: await response.text(), setCookies };
+    return {
+      status: response.status,
+      location: response.headers.get("location"),
+      html: await response.text(),
+      setCookies,
+      retryAfter: response.headers.get("retry-after"),
+    };
   }
 
   return {
-    get: (path: string) => send(path),
+    get: (path: string, headers: Record<string, string> = {}) => send(path, { headers }),
     /** Posts fields as a urlencoded form (or a raw body with its own content type). */
     post(path: string, body: Record<string, string> | { raw: BodyInit; type?: string }, headers: Record<string, string> = {}) {
       const raw = "raw" in body;

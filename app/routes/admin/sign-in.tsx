@@ -6,7 +6,7 @@ import { Field } from "#app/components/field.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
-import { SIGN_IN_RETRY_HEADER } from "#app/lib/sign-in-limit.ts";
+import { SIGN_IN_RETRY_HEADER } from "#app/lib/rate-limits.server.ts";
 import { safeNext } from "#app/lib/staff-auth.server.ts";
 import { readSession, readSessionToken, startSession } from "#app/lib/staff-session.server.ts";
 import { authenticate } from "#app/lib/staff.server.ts";
@@ -60,7 +60,7 @@ export async function action({ request }: Route.ActionArgs) {
 
   const db = database();
   const staff = await authenticate(db, parsed.data.email, parsed.data.password);
-  // 401: also what the rate limit counts (app/server/sign-in-limit.server.ts).
+  // 401: also what the rate limit counts (app/server/rate-limits.server.ts).
   if (!staff) return formFailure(values, { form: WRONG }, 401);
 
   // A new session every time (never reuse one the browser brought along),
