@@ -67,7 +67,7 @@ export default defineConfig({
       PORT: process.env.E2E_PORT,
       DATABASE_PATH: process.env.E2E_DATABASE_PATH,
       SEED_DEMO_DATA: "true",
-      SESSION_SECRET: "e2e-secret-0123456789abcdef0123456789abcdef",
+      SESSION_SECRETS: "9e3c1a7f5d2b8e4c0a6f3d9b7e1c5a2f8d4b0e6c3a9f7d1b5e2c8a4f0d6b3e97",
       // The journeys post and order far more from one address than a shopper.
       RATE_LIMIT_POSTS: "0/1",
       RATE_LIMIT_ORDERS: "0/1",

@@ -20,7 +20,7 @@ import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import { closeSharedDatabase, database, databaseDamage, quickCheck } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
-import { env as readEnv, sessionSecret, type Env } from "#app/env.server.ts";
+import { env as readEnv, sessionSecrets, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
 import { nonceContext } from "#app/lib/nonce.ts";
 import { createDrainableServer } from "#app/server/drain.server.ts";
@@ -50,7 +50,7 @@ let draining = false; // SIGTERM/SIGINT received
 let config: Env;
 try {
   config = readEnv();
-  sessionSecret(config); // the CLI may run without one; the store may not
+  sessionSecrets(config); // the CLI may run without one; the store may not
 } catch (error) {
   fail(errorMessage(error));
 }

@@ -83,18 +83,60 @@ function schemaFor(nodeEnv: string | undefined) {
     BACKUP_KEEP: int(5, 0, 1000),
     // Fill an empty catalog with demo products at startup.
     SEED_DEMO_DATA: flag(!production),
-    // Signs the cart cookie. Required by the server in production (see
-    // sessionSecret below); CLI commands such as db:migrate do not need it.
-    SESSION_SECRET: production
-      ? z.string().min(32, { error: "must be at least 32 characters" }).optional()
-      : z.string().min(1).default(DEV_SESSION_SECRET),
+    // Sign the cart cookie: a comma-separated list, the first signs and every
+    // one is accepted, so a secret can be rotated without signing everybody
+    // out (docs/security.md). SESSION_SECRET, one secret, is what earlier
+    // versions read and still works. Required by the server in production
+    // (see sessionSecrets below); CLI commands such as db:migrate need none.
+    SESSION_SECRETS: z.string().optional(),
+    SESSION_SECRET: z.string().optional(),
     // Graceful shutdown: readiness fails first, then after SHUTDOWN_DELAY_MS the
     // server stops accepting and drains; past SHUTDOWN_TIMEOUT_MS it exits 1.
     // Together they must end before the platform's SIGKILL: `docker stop`
     // waits 10 s by default, so the defaults add up to less than that.
     SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
     SHUTDOWN_TIMEOUT_MS: int(8_000, 100, 600_000),
+  }).transform(({ SESSION_SECRETS, SESSION_SECRET, ...rest }, ctx) => {
+    if (SESSION_SECRETS && SESSION_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SESSION_SECRETS"], message: "and SESSION_SECRET are both set: keep only SESSION_SECRETS" });
+      return z.NEVER;
+    }
+    const secrets = (SESSION_SECRETS ?? SESSION_SECRET ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+    if (!production) return { ...rest, SESSION_SECRETS: secrets.length > 0 ? secrets : [DEV_SESSION_SECRET] };
+    secrets.forEach((secret, i) => {
+      const weak = weakSecret(secret);
+      if (weak) {
+        const which = secrets.length > 1 ? ` (secret ${i + 1} of ${secrets.length})` : "";
+        ctx.addIssue({
+          code: "custom",
+          path: [SESSION_SECRETS ? "SESSION_SECRETS" : "SESSION_SECRET"],
+          message: `${weak}${which}: generate one with \`openssl rand -hex 32\``,
+        });
+      }
+    });
+    return { ...rest, SESSION_SECRETS: secrets };
   });
+}
+
+/**
+ * Why a production secret is too easy to guess, or null. Heuristics that
+ * catch the usual mistakes (a placeholder, the development value, a word, a
+ * pattern), not a proof of randomness: `openssl rand -hex 32` always passes.
+ */
+export function weakSecret(secret: string): string | null {
+  if (secret === DEV_SESSION_SECRET) return "is the public development secret";
+  if (secret.length < 32) return "is shorter than 32 characters";
+  // Bits by how evenly the characters are spread: 64 random hex digits give
+  // about 250, "aaaa…" gives 0.
+  const counts = new Map<string, number>();
+  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= n * Math.log2(n / secret.length);
+  if (bits < 128) return "has too little variety to be random";
+  for (let i = 0; i + 8 <= secret.length; i++) {
+    if (secret.indexOf(secret.slice(i, i + 8), i + 1) !== -1) return "repeats itself, so it is not random";
+  }
+  return null;
 }
 
 export type Env = z.infer<ReturnType<typeof schemaFor>>;
@@ -114,14 +156,14 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   return result.data;
 }
 
-/** The secret that signs session cookies; throws if production has none. */
-export function sessionSecret(config: Env): string {
-  if (!config.SESSION_SECRET) {
+/** The secrets that sign and check session cookies, newest first; throws if production has none. */
+export function sessionSecrets(config: Env): string[] {
+  if (config.SESSION_SECRETS.length === 0) {
     throw new EnvError(
-      "Invalid environment: SESSION_SECRET is required in production (generate one: openssl rand -hex 32)",
+      "Invalid environment: SESSION_SECRETS is required in production (generate one: openssl rand -hex 32)",
     );
   }
-  return config.SESSION_SECRET;
+  return config.SESSION_SECRETS;
 }
 
 let cached: Env | undefined;

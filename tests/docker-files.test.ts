@@ -41,7 +41,7 @@ describe("docker-compose.yml", () => {
   it("documents every variable it expects in .env.example", () => {
     const example = readFileSync(join(PROJECT_ROOT, ".env.example"), "utf8");
     const names = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
-    expect(names).toEqual(expect.arrayContaining(["SESSION_SECRET", "DATABASE_PATH", "MIGRATE_ON_START", "BACKUP_KEEP"]));
+    expect(names).toEqual(expect.arrayContaining(["SESSION_SECRETS", "DATABASE_PATH", "MIGRATE_ON_START", "BACKUP_KEEP"]));
     // Every documented name is one the app reads.
     const known = Object.keys(parseEnv({ NODE_ENV: "development" }));
     for (const name of names) expect(known).toContain(name);

@@ -244,7 +244,7 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
 
     // The same image as a one-off container; it needs no session secret
     // (a Kubernetes Job or platform release hook gets none).
-    const migrate = await release.compose("run", "--rm", "-e", "SESSION_SECRET=", "store", "node", "app/db/cli.ts", "migrate");
+    const migrate = await release.compose("run", "--rm", "-e", "SESSION_SECRETS=", "store", "node", "app/db/cli.ts", "migrate");
     expect(migrate.code, migrate.stdout + migrate.stderr).toBe(0);
     expect(migrate.stdout).toMatch(/migrations: \d+ applied/);
 
@@ -279,12 +279,12 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
       await broken.until("the looping store to turn healthy", async () => (await broken.inspect()).state.Health?.Status === "healthy", 120_000);
     });
 
-    it("no SESSION_SECRET (.env.example copied as is): says which variable and how to make one, touches no data", async () => {
-      const broken = await newStore({ SESSION_SECRET: "" });
+    it("no SESSION_SECRETS (.env.example copied as is): says which variable and how to make one, touches no data", async () => {
+      const broken = await newStore({ SESSION_SECRETS: "" });
       await broken.prepareData();
       const log = await restartLoop(broken);
       expect(log).toContain(
-        "[store] Invalid environment: SESSION_SECRET is required in production (generate one: openssl rand -hex 32)",
+        "[store] Invalid environment: SESSION_SECRETS is required in production (generate one: openssl rand -hex 32)",
       );
       expect(readdirSync(broken.data)).toEqual([]);
     });

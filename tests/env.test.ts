@@ -1,5 +1,6 @@
 // The environment the store reads at startup (app/env.server.ts).
 import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
 import { parseEnv } from "#app/env.server.ts";
 
 describe("environment defaults", () => {
@@ -14,7 +15,39 @@ describe("environment defaults", () => {
   it("listen on this machine only in development, on every interface in production (the image)", () => {
     expect(parseEnv({ NODE_ENV: "development" }).HOST).toBe("127.0.0.1");
     expect(parseEnv({}).HOST).toBe("127.0.0.1");
-    expect(parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(64) }).HOST).toBe("0.0.0.0");
+    expect(parseEnv({ NODE_ENV: "production", SESSION_SECRETS: randomBytes(32).toString("hex") }).HOST).toBe("0.0.0.0");
     expect(parseEnv({ NODE_ENV: "development", HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+  });
+});
+
+describe("the session secrets in production", () => {
+  const production = (secrets: Record<string, string>) => () => parseEnv({ NODE_ENV: "production", ...secrets });
+  const fresh = () => randomBytes(32).toString("hex");
+
+  it("accept what `openssl rand -hex 32` (or base64) makes, and a list to rotate with, newest first", () => {
+    const [newest, older] = [fresh(), randomBytes(32).toString("base64")];
+    expect(production({ SESSION_SECRETS: newest })().SESSION_SECRETS).toEqual([newest]);
+    expect(production({ SESSION_SECRETS: `${newest}, ${older}` })().SESSION_SECRETS).toEqual([newest, older]);
+    // The one-secret name earlier versions read still works.
+    expect(production({ SESSION_SECRET: older })().SESSION_SECRETS).toEqual([older]);
+  });
+
+  it.each([
+    ["the development default", "dev-only-secret-do-not-use-in-production", "is the public development secret"],
+    ["a short one", fresh().slice(0, 31), "is shorter than 32 characters"],
+    ["one letter, 64 times", "a".repeat(64), "has too little variety to be random"],
+    ["a pattern", "0123456789abcdef0123456789abcdef", "repeats itself, so it is not random"],
+  ])("refuse %s, naming the variable and the fix but never the value", (_name, secret, reason) => {
+    expect(production({ SESSION_SECRETS: secret })).toThrow(`SESSION_SECRETS ${reason}: generate one with \`openssl rand -hex 32\``);
+    expect(production({ SESSION_SECRETS: secret })).not.toThrow(secret);
+  });
+
+  it("check every secret of a rotation list, and refuse both names at once", () => {
+    expect(production({ SESSION_SECRETS: `${fresh()},${"b".repeat(40)}` })).toThrow("(secret 2 of 2)");
+    expect(production({ SESSION_SECRETS: fresh(), SESSION_SECRET: fresh() })).toThrow("SESSION_SECRETS and SESSION_SECRET are both set");
+  });
+
+  it("leave development with a default, so `npm run dev` needs no setup", () => {
+    expect(parseEnv({}).SESSION_SECRETS).toEqual(["dev-only-secret-do-not-use-in-production"]);
   });
 });

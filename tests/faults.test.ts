@@ -13,7 +13,7 @@ import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { tempDir } from "#tests/helpers/db.ts";
 import { halfRequest, rawRequest, startRequest } from "#tests/helpers/raw-http.ts";
-import { delay, spawnServer, startServer, stopServer, TEST_SESSION_SECRET, type ServerProcess } from "#tests/helpers/server.ts";
+import { delay, spawnServer, startServer, stopServer, TEST_SESSION_SECRETS, type ServerProcess } from "#tests/helpers/server.ts";
 
 const asRoot = process.getuid?.() === 0;
 const running: ServerProcess[] = [];
@@ -146,7 +146,7 @@ describe("requests no browser sends", () => {
   it("treats a signed cookie whose notice is not text like any other bad input", async () => {
     // The server's own secret signs it, so the signature is valid: only the
     // shape is wrong, as a bug or an older release could make it.
-    const storage = createCookieSessionStorage({ cookie: { name: "__store_session", secrets: [TEST_SESSION_SECRET] } });
+    const storage = createCookieSessionStorage({ cookie: { name: "__store_session", secrets: [TEST_SESSION_SECRETS] } });
     const session = await storage.getSession();
     session.flash("notice", { $$typeof: "react.element", props: { evil: true } });
     const cookie = (await storage.commitSession(session)).split(";")[0]!;

@@ -11,7 +11,7 @@ import { migrate, MIGRATIONS_FOLDER, MIGRATIONS_TABLE, readMigrations } from "#a
 import { tempDir } from "#tests/helpers/db.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
 import { spawn } from "node:child_process";
-import { delay, listeningUrl, type ServerProcess, spawnServer, stageApp, startServer, stopServer, TEST_SESSION_SECRET } from "#tests/helpers/server.ts";
+import { delay, listeningUrl, type ServerProcess, spawnServer, stageApp, startServer, stopServer, TEST_SESSION_SECRETS } from "#tests/helpers/server.ts";
 import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
 const running: ServerProcess[] = [];
@@ -265,9 +265,9 @@ describe("production server lifecycle", () => {
   });
 
   it("refuses to start in production without a session secret", async () => {
-    const server = spawnServer({ env: { ...env, SESSION_SECRET: "" } });
+    const server = spawnServer({ env: { ...env, SESSION_SECRETS: "" } });
     expect(await server.exited).toBe(1);
-    expect(server.output()).toContain("SESSION_SECRET is required in production");
+    expect(server.output()).toContain("SESSION_SECRETS is required in production");
     expect(server.output()).not.toContain("listening");
   });
 
@@ -276,7 +276,7 @@ describe("production server lifecycle", () => {
     // the shell but never reaches node. The server must notice and drain.
     const npm = spawn("npm", ["start"], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", SESSION_SECRET: TEST_SESSION_SECRET, DATABASE_PATH: join(tempDir(), "store.db") },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", SESSION_SECRETS: TEST_SESSION_SECRETS, DATABASE_PATH: join(tempDir(), "store.db") },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

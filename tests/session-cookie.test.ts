@@ -2,12 +2,13 @@
 // whatever loaders and actions ran, Secure exactly when the shopper's
 // connection is HTTPS (directly or through a trusted proxy), and a warning
 // when a production store is reached over plain HTTP from another machine.
+import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "#tests/helpers/db.ts";
 import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
-import { shopper, type Reply } from "#tests/helpers/shopper.ts";
+import { shopper, text, type Reply } from "#tests/helpers/shopper.ts";
 
 const SESSION = "__store_session=";
 const sessionCookies = (reply: Pick<Reply, "setCookies">) => reply.setCookies.filter((c) => c.startsWith(SESSION));
@@ -129,5 +130,42 @@ describe("the Secure attribute follows the shopper's connection, not NODE_ENV", 
       await stopServer(proxied);
     }
     expect(proxied.output()).not.toContain("plain HTTP");
+  });
+});
+
+describe("rotating the session secret", () => {
+  it("keeps carts signed with the old secret when it follows the new one, and signs new cookies with the new one", async () => {
+    const [oldSecret, newSecret] = [randomBytes(32).toString("hex"), randomBytes(32).toString("hex")];
+    const path = join(tempDir("store-rotate-"), "store.db");
+    const before = await startServer({ env: { DATABASE_PATH: path, SEED_DEMO_DATA: "true", SESSION_SECRETS: oldSecret } });
+    const me = shopper(before.url);
+    expect((await me.addToCart({ id: 1, slug: "stoneware-mug" }, 2)).status).toBe(302);
+    const signedWithOld = me.cookie();
+    await stopServer(before);
+
+    const after = await startServer({ env: { DATABASE_PATH: path, SESSION_SECRETS: `${newSecret},${oldSecret}` } });
+    try {
+      const again = shopper(after.url);
+      again.setCookie(signedWithOld);
+      expect(text((await again.get("/cart")).html)).toContain("Subtotal (2 items)");
+      // The next change writes the cookie again, signed with the new secret:
+      // a server that knows only the new one reads it.
+      expect((await again.addToCart({ id: 1, slug: "stoneware-mug" }, 1)).status).toBe(302);
+      expect(again.cookie()).not.toBe(signedWithOld);
+      const renewed = again.cookie();
+      await stopServer(after);
+      const onlyNew = await startServer({ env: { DATABASE_PATH: path, SESSION_SECRETS: newSecret } });
+      try {
+        const later = shopper(onlyNew.url);
+        later.setCookie(renewed);
+        expect(text((await later.get("/cart")).html)).toContain("Subtotal (3 items)");
+        later.setCookie(signedWithOld);
+        expect(text((await later.get("/cart")).html)).toContain("Your cart is empty.");
+      } finally {
+        await stopServer(onlyNew);
+      }
+    } finally {
+      if (after.child.exitCode === null) await stopServer(after);
+    }
   });
 });

@@ -6,13 +6,13 @@ import {
   type Session,
 } from "react-router";
 import { z } from "zod";
-import { env, sessionSecret } from "#app/env.server.ts";
+import { env, sessionSecrets } from "#app/env.server.ts";
 import type { CartLine } from "#app/lib/cart.server.ts";
 import { MAX_CART_LINES, MAX_QUANTITY } from "#app/lib/limits.ts";
 import { isToken, newToken } from "#app/lib/orders.server.ts";
 
 // The cart lives in the shopper's browser, in a cookie signed with
-// SESSION_SECRET: no session table, nothing to clean up, and a tampered
+// SESSION_SECRETS: no session table, nothing to clean up, and a tampered
 // cookie fails the signature check and reads as an empty session. Signed is
 // not encrypted: the shopper can read (not change) what is in it, which is
 // only product ids, quantities and their own checkout token.
@@ -50,7 +50,8 @@ function createStorage() {
       sameSite: "lax",
       path: "/",
       maxAge: 60 * 60 * 24 * 30,
-      secrets: [sessionSecret(env())],
+      // The first signs; all are accepted (rotation, docs/security.md).
+      secrets: sessionSecrets(env()),
       // `secure` is decided per request, in sessionMiddleware.
     },
   });

@@ -94,7 +94,7 @@ export function clearNotice(db: AppDatabase, sessionId: string) {
 // with the dashboard's data request, /admin.data (the path must continue with
 // "/" to match). HttpOnly and SameSite=Lax wherever it goes. No signature:
 // the token is unguessable and looked up in the database, so signing adds
-// nothing, and rotating SESSION_SECRET does not sign staff out. Secure is
+// nothing, and rotating SESSION_SECRETS does not sign staff out. Secure is
 // decided per request from its protocol (which honours TRUST_PROXY), not from
 // NODE_ENV: a production store reached over plain http on localhost still
 // works, and one behind TLS never sends it in the clear.

@@ -302,7 +302,7 @@ async function main() {
     PORT: "0",
     DATABASE_PATH: databasePath,
     SEED_DEMO_DATA: "false",
-    SESSION_SECRET: "bench-secret-0123456789abcdef0123456789abcdef",
+    SESSION_SECRETS: "3f8a1c6e9b2d7f4a0c5e8b1d6f3a9c2e7b4d0f5a8c1e6b3d9f2a7c4e0b5d8f61",
   });
   console.log(`store listening at ${store.url} after ${(performance.now() - t).toFixed(0)} ms`);
 

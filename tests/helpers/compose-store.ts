@@ -35,8 +35,8 @@ export async function composeStore(options: { image: string; env?: Record<string
   const name = `cornerstoretest${process.pid}x${++projects}`;
   const port = await freePort();
 
-  // The operator's steps: cp .env.example .env, set SESSION_SECRET.
-  const env: Record<string, string> = { SESSION_SECRET: randomBytes(32).toString("hex"), ...options.env };
+  // The operator's steps: cp .env.example .env, set SESSION_SECRETS.
+  const env: Record<string, string> = { SESSION_SECRETS: randomBytes(32).toString("hex"), ...options.env };
   let dotenv = readFileSync(join(dir, ".env.example"), "utf8");
   for (const [key, value] of Object.entries(env)) {
     const line = `${key}=${value}`;

@@ -3,7 +3,8 @@ import { cpSync, existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
-export const TEST_SESSION_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
+// Random-looking, as production requires (app/env.server.ts, weakSecret).
+export const TEST_SESSION_SECRETS = "5b0f6c2e9d41a7f3c8e2b6d09a4f1e7c3d8b2a6f0e9c4d7b1a5f8e2c6d0b9a34";
 
 /** The per-address limits on posts, orders and lookups, off (sign-in failures keep theirs). */
 export const UNLIMITED = { RATE_LIMIT_POSTS: "0/1", RATE_LIMIT_ORDERS: "0/1", RATE_LIMIT_LOOKUP_FAILURES: "0/1" };
@@ -56,7 +57,7 @@ export function spawnServer(options: SpawnOptions = {}) {
       NODE_ENV: "production",
       PORT: "0",
       HOST: "127.0.0.1",
-      SESSION_SECRET: TEST_SESSION_SECRET,
+      SESSION_SECRETS: TEST_SESSION_SECRETS,
       // Tests post far more from one address than any shopper; the limits
       // have tests of their own (tests/rate-limits.test.ts).
       ...UNLIMITED,
@@ -106,7 +107,7 @@ export function runNode(args: string[], options: Omit<SpawnOptions, "args"> = {}
     cwd: options.cwd ?? PROJECT_ROOT,
     uid: options.uid,
     gid: options.gid,
-    env: { PATH: process.env.PATH, NODE_ENV: "production", SESSION_SECRET: TEST_SESSION_SECRET, ...options.env },
+    env: { PATH: process.env.PATH, NODE_ENV: "production", SESSION_SECRETS: TEST_SESSION_SECRETS, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
