@@ -22,10 +22,11 @@ import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { env as readEnv, sessionSecrets, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
-import { nonceContext } from "#app/lib/nonce.ts";
+import { requestInfoContext } from "#app/lib/request-info.ts";
+import { accessLog, requestInfo } from "#app/server/access-log.server.ts";
 import { createDrainableServer } from "#app/server/drain.server.ts";
 import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
-import { cspNonce, securityHeaders } from "#app/server/security-headers.server.ts";
+import { securityHeaders } from "#app/server/security-headers.server.ts";
 import { UPLOADS_URL } from "#app/lib/images.server.ts";
 import { rateLimits } from "#app/server/rate-limits.server.ts";
 import { productImages } from "#app/server/uploads.server.ts";
@@ -148,10 +149,12 @@ const app = express();
 app.disable("x-powered-by");
 app.set("trust proxy", config.TRUST_PROXY);
 
+// One line per request in the log, whatever answers it (docs/operations.md#logs).
+app.use(accessLog(log));
 // Security headers on every answer, refusals included (docs/security.md).
 app.use(securityHeaders({ production }));
 // Before anything else: requests no browser sends get a 4xx and one line.
-app.use(refuseMalformed(log));
+app.use(refuseMalformed());
 // Nothing may be cached unless it says so: static files and the store's
 // shareable pages set their own Cache-Control (app/lib/cache.server.ts).
 app.use(noStoreByDefault);
@@ -177,7 +180,7 @@ app.get("/health/ready", (_req, res) => {
 
 app.use(compression());
 
-app.use(refuseCrossOrigin(log));
+app.use(refuseCrossOrigin());
 
 let viteClose: (() => Promise<void>) | undefined;
 let build: ServerBuild | (() => Promise<ServerBuild>);
@@ -201,7 +204,7 @@ if (production) {
 }
 
 // How often one client may post, order, guess (docs/security.md).
-app.use(rateLimits(config, log));
+app.use(rateLimits(config));
 if (config.TRUST_PROXY === true) {
   log(
     "TRUST_PROXY=true believes every X-Forwarded-For hop: a client can pick the address rate limits count " +
@@ -234,12 +237,12 @@ app.use(
     // What React Router's loaders and render get from Express: the CSP nonce.
     getLoadContext(_req, res) {
       const context = new RouterContextProvider();
-      context.set(nonceContext, cspNonce(res));
+      context.set(requestInfoContext, requestInfo(res));
       return context;
     },
   }),
 );
-app.use(answerErrors(log));
+app.use(answerErrors());
 
 const web = createDrainableServer(app);
 const server = web.server.listen(config.PORT, config.HOST, () => {

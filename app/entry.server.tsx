@@ -8,7 +8,7 @@ import type { RenderToPipeableStreamOptions } from "react-dom/server";
 import { renderToPipeableStream } from "react-dom/server";
 import { isCorrupt, reportDamage } from "#app/db/connection.server.ts";
 import { errorMessage } from "#app/errors.ts";
-import { NonceProvider, nonceContext } from "#app/lib/nonce.ts";
+import { NonceProvider, requestInfoContext } from "#app/lib/request-info.ts";
 
 export const streamTimeout = 5_000;
 
@@ -39,7 +39,7 @@ export default function handleRequest(
 ) {
   // This response's Content-Security-Policy nonce (server.ts): every script
   // React and React Router render must carry it, or the browser refuses it.
-  const nonce = loadContext.get(nonceContext);
+  const { nonce } = loadContext.get(requestInfoContext);
   // https://httpwg.org/specs/rfc9110.html#HEAD
   if (request.method.toUpperCase() === "HEAD") {
     return new Response(null, {

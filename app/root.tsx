@@ -13,7 +13,7 @@ import {
 } from "react-router";
 import type { Route } from "./+types/root";
 import { cachePolicy } from "#app/lib/cache.server.ts";
-import { useNonce } from "#app/lib/nonce.ts";
+import { recordRoute, useNonce } from "#app/lib/request-info.ts";
 import { refuseRateLimited } from "#app/lib/rate-limits.server.ts";
 import { getSession, readCart, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
 import "#app/app.css";
@@ -22,11 +22,12 @@ export const links: Route.LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-// Outermost, the rule for who may cache the answer (app/lib/cache.server.ts);
+// First, which route answered, for the access log (app/lib/request-info.ts);
+// then the rule for who may cache the answer (app/lib/cache.server.ts);
 // a 429 page for a client over a rate limit (app/lib/rate-limits.server.ts);
 // then the session cookie, read once and written back at most once whatever
 // loaders and actions ran (app/lib/session.server.ts).
-export const middleware: Route.MiddlewareFunction[] = [cachePolicy, refuseRateLimited, sessionMiddleware];
+export const middleware: Route.MiddlewareFunction[] = [recordRoute, cachePolicy, refuseRateLimited, sessionMiddleware];
 
 // Every page shows how many items are in the cart, and the one-time notice
 // an action left in the session. Both come from the signed cookie alone: no

@@ -121,10 +121,10 @@ describe("requests no browser sends", () => {
     { name: "HTTP/1.0 without a Host", request: `GET / HTTP/1.0\r\n\r\n`, status: 400, logged: "no Host header" },
     { name: "an absolute-form target", request: `GET http://other.example/checkout HTTP/1.1\r\n${host}\r\n\r\n`, status: 400, logged: "the request target is not a path" },
     { name: "a malformed %-escape in the path", request: `GET /%ZZ HTTP/1.1\r\n${host}\r\n\r\n`, status: 400, logged: "the path has a malformed %-escape" },
-    { name: "TRACE", request: `TRACE / HTTP/1.1\r\n${host}\r\n\r\n`, status: 405, logged: "405 TRACE: method not allowed" },
-    { name: "OPTIONS *", request: `OPTIONS * HTTP/1.1\r\n${host}\r\n\r\n`, status: 405, logged: "405 OPTIONS: method not allowed" },
-    { name: "DELETE on a page with a form", request: `DELETE /cart HTTP/1.1\r\n${host}\r\nContent-Length: 0\r\n\r\n`, status: 405, logged: "405 DELETE: method not allowed" },
-    { name: "a range past the end of a file", request: `GET /favicon.svg HTTP/1.1\r\n${host}\r\nRange: bytes=99999-\r\n\r\n`, status: 416, logged: "416 GET /favicon.svg" },
+    { name: "TRACE", request: `TRACE / HTTP/1.1\r\n${host}\r\n\r\n`, status: 405, logged: 'http method=TRACE route=/ status=405' },
+    { name: "OPTIONS *", request: `OPTIONS * HTTP/1.1\r\n${host}\r\n\r\n`, status: 405, logged: 'http method=OPTIONS route=/ status=405' },
+    { name: "DELETE on a page with a form", request: `DELETE /cart HTTP/1.1\r\n${host}\r\nContent-Length: 0\r\n\r\n`, status: 405, logged: 'http method=DELETE route=/cart status=405' },
+    { name: "a range past the end of a file", request: `GET /favicon.svg HTTP/1.1\r\n${host}\r\nRange: bytes=99999-\r\n\r\n`, status: 416, logged: 'route=/favicon.svg status=416' },
   ])("$name gets a $status and one log line", async ({ request, status, logged }) => {
     const before = server.output();
     const reply = await rawRequest(portOf(server), request);

@@ -208,7 +208,8 @@ describe("production server lifecycle", () => {
     expect(refused.status).toBe(400);
     expect(refused.cookie).toBeUndefined();
     expect(await stopServer(direct)).toBe(0);
-    expect(direct.output()).toContain("rejected a form post from another origin (POST /products)");
+    expect(direct.output()).toContain('http method=POST route=/products status=400 ms=');
+    expect(direct.output()).toContain('refused="a form post from another origin"');
     expect(direct.output()).not.toMatch(/at .*\.js:\d+/);
 
     const behindProxy = await start({ env: { ...env, TRUST_PROXY: "true" } });

@@ -8,7 +8,7 @@ import type { Request, RequestHandler } from "express";
 import rateLimit, { type Options } from "express-rate-limit";
 import type { RateLimit } from "#app/env.server.ts";
 import { RATE_LIMITED_HEADER, SIGN_IN_RETRY_HEADER } from "#app/lib/rate-limits.server.ts";
-import { section } from "#app/server/requests.server.ts";
+import { refusedBecause } from "#app/server/access-log.server.ts";
 
 type Limits = {
   RATE_LIMIT_POSTS: RateLimit;
@@ -20,7 +20,7 @@ type Limits = {
 const route = (pattern: RegExp) => (req: Request) => pattern.test(req.path);
 const isPost = (req: Request) => req.method === "POST";
 
-export function rateLimits(limits: Limits, log: (message: string) => void): RequestHandler[] {
+export function rateLimits(limits: Limits): RequestHandler[] {
   /** A limiter that marks, rather than answers, a request over its limit. */
   function limiter(name: string, limit: RateLimit, mark: string, options: Partial<Options>): RequestHandler {
     if (limit.count === 0) return (_req, _res, next) => next();
@@ -34,8 +34,7 @@ export function rateLimits(limits: Limits, log: (message: string) => void): Requ
       handler(req, res, next, { windowMs }) {
         const info = (req as Request & { rateLimit?: { used: number; limit: number; resetTime?: Date } }).rateLimit;
         const retryAfter = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
-        // One line per client and window, not one per refused request.
-        if (info && info.used === info.limit + 1) log(`429 ${req.method} ${section(req.path)}: over the ${name} limit`);
+        refusedBecause(res, `over the ${name} limit`);
         req.headers[mark] = String(retryAfter);
         // The 429 page of a general limit comes from a thrown response, whose
         // headers React Router drops: set it here. (The sign-in page sets its own.)

@@ -5,15 +5,10 @@
 // also let anyone flood the log).
 import type { ServerResponse } from "node:http";
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import { refusedBecause } from "#app/server/access-log.server.ts";
 
-type Log = (message: string) => void;
-
-/** Where a refused request was going, without anything private: /orders/<id> becomes /orders. */
-export function section(path: string) {
-  return `/${path.split("/")[1] ?? ""}`;
-}
-
-function refuse(res: Response, status: number, text: string, headers: Record<string, string> = {}) {
+function refuse(res: Response, status: number, text: string, reason: string, headers: Record<string, string> = {}) {
+  refusedBecause(res, reason);
   res.status(status).set({ "Cache-Control": "no-store", ...headers }).type("text/plain").send(text);
 }
 
@@ -38,12 +33,11 @@ function validHost(host: string | undefined): boolean {
  * `OPTIONS *` for the server as a whole), a missing or malformed Host (the
  * request URL is built from it), a path whose %-escapes do not decode.
  */
-export function refuseMalformed(log: Log): RequestHandler {
+export function refuseMalformed(): RequestHandler {
   return (req, res, next) => {
     let problem: string | undefined;
     if (!ALLOWED_METHODS.has(req.method)) {
-      log(`405 ${req.method}: method not allowed`);
-      return refuse(res, 405, `Method Not Allowed: the store answers ${ALLOW}.`, { Allow: ALLOW });
+      return refuse(res, 405, `Method Not Allowed: the store answers ${ALLOW}.`, "method not allowed", { Allow: ALLOW });
     }
     if (!req.url.startsWith("/")) problem = "the request target is not a path";
     // req.host is the Host header, or X-Forwarded-Host when TRUST_PROXY trusts it.
@@ -56,8 +50,7 @@ export function refuseMalformed(log: Log): RequestHandler {
       }
     }
     if (!problem) return next();
-    log(`400 ${req.method}: ${problem}`);
-    refuse(res, 400, `Bad Request: ${problem}.`);
+    refuse(res, 400, `Bad Request: ${problem}.`, problem);
   };
 }
 
@@ -71,17 +64,17 @@ const MUTATIONS = new Set(["POST"]);
  * (docs/decisions/010-own-origin-check.md). Behind a TLS-terminating proxy
  * the request's own origin is only right with TRUST_PROXY set.
  */
-export function refuseCrossOrigin(log: Log): RequestHandler {
+export function refuseCrossOrigin(): RequestHandler {
   return (req, res, next) => {
     const origin = req.get("origin");
     if (!MUTATIONS.has(req.method) || origin === undefined || sameOrigin(origin, `${req.protocol}://${req.host}`)) {
       return next();
     }
-    log(`rejected a form post from another origin (${req.method} ${section(req.path)})`);
     refuse(
       res,
       400,
       "Bad Request: this form was sent from another site, so the store did not accept it. Go back to the store and try again.",
+      "a form post from another origin",
     );
   };
 }
@@ -100,17 +93,16 @@ function sameOrigin(origin: string, requestOrigin: string) {
  * are the client's, answered with their status and one log line. Anything
  * else is a bug: a 500 and its stack, which is what a bug report needs.
  */
-export function answerErrors(log: Log): ErrorRequestHandler {
-  return (error: { status?: unknown; statusCode?: unknown; headers?: unknown; message?: unknown }, req, res, next) => {
+export function answerErrors(): ErrorRequestHandler {
+  return (error: { status?: unknown; statusCode?: unknown; headers?: unknown; message?: unknown }, _req, res, next) => {
     if (res.headersSent) return next(error);
     const status = Number(error.status ?? error.statusCode);
     if (status >= 400 && status < 500) {
-      log(`${status} ${req.method} ${section(req.path)}: ${String(error.message)}`);
       const headers = typeof error.headers === "object" && error.headers ? (error.headers as Record<string, string>) : {};
-      return refuse(res, status, String(error.message), headers);
+      return refuse(res, status, String(error.message), String(error.message), headers);
     }
     console.error(error);
-    refuse(res, 500, "Something went wrong on our side. Please try again in a moment.");
+    refuse(res, 500, "Something went wrong on our side. Please try again in a moment.", "an error in the server");
   };
 }
 

@@ -3,24 +3,20 @@
 // each header stops; docs/decisions/020-security-headers.md why helmet.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RequestHandler } from "express";
+import type { RequestHandler, Response } from "express";
 import helmet from "helmet";
-
-type Locals = { cspNonce?: string };
-
-/** The nonce server.ts hands to React Router with the request. */
-export function cspNonce(res: { locals: Locals }): string {
-  return res.locals.cspNonce ?? "";
-}
+import { requestInfo } from "#app/server/access-log.server.ts";
 
 export function securityHeaders({ production }: { production: boolean }): RequestHandler[] {
-  const nonce = (_req: IncomingMessage, res: ServerResponse) => `'nonce-${(res as unknown as { locals: Locals }).locals.cspNonce}'`;
+  const nonce = (_req: IncomingMessage, res: ServerResponse) => `'nonce-${requestInfo(res as Response).nonce}'`;
   return [
     (_req, res, next) => {
-      // In development Vite's dev server adds scripts and styles of its own,
-      // and React Router a critical-CSS link whose nonce cannot match after
-      // hydration: no nonce there, and a looser policy (below).
-      if (production) (res.locals as Locals).cspNonce = randomBytes(16).toString("base64");
+      // The nonce travels to the render with the request's other details
+      // (app/lib/request-info.ts). In development Vite's dev server adds
+      // scripts and styles of its own, and React Router a critical-CSS link
+      // whose nonce cannot match after hydration: no nonce there, and a
+      // looser policy (below).
+      if (production) requestInfo(res).nonce = randomBytes(16).toString("base64");
       next();
     },
     helmet({

@@ -1,0 +1,39 @@
+import { createContext as createReactContext, useContext } from "react";
+import { createContext, type MiddlewareFunction, type RouterContext } from "react-router";
+
+// What Express and React Router tell each other about one request (server.ts
+// hands the object over as load context):
+// - the Content-Security-Policy nonce (app/server/security-headers.server.ts
+//   makes one for every response in production): the render must put it on
+//   every script;
+// - the route pattern React Router matched (`/orders/:publicId`), which the
+//   access log prints instead of the URL (app/server/access-log.server.ts).
+export type RequestInfo = { nonce: string; route?: string; data?: boolean };
+
+// server.ts runs this module directly and the app bundle has its own copy
+// (as with the database connection, decision 001): one key for both, on
+// globalThis, or the value server.ts sets would not be the one the app reads.
+const shared = globalThis as typeof globalThis & { __storeRequestInfo?: RouterContext<RequestInfo> };
+
+/** Router context: server.ts's getLoadContext sets it. */
+export const requestInfoContext = (shared.__storeRequestInfo ??= createContext<RequestInfo>({ nonce: "" }));
+
+/** Root middleware: tells the access log which route answered. */
+export const recordRoute: MiddlewareFunction<Response> = ({ context, pattern, request }, next) => {
+  const info = context.get(requestInfoContext);
+  info.route = `/${pattern.replace(/^\//, "")}`;
+  // React Router's own data request (a navigation or form post with JavaScript on).
+  info.data = new URL(request.url).pathname.endsWith(".data");
+  return next();
+};
+
+// The nonce reaches the components that render <script> tags through React
+// context. In the browser there is none (browsers hide it from scripts), and
+// none is needed: after hydration React Router adds no inline scripts.
+const NonceContext = createReactContext("");
+export const NonceProvider = NonceContext.Provider;
+
+/** The nonce for <Scripts>, <ScrollRestoration> and <Links>; "" in the browser. */
+export function useNonce() {
+  return useContext(NonceContext);
+}
