@@ -33,6 +33,12 @@ import { productImages } from "#app/server/uploads.server.ts";
 
 const PENDING_POLL_MS = 2_000;
 
+// Files this process creates (the database, its -wal and -shm, backups,
+// uploaded images) are readable and writable by its own user only: other
+// accounts on the host, or in a shared volume, have no business reading
+// orders. (The CLI, app/db/cli.ts, does the same.)
+process.umask(0o077);
+
 function log(message: string) {
   console.log(`[store] ${message}`);
 }

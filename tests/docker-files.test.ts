@@ -10,7 +10,13 @@ import { parse, parseAllDocuments } from "yaml";
 import { parseEnv } from "#app/env.server.ts";
 import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
-type ComposeService = { stop_grace_period?: string };
+type ComposeService = {
+  stop_grace_period?: string;
+  read_only?: boolean;
+  tmpfs?: string[];
+  cap_drop?: string[];
+  security_opt?: string[];
+};
 const compose = parse(readFileSync(join(PROJECT_ROOT, "docker-compose.yml"), "utf8")) as {
   services: Record<string, ComposeService>;
 };
@@ -38,6 +44,15 @@ describe("docker-compose.yml", () => {
     expect(seconds(store.stop_grace_period!)).toBeGreaterThan(drain);
   });
 
+  it("runs the store hardened: read-only root, a small /tmp, no capabilities, no privilege gain", () => {
+    // The real image test (docker-image.test.ts) starts the store this way:
+    // every scenario there proves it still works.
+    expect(store.read_only).toBe(true);
+    expect(store.tmpfs).toEqual([expect.stringMatching(/^\/tmp(:|$)/)]);
+    expect(store.cap_drop).toEqual(["ALL"]);
+    expect(store.security_opt).toEqual(["no-new-privileges:true"]);
+  });
+
   it("documents every variable it expects in .env.example", () => {
     const example = readFileSync(join(PROJECT_ROOT, ".env.example"), "utf8");
     const names = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
@@ -52,11 +67,14 @@ describe("deployment examples", () => {
   const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), "utf8");
   type Container = {
     command?: string[];
+    securityContext?: Record<string, unknown>;
     env?: { name: string; value?: string }[];
     livenessProbe?: { httpGet: { path: string } };
     readinessProbe?: { httpGet: { path: string } };
   };
-  type PodSpec = { securityContext?: { fsGroup?: number; runAsUser?: number }; containers: Container[] };
+  type PodSpec = { securityContext?: Record<string, unknown>; containers: Container[] };
+  const hardenedPod = { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } };
+  const hardenedContainer = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
   type Manifest = { kind: string; spec: { strategy?: { type: string }; template: { spec: PodSpec } } };
 
   it("Kubernetes: probes on the health endpoints, one writer, migrations as a Job with the same runner", () => {
@@ -64,8 +82,9 @@ describe("deployment examples", () => {
     const deployment = docs.find((d) => d.kind === "Deployment")!;
     expect(deployment.spec.strategy?.type).toBe("Recreate");
     const pod = deployment.spec.template.spec;
-    expect(pod.securityContext).toMatchObject({ fsGroup: 1000, runAsUser: 1000 });
+    expect(pod.securityContext).toMatchObject(hardenedPod);
     const container = pod.containers[0]!;
+    expect(container.securityContext).toEqual(hardenedContainer);
     expect(container.livenessProbe?.httpGet.path).toBe("/health/live");
     expect(container.readinessProbe?.httpGet.path).toBe("/health/ready");
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
@@ -77,13 +96,24 @@ describe("deployment examples", () => {
     const job = parse(read("docs/deploy/kubernetes/migrate-job.yaml")) as Manifest;
     expect(job.kind).toBe("Job");
     expect(job.spec.template.spec.containers[0]!.command).toEqual(["node", "app/db/cli.ts", "migrate"]);
+    expect(job.spec.template.spec.securityContext).toMatchObject(hardenedPod);
+    expect(job.spec.template.spec.containers[0]!.securityContext).toEqual(hardenedContainer);
   });
 
-  it("the users' CI workflow runs the README's test command, Docker scenarios required", () => {
+  it("the users' CI workflow runs the README's test command, Docker scenarios required, with a read-only token and an audit", () => {
     const workflow = parse(read(".github/workflows/ci.yml")) as {
+      permissions?: Record<string, string>;
       jobs: Record<string, { steps: { run?: string; env?: Record<string, string> }[] }>;
     };
+    expect(workflow.permissions).toEqual({ contents: "read" });
     const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
     expect(steps.find((s) => s.run === "npm test")?.env?.REQUIRE_DOCKER).toBe("1");
+    const runs = steps.map((s) => s.run);
+    expect(runs.indexOf("npm audit --omit=dev --audit-level=high")).toBeGreaterThan(runs.indexOf("npm ci"));
+  });
+
+  it("Dependabot watches npm, the Docker base image and the workflow's actions", () => {
+    const config = parse(read(".github/dependabot.yml")) as { updates: { "package-ecosystem": string }[] };
+    expect(config.updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["docker", "github-actions", "npm"]);
   });
 });

@@ -215,7 +215,7 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
     expect(processes).not.toMatch(/^\s*\d+\s+0\s/m);
   });
 
-  it.skipIf(!ownersKept)("writes nothing to ./data on the host that uid 1000 does not own", async () => {
+  it.skipIf(!ownersKept)("writes nothing to ./data on the host that uid 1000 does not own, nor that another account may read", async () => {
     // A backup from the running store, as docs/operations.md shows it.
     expect(await store.must("exec", "-T", "store", "node", "app/db/cli.ts", "backup")).toMatch(/backup written to \/app\/data\/backups\//);
     const found = owners(store.data);
@@ -223,6 +223,11 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
       expect.arrayContaining(["store.db", "store.db-wal", "store.db-shm", "backups", expect.stringMatching(/^backups\/pre-migrate_/)]),
     );
     expect(found.filter((f) => f.uid !== 1000 || f.gid !== 1000)).toEqual([]);
+    // Files 0600, folders 0700, as the store creates them (./data itself is the operator's).
+    const modes = found
+      .filter((f) => f.path !== ".")
+      .map((f) => ({ path: f.path, mode: (lstatSync(join(store.data, f.path)).mode & 0o777).toString(8) }));
+    expect(modes.filter((m) => m.mode !== "600" && m.mode !== "700")).toEqual([]);
   });
 
   it("release step: with MIGRATE_ON_START=false it is not ready until `run --rm store node app/db/cli.ts migrate`, then ready by itself", async () => {

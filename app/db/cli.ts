@@ -175,6 +175,9 @@ function usage() {
   ].join("\n");
 }
 
+// Backups and a database this creates are for the store's user only (as in server.ts).
+process.umask(0o077);
+
 const [name = "", ...rest] = process.argv.slice(2);
 const command = commands[name];
 if (!command) {

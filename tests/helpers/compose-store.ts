@@ -84,6 +84,12 @@ export async function composeStore(options: { image: string; env?: Record<string
     return result.stdout + result.stderr;
   }
 
+  /** Runs a command as root in a container of the image with ./data mounted. */
+  async function rootInData(command: string, ...args: string[]) {
+    const result = await run("docker", ["run", "--rm", "--user", "root", "--entrypoint", command, "-v", `${join(dir, "data")}:/app/data`, options.image, ...args]);
+    if (result.code !== 0) throw new Error(`${command} in ./data exited ${result.code}: ${result.stderr}`);
+  }
+
   const store = {
     dir,
     data: join(dir, "data"),
@@ -101,7 +107,10 @@ export async function composeStore(options: { image: string; env?: Record<string
 
     /** What the README's `mkdir -p data && sudo chown 1000:1000 data` does, without sudo on the host. */
     async prepareData() {
-      await store.must("run", "--rm", "--user", "root", "--entrypoint", "chown", "store", "1000:1000", "/app/data");
+      // What the README's `sudo chown 1000:1000 data` does, without sudo: a
+      // root container of the image on the same folder. Plain `docker run`,
+      // because the compose service drops the capability chown needs.
+      await rootInData("chown", "1000:1000", "/app/data");
     },
 
     /** Waits for Docker's healthcheck to report healthy; fails at once if the store exits or restarts. */
@@ -147,7 +156,7 @@ export async function composeStore(options: { image: string; env?: Record<string
       // ./data belongs to uid 1000: as another user, empty it from a container.
       const imageExists = (await run("docker", ["image", "inspect", options.image])).code === 0;
       if (process.getuid?.() !== 0 && imageExists) {
-        await compose("run", "--rm", "--user", "root", "--entrypoint", "find", "store", "/app/data", "-mindepth", "1", "-delete").catch(() => {});
+        await rootInData("find", "/app/data", "-mindepth", "1", "-delete").catch(() => {});
       }
       const down = await compose("down", "--timeout", "5", "--remove-orphans").catch((error: Error) => ({ code: 1, stdout: "", stderr: error.message }));
       if (down.code !== 0) console.warn(`could not remove Compose project ${name}: ${down.stderr}`);
