@@ -22,8 +22,8 @@ import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { env as readEnv, sessionSecrets, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
-import { requestInfoContext } from "#app/lib/request-info.ts";
-import { accessLog, requestInfo } from "#app/server/access-log.server.ts";
+import { requestInfo, requestInfoContext } from "#app/lib/request-info.ts";
+import { accessLog } from "#app/server/access-log.server.ts";
 import { createDrainableServer } from "#app/server/drain.server.ts";
 import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
 import { securityHeaders } from "#app/server/security-headers.server.ts";
@@ -86,7 +86,9 @@ log(`database ${config.DATABASE_PATH} (WAL)`);
   log(
     problem === null
       ? `integrity: quick_check ok (${(performance.now() - started).toFixed(0)} ms)`
-      : `integrity: larger than STARTUP_CHECK_MAX_MB, not checked at startup (run npm run db:check)`,
+      : config.STARTUP_CHECK_MAX_MB === 0
+        ? "integrity: not checked at startup (STARTUP_CHECK_MAX_MB=0; run npm run db:check)"
+        : "integrity: larger than STARTUP_CHECK_MAX_MB, not checked at startup (run npm run db:check)",
   );
 }
 
@@ -157,24 +159,23 @@ app.set("trust proxy", config.TRUST_PROXY);
 
 // One line per request in the log, whatever answers it (docs/operations.md#logs).
 app.use(accessLog(log));
+// Nothing may be cached unless it says so: static files and the store's
+// shareable pages set their own Cache-Control (app/lib/cache.server.ts).
+app.use(noStoreByDefault);
 // Security headers on every answer, refusals included (docs/security.md).
 app.use(securityHeaders({ production }));
 // Before anything else: requests no browser sends get a 4xx and one line.
 app.use(refuseMalformed());
-// Nothing may be cached unless it says so: static files and the store's
-// shareable pages set their own Cache-Control (app/lib/cache.server.ts).
-app.use(noStoreByDefault);
 
 // Liveness: the process is up and its event loop turns. Nothing else, so a
 // slow database never gets a healthy container restarted.
 app.get("/health/live", (_req, res) => {
-  res.set("Cache-Control", "no-store").json({ status: "ok" });
+  res.json({ status: "ok" });
 });
 
 // Readiness: migrations applied, not shutting down, and the database answers.
 // The body is generic on purpose: no error text, path or driver detail.
 app.get("/health/ready", (_req, res) => {
-  res.set("Cache-Control", "no-store");
   if (!schemaReady || draining || databaseDamage()) return void res.status(503).json({ status: "unavailable" });
   try {
     db.$client.prepare("SELECT 1").get();
@@ -227,7 +228,7 @@ app.use((_req, res, next) => {
   if (schemaReady && !databaseDamage()) return next();
   res
     .status(503)
-    .set({ "Retry-After": "5", "Cache-Control": "no-store" })
+    .set("Retry-After", "5")
     .type("text/plain")
     .send(
       schemaReady

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { KnownError } from "#app/errors.ts";
 
@@ -16,6 +17,15 @@ const flag = (fallback: boolean) =>
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** An address, a subnet (address/prefix), or one of Express's names for a group of them. */
+function trustedProxy(item: string): boolean {
+  if (["loopback", "linklocal", "uniquelocal"].includes(item)) return true;
+  const [address = "", prefix, ...rest] = item.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
 /** At most `count` requests per `seconds` per client; a count of 0 turns the limit off. */
 export type RateLimit = { count: number; seconds: number };
 const rateLimit = (fallback: string) =>
@@ -24,8 +34,9 @@ const rateLimit = (fallback: string) =>
     .default(fallback)
     .transform((value, ctx): RateLimit => {
       const match = /^(\d+)\/(\d+)$/.exec(value.trim());
-      if (!match || Number(match[2]) < 1) {
-        ctx.addIssue({ code: "custom", message: 'must be "<count>/<seconds>", e.g. "60/60"' });
+      // Seconds up to a day: express-rate-limit's timers cannot hold much more.
+      if (!match || Number(match[2]) < 1 || Number(match[2]) > 86_400) {
+        ctx.addIssue({ code: "custom", message: 'must be "<count>/<seconds>", seconds from 1 to 86400, e.g. "60/60"' });
         return z.NEVER;
       }
       return { count: Number(match[1]), seconds: Number(match[2]) };
@@ -47,9 +58,16 @@ function schemaFor(nodeEnv: string | undefined) {
     TRUST_PROXY: z
       .string()
       .default("false")
-      .transform((v): boolean | number | string =>
-        v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v,
-      ),
+      .transform((v, ctx): boolean | number | string => {
+        if (v === "true" || v === "false") return v === "true";
+        if (/^\d+$/.test(v)) return Number(v);
+        // Addresses or subnets, or Express's names for groups of them: what
+        // Express accepts, checked now, before anything is opened or migrated.
+        const bad = v.split(",").map((item) => item.trim()).find((item) => !trustedProxy(item));
+        if (bad === undefined) return v;
+        ctx.addIssue({ code: "custom", message: "must be true, false, the number of proxies, or their addresses or subnets" });
+        return z.NEVER;
+      }),
     // The SQLite file. Its directory also holds the -wal/-shm files and backups/.
     DATABASE_PATH: z.string().min(1).default("./data/store.db"),
     // false: the server applies nothing and stays not-ready until a release
@@ -119,22 +137,26 @@ function schemaFor(nodeEnv: string | undefined) {
 }
 
 /**
- * Why a production secret is too easy to guess, or null. Heuristics that
- * catch the usual mistakes (a placeholder, the development value, a word, a
- * pattern), not a proof of randomness: `openssl rand -hex 32` always passes.
+ * Why a production secret is too easy to guess, or null. Plain rules that
+ * catch the usual mistakes (the development value, a placeholder, a word, a
+ * pattern) and never refuse a random secret: `openssl rand -hex 16` (or -hex
+ * 32, or base64, or a UUID) always passes. Not a proof of randomness.
  */
 export function weakSecret(secret: string): string | null {
-  if (secret === DEV_SESSION_SECRET) return "is the public development secret";
+  const lower = secret.toLowerCase();
+  if (lower === DEV_SESSION_SECRET) return "is the public development secret";
   if (secret.length < 32) return "is shorter than 32 characters";
-  // Bits by how evenly the characters are spread: 64 random hex digits give
-  // about 250, "aaaa…" gives 0.
-  const counts = new Map<string, number>();
-  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const n of counts.values()) bits -= n * Math.log2(n / secret.length);
-  if (bits < 128) return "has too little variety to be random";
+  if (/secret|change|example|password|default|sample|placeholder/.test(lower)) return "looks like a placeholder";
+  if (new Set(secret).size < 8) return "has too little variety to be random";
   for (let i = 0; i + 8 <= secret.length; i++) {
     if (secret.indexOf(secret.slice(i, i + 8), i + 1) !== -1) return "repeats itself, so it is not random";
+  }
+  // Seven characters in a row up or down the alphabet: "abcdefg", "1234567", "9876543".
+  for (let i = 0, up = 1, down = 1; i + 1 < secret.length; i++) {
+    const step = lower.charCodeAt(i + 1) - lower.charCodeAt(i);
+    up = step === 1 ? up + 1 : 1;
+    down = step === -1 ? down + 1 : 1;
+    if (up >= 7 || down >= 7) return "holds a run like abcdefg or 1234567";
   }
   return null;
 }

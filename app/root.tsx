@@ -14,7 +14,7 @@ import {
 import type { Route } from "./+types/root";
 import { cachePolicy } from "#app/lib/cache.server.ts";
 import { recordRoute, useNonce } from "#app/lib/request-info.ts";
-import { refuseRateLimited } from "#app/lib/rate-limits.server.ts";
+import { refuseRateLimited } from "#app/lib/rate-limited.server.ts";
 import { getSession, readCart, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
 import "#app/app.css";
 
@@ -24,7 +24,7 @@ export const links: Route.LinksFunction = () => [
 
 // First, which route answered, for the access log (app/lib/request-info.ts);
 // then the rule for who may cache the answer (app/lib/cache.server.ts);
-// a 429 page for a client over a rate limit (app/lib/rate-limits.server.ts);
+// a 429 page for a client over a rate limit (app/lib/rate-limited.server.ts);
 // then the session cookie, read once and written back at most once whatever
 // loaders and actions ran (app/lib/session.server.ts).
 export const middleware: Route.MiddlewareFunction[] = [recordRoute, cachePolicy, refuseRateLimited, sessionMiddleware];

@@ -10,7 +10,7 @@ import { orders, products, sessions, stockMovements } from "#app/db/schema.ts";
 import { ledgerDrift } from "#app/lib/inventory.server.ts";
 import { newToken, placeOrder } from "#app/lib/orders.server.ts";
 import { parseEnv } from "#app/env.server.ts";
-import { SIGN_IN_RETRY_HEADER } from "#app/lib/rate-limits.server.ts";
+import { RATE_LIMITED_HEADER } from "#app/lib/rate-limited.server.ts";
 
 const SIGN_IN_MAX_FAILURES = parseEnv({}).RATE_LIMIT_SIGN_IN_FAILURES.count;
 import { tempDir } from "#tests/helpers/db.ts";
@@ -140,7 +140,7 @@ describe("signing in", () => {
     const forged = await browser(server.url).post(
       "/admin/sign-in",
       { email: "owner@example.com", password: PASSWORD },
-      { ...fromAddress(), [SIGN_IN_RETRY_HEADER]: "900" },
+      { ...fromAddress(), [RATE_LIMITED_HEADER]: "sign-in;900" },
     );
     expect(forged.status).toBe(302);
   });

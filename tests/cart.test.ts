@@ -116,6 +116,11 @@ describe("changing the cart", () => {
     });
     const shrunk = cart.map((l, i) => (i === 0 ? { ...l, quantity: 1 } : l));
     expect(setQuantity(db, shrunk, { productId: cart[0]!.productId, quantity: cart[0]!.quantity })).toMatchObject({ ok: true });
+    // A cart over the cap (filled before the cap was lowered): lowering a
+    // quantity is allowed, raising one is not.
+    const over = [...cart, { productId: spare, quantity: 5 }];
+    expect(setQuantity(db, over, { productId: spare, quantity: 2 })).toMatchObject({ ok: true });
+    expect(setQuantity(db, over, { productId: spare, quantity: 6 })).toMatchObject({ ok: false, error: expect.stringContaining(`at most ${ITEMS} items`) });
   });
 });
 

@@ -1,7 +1,7 @@
 // The environment the store reads at startup (app/env.server.ts).
 import { describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
-import { parseEnv } from "#app/env.server.ts";
+import { randomBytes, randomUUID } from "node:crypto";
+import { parseEnv, weakSecret } from "#app/env.server.ts";
 
 describe("environment defaults", () => {
   it("finish a graceful stop before `docker stop` sends SIGKILL (10 s unless told otherwise)", () => {
@@ -20,9 +20,31 @@ describe("environment defaults", () => {
   });
 });
 
+describe("TRUST_PROXY", () => {
+  it("takes true, false, a number of proxies, or addresses and subnets", () => {
+    expect(parseEnv({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
+    expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
+    expect(parseEnv({ TRUST_PROXY: "loopback, 10.0.0.0/8, fd00::/8" }).TRUST_PROXY).toBe("loopback, 10.0.0.0/8, fd00::/8");
+  });
+
+  it.each(["TRUE", "yes", "1.2.3.4/99", "10.0.0.0/8/8", "proxy.example"])("refuses %j before anything is opened", (value) => {
+    expect(() => parseEnv({ TRUST_PROXY: value })).toThrow("TRUST_PROXY must be true, false, the number of proxies, or their addresses or subnets");
+  });
+});
+
 describe("the session secrets in production", () => {
   const production = (secrets: Record<string, string>) => () => parseEnv({ NODE_ENV: "production", ...secrets });
   const fresh = () => randomBytes(32).toString("hex");
+
+  it("never refuse a random secret: hex of 16 or 32 bytes, base64, UUIDs (5,000 of each)", () => {
+    const makers = [() => fresh(), () => randomBytes(16).toString("hex"), () => randomBytes(24).toString("base64"), () => randomUUID()];
+    for (const make of makers) {
+      for (let i = 0; i < 5_000; i++) {
+        const secret = make();
+        expect(weakSecret(secret), secret).toBeNull();
+      }
+    }
+  });
 
   it("accept what `openssl rand -hex 32` (or base64) makes, and a list to rotate with, newest first", () => {
     const [newest, older] = [fresh(), randomBytes(32).toString("base64")];
@@ -34,6 +56,9 @@ describe("the session secrets in production", () => {
 
   it.each([
     ["the development default", "dev-only-secret-do-not-use-in-production", "is the public development secret"],
+    ["the development default in capitals", "Dev-Only-Secret-Do-Not-Use-In-Production", "is the public development secret"],
+    ["a placeholder", "please-change-this-to-a-long-random-value", "looks like a placeholder"],
+    ["the alphabet", "abcdefghijklmnopqrstuvwxyz0123456789", "holds a run like abcdefg or 1234567"],
     ["a short one", fresh().slice(0, 31), "is shorter than 32 characters"],
     ["one letter, 64 times", "a".repeat(64), "has too little variety to be random"],
     ["a pattern", "0123456789abcdef0123456789abcdef", "repeats itself, so it is not random"],

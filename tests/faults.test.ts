@@ -118,6 +118,15 @@ describe("requests no browser sends", () => {
     { name: "an unclosed IPv6 Host", request: `GET / HTTP/1.1\r\nHost: [::1\r\n\r\n`, status: 400, logged: "the Host header is not a host name" },
     { name: "a port out of range", request: `GET / HTTP/1.1\r\nHost: x:99999\r\n\r\n`, status: 400, logged: "the Host header is not a host name" },
     { name: "a %-escape as Host", request: `GET / HTTP/1.1\r\nHost: %00\r\n\r\n`, status: 400, logged: "the Host header is not a host name" },
+    { name: "a bracketed Host that is no address", request: `GET / HTTP/1.1\r\nHost: [1]\r\n\r\n`, status: 400, logged: "the Host header is not a host name" },
+    { name: "an IPv4 Host out of range", request: `GET / HTTP/1.1\r\nHost: 256.1.1.1\r\n\r\n`, status: 400, logged: "the Host header is not a host name" },
+    { name: "a five-part IPv4 Host", request: `GET / HTTP/1.1\r\nHost: 1.2.3.4.5\r\n\r\n`, status: 400, logged: "the Host header is not a host name" },
+    {
+      name: "a form post to an IPv6 address with a port",
+      request: `POST /cart HTTP/1.1\r\nHost: [::1]:3000\r\nOrigin: http://[::1]:3000\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n`,
+      status: 400,
+      logged: "a form post to an IPv6 address with a port",
+    },
     { name: "HTTP/1.0 without a Host", request: `GET / HTTP/1.0\r\n\r\n`, status: 400, logged: "no Host header" },
     { name: "an absolute-form target", request: `GET http://other.example/checkout HTTP/1.1\r\n${host}\r\n\r\n`, status: 400, logged: "the request target is not a path" },
     { name: "a malformed %-escape in the path", request: `GET /%ZZ HTTP/1.1\r\n${host}\r\n\r\n`, status: 400, logged: "the path has a malformed %-escape" },
@@ -134,6 +143,24 @@ describe("requests no browser sends", () => {
     const added = server.output().slice(before.length);
     expect(added.trim().split("\n")).toHaveLength(1);
     expect(added).toContain(logged);
+  });
+
+  it("serves a Host with an underscore (a Compose container name) and an IPv6 address", async () => {
+    for (const hostHeader of ["Host: corner_store_1:3000", "Host: [::1]:3000"]) {
+      const reply = await rawRequest(portOf(server), `GET / HTTP/1.1\r\n${hostHeader}\r\nConnection: close\r\n\r\n`);
+      expect("status" in reply && reply.status, hostHeader).toBe(200);
+    }
+  });
+
+  it("refuses a list of forwarded hosts when a proxy is trusted, in one line", async () => {
+    const proxied = await start({ TRUST_PROXY: "1" });
+    const reply = await rawRequest(
+      portOf(proxied),
+      `GET / HTTP/1.1\r\nHost: store.example\r\nX-Forwarded-Host: store.example, evil.example:99\r\nConnection: close\r\n\r\n`,
+    );
+    expect("status" in reply && reply.status).toBe(400);
+    await expect.poll(() => proxied.output()).toContain('refused="X-Forwarded-Host holds more than one host"');
+    expect(stackLines(proxied.output())).toEqual([]);
   });
 
   it("ignores a Range header on pages, and logs no stack for anything above", async () => {
@@ -320,7 +347,7 @@ describe("a damaged database", () => {
 
   it("found by a page when too big to check at startup, stops readiness and store pages, with one log line", async () => {
     const server = await start({ DATABASE_PATH: damagedFile(), STARTUP_CHECK_MAX_MB: "0" });
-    expect(server.output()).toContain("integrity: larger than STARTUP_CHECK_MAX_MB, not checked at startup");
+    expect(server.output()).toContain("integrity: not checked at startup (STARTUP_CHECK_MAX_MB=0; run npm run db:check)");
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
     expect((await fetch(`${server.url}/products/stoneware-mug`)).status).toBe(500);
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(503);

@@ -7,6 +7,7 @@ import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connectio
 import { tempDir, writes } from "#tests/helpers/db.ts";
 import { delay, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { customer, shopper, text } from "#tests/helpers/shopper.ts";
+import { PASSWORD, staffAccount } from "#tests/helpers/staff.ts";
 
 let server: ServerProcess;
 let db: AppDatabase;
@@ -22,6 +23,7 @@ const client = () => {
     from,
     get: (path: string) => me.get(path, from),
     post: (path: string, body: Record<string, string>) => me.post(path, body, from),
+    head: (path: string) => fetch(`${server.url}${path}`, { method: "HEAD", headers: from }).then((r) => r.status),
   };
 };
 
@@ -100,6 +102,49 @@ describe("per-address limits", () => {
     // Three misses: now even a right guess is refused until the window ends.
     expect((await me.get(placed.location!)).status).toBe(429);
     expect((await me.post("/orders", { number: "ABCD-EFGK", email: customer.email })).status).toBe(429);
+  });
+});
+
+describe("the path a limit counts", () => {
+  // React Router matches paths ignoring case, %-escapes, a trailing slash
+  // and its own .data suffix: a limit that did not would be a way around it.
+  it("counts failed sign-ins however the sign-in path is written", async () => {
+    await staffAccount(db, "limits@example.com", "staff");
+    const me = client();
+    const variants = ["/admin/sign-in", "/admin/Sign-In", "/admin/sign-in/", "/admin/sign-in/_.data", "/admin/sign-%69n", "/admin/sign-in.data"];
+    // Five posts per 2 s window: under this server's general form-post limit,
+    // so every 429 below is the sign-in limit's (its own message says so).
+    for (let i = 0; i < 10; i++) {
+      if (i === 5) await delay(2_100);
+      const reply = await me.post(variants[i % variants.length]!, { email: "limits@example.com", password: `guess ${i}` });
+      expect(reply.status, variants[i % variants.length]).toBe(401);
+    }
+    await delay(2_100);
+    for (const path of variants) {
+      const reply = await me.post(path, { email: "limits@example.com", password: PASSWORD });
+      expect(reply.status, path).toBe(429);
+      expect(reply.html, path).toContain("Too many failed sign-ins from your network");
+    }
+  });
+
+  it("counts order lookups however the order's path is written, and HEAD like GET", async () => {
+    const me = client();
+    expect((await me.get("/Orders/AAAAAAAAAAAAAAAAAAAAAA")).status).toBe(404);
+    expect((await me.get("/orders/AAAAAAAAAAAAAAAAAAAAAB/")).status).toBe(404);
+    expect(await me.head("/orders/AAAAAAAAAAAAAAAAAAAAAC")).toBe(404);
+    expect((await me.get("/orders/AAAAAAAAAAAAAAAAAAAAAD")).status).toBe(429);
+  });
+
+  it("counts orders however the checkout path is written", async () => {
+    const me = client();
+    const order = async (path: string) => {
+      await me.post("/products/stoneware-mug", { productId: "1", quantity: "1" });
+      const token = /name="checkoutToken" value="([\w-]{22})"/.exec((await me.get("/checkout")).html)![1]!;
+      return me.post(path, { ...customer, checkoutToken: token });
+    };
+    expect((await order("/CHECKOUT")).status).toBe(302);
+    expect((await order("/checkout/")).status).toBe(302);
+    expect((await order("/checkout")).status).toBe(429);
   });
 });
 

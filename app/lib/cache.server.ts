@@ -1,5 +1,7 @@
 import type { MiddlewareFunction } from "react-router";
 import { env } from "#app/env.server.ts";
+import { SESSION_COOKIE } from "#app/lib/session.server.ts";
+import { STAFF_COOKIE } from "#app/lib/staff-session.server.ts";
 
 // Who may keep a copy of a page. A shared cache (a CDN, a proxy) that keeps
 // one shopper's page and hands it to the next would show them the wrong cart,
@@ -19,7 +21,8 @@ import { env } from "#app/env.server.ts";
 // `Vary: Cookie` on every page tells a cache that keeps anything to keep it
 // apart from what a cookie holder sees.
 
-const STORE_COOKIE = /(?:^|;\s*)(?:__store_session|__store_staff)=/;
+// Every cookie the store sets: a new one belongs in this list.
+const STORE_COOKIE = new RegExp(`(?:^|;\\s*)(?:${[SESSION_COOKIE, STAFF_COOKIE].join("|")})=`);
 
 /** The `headers` of a page that is the same for every visitor without a cookie. */
 export function sharedPageHeaders() {

@@ -111,8 +111,11 @@ export function setQuantity(db: AppDatabase, cart: CartLine[], line: CartLine): 
   if (!product || product.archivedAt) return { ok: false, error: "This product is no longer sold. Please remove it." };
   if (product.stock === 0) return { ok: false, error: "Sold out. Please remove it." };
   if (line.quantity > product.stock) return { ok: false, error: `Only ${product.stock} left in stock.` };
+  const current = cart.find((l) => l.productId === line.productId)!.quantity;
   const next = cart.map((l) => (l.productId === line.productId ? line : l));
-  const over = overItemCap(next);
+  // Only a larger quantity can break the cap: lowering one is always allowed,
+  // even in a cart over a cap that was lowered since it was filled.
+  const over = line.quantity > current ? overItemCap(next) : null;
   if (over) return { ok: false, error: over };
   return { ok: true, cart: next, name: product.name };
 }

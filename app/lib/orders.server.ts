@@ -88,7 +88,7 @@ export type PlaceOrderResult =
   /** This checkout token was used before: here is the order it placed. */
   | { status: "existing"; publicId: string }
   /** Something in the cart is gone or short. Nothing was written. */
-  | { status: "rejected"; problems: StockProblem[] };
+  | { status: "rejected"; problems: StockProblem[]; tooMany?: string };
 
 class StockChanged extends Error {
   readonly productId: number;
@@ -182,10 +182,7 @@ export function placeOrder(
   // written before a cap was lowered must not get past it.
   const limits = orderLimits();
   const total = cart.reduce((sum, l) => sum + l.quantity, 0);
-  const capped: StockProblem[] =
-    total > limits.items
-      ? [{ productId: 0, name: "Your cart", message: `holds ${total} items; one order can hold at most ${limits.items}` }]
-      : [];
+
   const statement = prepared(db);
   try {
     return db.transaction(
@@ -196,13 +193,17 @@ export function placeOrder(
         // miss it; the UNIQUE index on checkout_token backs this up.
         const existing = statement.orderByToken.get({ checkoutToken });
         if (existing) return { status: "existing", publicId: existing.publicId } as const;
+        if (total > limits.items) {
+          const tooMany = `Your cart holds ${total} items; one order can hold at most ${limits.items}.`;
+          return { status: "rejected", problems: [], tooMany } as const;
+        }
 
         // Prices and names come from the database, never from the form.
         const rows = statement.cartProducts.all({ ids: JSON.stringify(cart.map((l) => l.productId)) });
         const byId = new Map(rows.map((r) => [r.id, r]));
 
         // Collect every problem, so the shopper can fix the cart in one go.
-        const problems: StockProblem[] = [...capped];
+        const problems: StockProblem[] = [];
         for (const { productId, quantity } of cart) {
           const product = byId.get(productId);
           if (!product) problems.push({ productId, name: null, message: "is no longer sold" });

@@ -15,8 +15,17 @@ export type RequestInfo = { nonce: string; route?: string; data?: boolean };
 // globalThis, or the value server.ts sets would not be the one the app reads.
 const shared = globalThis as typeof globalThis & { __storeRequestInfo?: RouterContext<RequestInfo> };
 
-/** Router context: server.ts's getLoadContext sets it. */
-export const requestInfoContext = (shared.__storeRequestInfo ??= createContext<RequestInfo>({ nonce: "" }));
+/** Router context: server.ts's getLoadContext sets it (no default: forgetting to is an error). */
+export const requestInfoContext = (shared.__storeRequestInfo ??= createContext<RequestInfo>());
+
+/**
+ * This request's details, made on first use and kept on Express's
+ * `res.locals`: the security headers put the nonce in, React Router gets the
+ * object as load context and puts the route in, the access log reads both.
+ */
+export function requestInfo(res: { locals: Record<string, unknown> }): RequestInfo {
+  return ((res.locals.requestInfo as RequestInfo | undefined) ??= { nonce: "" });
+}
 
 /** Root middleware: tells the access log which route answered. */
 export const recordRoute: MiddlewareFunction<Response> = ({ context, pattern, request }, next) => {

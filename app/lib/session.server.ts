@@ -40,12 +40,15 @@ type FlashData = {
 
 export type StoreSession = Session<SessionData, FlashData>;
 
+/** The cart session's cookie (app/lib/cache.server.ts keeps answers to its holders private). */
+export const SESSION_COOKIE = "__store_session";
+
 let storage: ReturnType<typeof createStorage> | undefined;
 
 function createStorage() {
   return createCookieSessionStorage<SessionData, FlashData>({
     cookie: {
-      name: "__store_session",
+      name: SESSION_COOKIE,
       httpOnly: true,
       sameSite: "lax",
       path: "/",

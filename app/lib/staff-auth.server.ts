@@ -75,9 +75,8 @@ export const requireStaff: MiddlewareFunction<Response> = async ({ request, cont
   }
   context.set(staffContext, session);
   const response = await next();
-  // Staff pages show customers' details: never kept by a shared cache or
-  // the browser's back-forward history, never indexed.
-  response.headers.set("Cache-Control", "no-store");
+  // Staff pages show customers' details: never indexed. (Never cached
+  // either: the request carries the staff cookie, app/lib/cache.server.ts.)
   response.headers.set("X-Robots-Tag", "noindex");
   return response;
 };

@@ -98,7 +98,10 @@ export function clearNotice(db: AppDatabase, sessionId: string) {
 // decided per request from its protocol (which honours TRUST_PROXY), not from
 // NODE_ENV: a production store reached over plain http on localhost still
 // works, and one behind TLS never sends it in the clear.
-const staffCookie = createCookie("__store_staff", {
+/** The staff session's cookie (app/lib/cache.server.ts keeps answers to its holders private). */
+export const STAFF_COOKIE = "__store_staff";
+
+const staffCookie = createCookie(STAFF_COOKIE, {
   path: "/",
   httpOnly: true,
   sameSite: "lax",

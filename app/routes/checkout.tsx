@@ -21,11 +21,6 @@ export function meta() {
   return [{ title: "Checkout · Corner Store" }];
 }
 
-// The page carries a one-time token and personal details: never cache it.
-export function headers() {
-  return { "Cache-Control": "no-store" };
-}
-
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
   const cart = getCartView(database(), readCart(session));
@@ -65,6 +60,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (result.status === "rejected") {
     // Named as placeOrder found them, under the write lock.
     const problems = result.problems.map((p) => `${p.name ?? "A product in your cart"} ${p.message}.`);
+    if (result.tooMany) problems.push(result.tooMany);
     return formFailure(
       values,
       { form: ["Some items are no longer available in the quantity you chose.", ...problems].join(" ") },

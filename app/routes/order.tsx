@@ -16,11 +16,6 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
   ];
 }
 
-// Not for shared caches, whoever asks.
-export function headers() {
-  return { "Cache-Control": "private, no-store" };
-}
-
 export function loader({ params }: Route.LoaderArgs) {
   const order = getOrder(database(), params.publicId);
   if (!order) throw data("No such order", { status: 404 });

@@ -2,7 +2,7 @@
 // logfmt (key=value pairs, which log shippers parse and people can read):
 //
 //   [store] http method=GET route=/orders/:publicId status=200 ms=4
-//   [store] http method=POST route=/products/:slug status=302 ms=9 via=data
+//   [store] http method=POST route=/products/:slug status=202 ms=9 via=data
 //   [store] http method=GET route=/ status=400 ms=0 refused="no Host header"
 //
 // What it never holds: the URL itself (an order's address is its key, a
@@ -13,24 +13,18 @@
 // seconds would drown the rest. docs/decisions/021-access-log.md says why
 // not pino.
 import type { Request, RequestHandler, Response } from "express";
-import type { RequestInfo } from "#app/lib/request-info.ts";
+import { requestInfo } from "#app/lib/request-info.ts";
 
 /** Where a request was going, without anything private: /orders/<id> becomes /orders. */
 export function section(path: string) {
   return `/${path.split("/")[1] ?? ""}`;
 }
 
-type Locals = { refused?: string; requestInfo?: RequestInfo };
+type Locals = { refused?: string };
 
 /** Records why the store refused a request: the access log line says so. */
 export function refusedBecause(res: Response, reason: string) {
   (res.locals as Locals).refused = reason;
-}
-
-/** The object server.ts hands React Router as load context, created here for each request. */
-export function requestInfo(res: Response): RequestInfo {
-  const locals = res.locals as Locals;
-  return (locals.requestInfo ??= { nonce: "" });
 }
 
 const QUIET = new Set(["/health/live", "/health/ready"]);
@@ -44,16 +38,18 @@ export function accessLog(log: (message: string) => void): RequestHandler {
     if (QUIET.has(req.path)) return next();
     const started = performance.now();
     res.once("close", () => {
-      const locals = res.locals as Locals;
+      const { refused } = res.locals as Locals;
+      const info = requestInfo(res);
       const fields: Record<string, string | number> = {
         method: req.method,
-        route: locals.requestInfo?.route ?? section(req.path),
-        status: res.statusCode,
+        route: info.route ?? section(req.path),
+        // "-": the client went away before any answer was sent.
+        status: res.headersSent ? res.statusCode : "-",
         ms: Math.round(performance.now() - started),
       };
-      if (locals.requestInfo?.data) fields.via = "data";
+      if (info.data) fields.via = "data";
       if (!res.writableFinished) fields.aborted = "client went away";
-      if (locals.refused) fields.refused = locals.refused;
+      if (refused) fields.refused = refused;
       log(`http ${Object.entries(fields).map(([k, v]) => `${k}=${value(v)}`).join(" ")}`);
     });
     next();

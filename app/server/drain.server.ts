@@ -28,10 +28,16 @@ const MAX_ACCEPT_MS = 2_000;
 const QUIET_GRACE_MS = 1_000;
 
 // Slow clients cannot keep a connection (or a stop) waiting for long: the
-// whole header block within 10 s, the whole request within 30 s (the store's
-// forms are a few hundred bytes).
+// whole header block within 10 s, the whole request within 2 minutes (a
+// shopper's form is a few hundred bytes; a staff member's product image is
+// up to 5 MB, which needs about 350 kbit/s to arrive in time).
 const HEADERS_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 120_000;
+// An idle keep-alive connection stays open longer than the proxies in front
+// of stores usually keep theirs (60 s for nginx's upstreams and AWS load
+// balancers): when the server closes first, a request the proxy sends at
+// that moment fails with a 502. A stop closes idle connections anyway.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /**
  * Runs `fn` once `ms` have passed *and* the event loop has since polled for
@@ -50,6 +56,7 @@ export function createDrainableServer(handler: RequestListener) {
     requestTimeout: REQUEST_TIMEOUT_MS,
     // How often Node enforces the two timeouts above (default 30 s).
     connectionsCheckingInterval: 1_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   });
 
   const inFlight = new Map<Socket, Set<ServerResponse>>();
@@ -93,7 +100,9 @@ export function createDrainableServer(handler: RequestListener) {
       return new Promise((resolve) => {
         const giveUpAt = performance.now() + MAX_ACCEPT_MS;
         let seen = accepted;
-        let quietTurns = 0;
+        // -1: the first check runs in the turn that handled the signal, after
+        // only part of its poll; it must not count as a quiet turn.
+        let quietTurns = -1;
         // setImmediate runs once per turn of the loop, right after it polled.
         const acceptQueued = () => {
           quietTurns = accepted === seen ? quietTurns + 1 : 0;

@@ -4,10 +4,11 @@
 // TRUST_PROXY: behind a proxy without it, every visitor shares the proxy's
 // address; with TRUST_PROXY=true every client can pick its own with
 // X-Forwarded-For, so give the number of proxies instead (server.ts warns).
+// Over a limit, the request is marked, not answered (app/lib/rate-limited.server.ts).
 import type { Request, RequestHandler } from "express";
 import rateLimit, { type Options } from "express-rate-limit";
 import type { RateLimit } from "#app/env.server.ts";
-import { RATE_LIMITED_HEADER, SIGN_IN_RETRY_HEADER } from "#app/lib/rate-limits.server.ts";
+import { RATE_LIMITED_HEADER, type RateLimitName } from "#app/lib/rate-limited.server.ts";
 import { refusedBecause } from "#app/server/access-log.server.ts";
 
 type Limits = {
@@ -17,28 +18,57 @@ type Limits = {
   RATE_LIMIT_SIGN_IN_FAILURES: RateLimit;
 };
 
-const route = (pattern: RegExp) => (req: Request) => pattern.test(req.path);
-const isPost = (req: Request) => req.method === "POST";
+/**
+ * The path as React Router matches it: %-escapes decoded, letter case
+ * ignored, repeated and trailing slashes dropped, and without the `.data`
+ * (or `/_.data`) of its data requests. Testing the raw path instead would let
+ * `/Checkout/` or `/admin/sign-%69n` through a limit uncounted. Null when it
+ * does not decode (React Router answers that with a 400 of its own).
+ */
+export function routePath(req: Request): string | null {
+  let path: string;
+  try {
+    path = decodeURIComponent(req.path);
+  } catch {
+    return null;
+  }
+  path = path.toLowerCase().replace(/\/{2,}/g, "/").replace(/(\/_)?\.data$/, "");
+  if (path.length > 1) path = path.replace(/\/+$/, "");
+  return path || "/";
+}
+
+const on = (methods: string[], pattern: RegExp) => (req: Request) => {
+  if (!methods.includes(req.method)) return false;
+  const path = routePath(req);
+  return path !== null && pattern.test(path);
+};
+const formPost = on(["POST"], /^/);
+const checkout = on(["POST"], /^\/checkout$/);
+// Guessing an order: its number and email (the form), or its address.
+const lookupForm = on(["POST"], /^\/orders$/);
+const orderPage = on(["GET", "HEAD"], /^\/orders\/[^/]+$/);
+const signIn = on(["POST"], /^\/admin\/sign-in$/);
 
 export function rateLimits(limits: Limits): RequestHandler[] {
-  /** A limiter that marks, rather than answers, a request over its limit. */
-  function limiter(name: string, limit: RateLimit, mark: string, options: Partial<Options>): RequestHandler {
+  function limiter(name: RateLimitName, limit: RateLimit, options: Partial<Options>): RequestHandler {
     if (limit.count === 0) return (_req, _res, next) => next();
     return rateLimit({
       windowMs: limit.seconds * 1000,
       limit: limit.count,
       standardHeaders: false,
       legacyHeaders: false,
-      // TRUST_PROXY=true is the operator's choice; server.ts says what it costs.
-      validate: { trustProxy: false },
+      // The library's checks of proxy headers would log a stack trace for a
+      // header any client can send; TRUST_PROXY=true is the operator's choice,
+      // and server.ts says what it costs.
+      validate: { trustProxy: false, xForwardedForHeader: false, forwardedHeader: false },
       handler(req, res, next, { windowMs }) {
-        const info = (req as Request & { rateLimit?: { used: number; limit: number; resetTime?: Date } }).rateLimit;
+        const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
         const retryAfter = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
         refusedBecause(res, `over the ${name} limit`);
-        req.headers[mark] = String(retryAfter);
-        // The 429 page of a general limit comes from a thrown response, whose
-        // headers React Router drops: set it here. (The sign-in page sets its own.)
-        if (mark === RATE_LIMITED_HEADER) res.setHeader("Retry-After", String(retryAfter));
+        req.headers[RATE_LIMITED_HEADER] = `${name};${retryAfter}`;
+        // Set here: the page that answers may be a thrown response, whose
+        // headers React Router drops.
+        res.setHeader("Retry-After", String(retryAfter));
         next();
       },
       ...options,
@@ -49,25 +79,26 @@ export function rateLimits(limits: Limits): RequestHandler[] {
     // Never trust a mark from outside.
     (req, _res, next) => {
       delete req.headers[RATE_LIMITED_HEADER];
-      delete req.headers[SIGN_IN_RETRY_HEADER];
       next();
     },
-    limiter("form post", limits.RATE_LIMIT_POSTS, RATE_LIMITED_HEADER, { skip: (req) => !isPost(req) }),
-    limiter("order", limits.RATE_LIMIT_ORDERS, RATE_LIMITED_HEADER, {
-      skip: (req) => !isPost(req) || !route(/^\/checkout(\.data)?$/)(req),
-      // Count orders placed (a redirect), not a form sent back with mistakes.
-      skipFailedRequests: true,
+    limiter("form post", limits.RATE_LIMIT_POSTS, { skip: (req) => !formPost(req) }),
+    limiter("order", limits.RATE_LIMIT_ORDERS, {
+      skip: (req) => !checkout(req),
+      // Count orders placed (a redirect), not a form sent back with mistakes:
+      // an answer of 400 or more is taken back. ("Successful" is inverted on
+      // purpose: a request the client drops after its order was placed must
+      // still count, and only a finished answer is ever taken back.)
+      requestWasSuccessful: (_req, res) => res.statusCode >= 400,
+      skipSuccessfulRequests: true,
     }),
-    // Order lookups: guessing a number and email (the form), or an order's
-    // address. Only misses count, so a shopper looking at their own order
-    // again and again is never stopped.
-    limiter("order lookup", limits.RATE_LIMIT_LOOKUP_FAILURES, RATE_LIMITED_HEADER, {
-      skip: (req) => !(isPost(req) && route(/^\/orders(\.data)?$/)(req)) && !(req.method === "GET" && route(/^\/orders\/[^/]+$/)(req)),
+    // Only misses count, so rereading one's own order never adds up.
+    limiter("order lookup", limits.RATE_LIMIT_LOOKUP_FAILURES, {
+      skip: (req) => !lookupForm(req) && !orderPage(req),
       requestWasSuccessful: (_req, res) => res.statusCode !== 404,
       skipSuccessfulRequests: true,
     }),
-    limiter("sign-in", limits.RATE_LIMIT_SIGN_IN_FAILURES, SIGN_IN_RETRY_HEADER, {
-      skip: (req) => !isPost(req) || !route(/^\/admin\/sign-in(\.data)?$/)(req),
+    limiter("sign-in", limits.RATE_LIMIT_SIGN_IN_FAILURES, {
+      skip: (req) => !signIn(req),
       // The sign-in page answers 401 for a wrong email or password.
       requestWasSuccessful: (_req, res) => res.statusCode !== 401,
       skipSuccessfulRequests: true,

@@ -9,7 +9,7 @@ import { refusedBecause } from "#app/server/access-log.server.ts";
 
 function refuse(res: Response, status: number, text: string, reason: string, headers: Record<string, string> = {}) {
   refusedBecause(res, reason);
-  res.status(status).set({ "Cache-Control": "no-store", ...headers }).type("text/plain").send(text);
+  res.status(status).set(headers).type("text/plain").send(text);
 }
 
 // The store's pages answer GET and HEAD, and its forms POST. Anything else
@@ -18,13 +18,16 @@ function refuse(res: Response, status: number, text: string, reason: string, hea
 const ALLOWED_METHODS = new Set(["GET", "HEAD", "POST"]);
 const ALLOW = [...ALLOWED_METHODS].join(", ");
 
-// A host name, IPv4 address or bracketed IPv6 address, and an optional port.
-const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?)(?::(\d{1,5}))?$/i;
+// A host name (underscores allowed: Compose names containers store_1), an
+// IPv4 address or a bracketed IPv6 address, and an optional port...
+const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?)(?::(\d{1,5}))?$/i;
 
 function validHost(host: string | undefined): boolean {
   if (!host) return false;
   const match = HOST.exec(host);
-  return match !== null && (match[1] === undefined || Number(match[1]) <= 65_535);
+  // ...that a URL can hold: the request URL is built from it, and a host the
+  // URL parser refuses ("[1]", "256.1.1.1") would otherwise be a 500 there.
+  return match !== null && (match[1] === undefined || Number(match[1]) <= 65_535) && URL.canParse(`http://${host}/`);
 }
 
 /**
@@ -42,6 +45,12 @@ export function refuseMalformed(): RequestHandler {
     if (!req.url.startsWith("/")) problem = "the request target is not a path";
     // req.host is the Host header, or X-Forwarded-Host when TRUST_PROXY trusts it.
     else if (!validHost(req.host)) problem = req.host ? "the Host header is not a host name" : "no Host header";
+    // A list of forwarded hosts: Express takes the first, React Router's
+    // adapter reads the whole header, and the two would disagree about the
+    // request's own address. A proxy in front should set one.
+    else if (req.app.enabled("trust proxy") && req.get("X-Forwarded-Host")?.includes(",")) {
+      problem = "X-Forwarded-Host holds more than one host";
+    }
     else {
       try {
         decodeURIComponent(req.path);
@@ -54,7 +63,6 @@ export function refuseMalformed(): RequestHandler {
   };
 }
 
-const MUTATIONS = new Set(["POST"]);
 
 /**
  * Form posts must come from the store's own pages (a browser sends their
@@ -67,9 +75,20 @@ const MUTATIONS = new Set(["POST"]);
 export function refuseCrossOrigin(): RequestHandler {
   return (req, res, next) => {
     const origin = req.get("origin");
-    if (!MUTATIONS.has(req.method) || origin === undefined || sameOrigin(origin, `${req.protocol}://${req.host}`)) {
-      return next();
+    // POST is the only method that gets this far (refuseMalformed).
+    if (req.method !== "POST" || origin === undefined) return next();
+    // React Router's adapter (8.4) drops the port of an IPv6 address when it
+    // builds the request URL, so its own origin check refuses every such post
+    // with a stack trace: refuse it here, once, in words.
+    if (/^\[[^\]]*\]:\d+$/.test(req.get("host") ?? "")) {
+      return refuse(
+        res,
+        400,
+        "Bad Request: forms cannot be posted to an IPv6 address with a port. Use the store's host name.",
+        "a form post to an IPv6 address with a port",
+      );
     }
+    if (sameOrigin(origin, `${req.protocol}://${req.host}`)) return next();
     refuse(
       res,
       400,
@@ -102,7 +121,7 @@ export function answerErrors(): ErrorRequestHandler {
       return refuse(res, status, String(error.message), String(error.message), headers);
     }
     console.error(error);
-    refuse(res, 500, "Something went wrong on our side. Please try again in a moment.", "an error in the server");
+    res.status(500).type("text/plain").send("Something went wrong on our side. Please try again in a moment.");
   };
 }
 

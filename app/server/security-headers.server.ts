@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler, Response } from "express";
 import helmet from "helmet";
-import { requestInfo } from "#app/server/access-log.server.ts";
+import { requestInfo } from "#app/lib/request-info.ts";
 
 export function securityHeaders({ production }: { production: boolean }): RequestHandler[] {
   const nonce = (_req: IncomingMessage, res: ServerResponse) => `'nonce-${requestInfo(res as Response).nonce}'`;

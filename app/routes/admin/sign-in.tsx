@@ -6,7 +6,7 @@ import { Field } from "#app/components/field.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
-import { SIGN_IN_RETRY_HEADER } from "#app/lib/rate-limits.server.ts";
+import { rateLimited } from "#app/lib/rate-limited.server.ts";
 import { safeNext } from "#app/lib/staff-auth.server.ts";
 import { readSession, readSessionToken, startSession } from "#app/lib/staff-session.server.ts";
 import { authenticate } from "#app/lib/staff.server.ts";
@@ -16,15 +16,9 @@ export function meta() {
   return [{ title: "Sign in · Store admin" }, { name: "robots", content: "noindex" }];
 }
 
-export function headers({ actionHeaders }: Route.HeadersArgs) {
-  // The action's Retry-After, when the sign-in limit refused it.
-  const retryAfter = actionHeaders.get("Retry-After");
-  return { "Cache-Control": "no-store", ...(retryAfter ? { "Retry-After": retryAfter } : {}) };
-}
-
 // Already signed in: straight on.
-export async function loader({ request }: Route.LoaderArgs) {
-  const next = safeNext(new URL(request.url).searchParams.get("next"));
+export async function loader({ request, url }: Route.LoaderArgs) {
+  const next = safeNext(url.searchParams.get("next"));
   if (readSession(database(), await readSessionToken(request))) throw redirect(next);
   return null;
 }
@@ -44,14 +38,16 @@ export async function action({ request }: Route.ActionArgs) {
   // Never send a password back to the page.
   const values = { ...sent, password: "" };
 
-  const retryAfter = Number(request.headers.get(SIGN_IN_RETRY_HEADER));
-  if (retryAfter > 0) {
-    const minutes = Math.ceil(retryAfter / 60);
+  // Over the failed sign-in limit: refused without checking the password
+  // (so a flood of guesses costs no Argon2 work), in the form. Express set
+  // Retry-After already (app/server/rate-limits.server.ts).
+  const limited = rateLimited(request);
+  if (limited?.limit === "sign-in") {
+    const minutes = Math.ceil(limited.retryAfter / 60);
     return formFailure(
       values,
       { form: `Too many failed sign-ins from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` },
       429,
-      { "Retry-After": String(retryAfter) },
     );
   }
 

@@ -24,9 +24,6 @@ export function meta() {
   ];
 }
 
-export function headers() {
-  return { "Cache-Control": "no-store" };
-}
 
 const GONE = "This sign-in link has expired or has already been used. Ask the store’s owner for a new one.";
 
