@@ -3,11 +3,11 @@
 // disk, a damaged database. Each is answered with a status and one log line,
 // never a 500, a stack trace or a reset connection.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, closeSync, cpSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, cpSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createCookieSessionStorage } from "react-router";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
@@ -16,6 +16,7 @@ import { halfRequest, rawRequest, startRequest } from "#tests/helpers/raw-http.t
 import { delay, spawnServer, startServer, stopServer, TEST_SESSION_SECRETS, type ServerProcess } from "#tests/helpers/server.ts";
 
 const asRoot = process.getuid?.() === 0;
+const SERVER_FILE = join(import.meta.dirname, "..", "server.ts");
 const running: ServerProcess[] = [];
 afterAll(async () => {
   await Promise.all(running.map((s) => stopServer(s, "SIGKILL")));
@@ -250,6 +251,33 @@ function seededFile(dir: string) {
 }
 
 describe.runIf(asRoot)("files the store cannot write (run as root, starting the store as uid 1000)", () => {
+  // uid 1000 must reach the project to run it. A clone under a private
+  // folder (mktemp -d makes 0700 ones) would stop it at the folder, not at
+  // the file under test: lend such folders search permission (x, not read)
+  // for these tests, and give it back afterwards.
+  const lent: { path: string; mode: number }[] = [];
+  const reachable = () =>
+    spawnSync(process.execPath, ["-e", "require('node:fs').accessSync(process.argv[1], require('node:fs').constants.R_OK)", SERVER_FILE], {
+      uid: 1000,
+      gid: 1000,
+    }).status === 0;
+  beforeAll(() => {
+    if (reachable()) return;
+    for (let dir = dirname(SERVER_FILE); dir !== dirname(dir); dir = dirname(dir)) {
+      const { mode } = statSync(dir);
+      if ((mode & 0o001) === 0) {
+        lent.push({ path: dir, mode });
+        chmodSync(dir, (mode & 0o7777) | 0o001);
+      }
+    }
+  });
+  afterAll(() => {
+    for (const { path, mode } of lent) chmodSync(path, mode & 0o7777);
+  });
+  beforeEach((context) => {
+    if (!reachable()) context.skip("uid 1000 cannot read the project's files (a umask of 077 when it was cloned?)");
+  });
+
   it("names a -wal or -shm left owned by root, its owner and the fix, and does not start", async () => {
     for (const suffix of ["-wal", "-shm"]) {
       const dir = tempDir("store-perms-");
