@@ -205,6 +205,11 @@ if (production) {
 } else {
   const vite = await import("vite");
   const devServer = await vite.createServer({ server: { middlewareMode: true } });
+  // A Vite server the React Router plugin starts inside this one exits the
+  // process on SIGTERM (after closing itself), which would cut the drain
+  // below short; the store's own shutdown closes Vite. Its listeners are the
+  // only ones so far: the store adds its own at the end of this file.
+  for (const listener of process.listeners("SIGTERM")) process.off("SIGTERM", listener);
   app.use(devServer.middlewares);
   viteClose = () => devServer.close();
   build = () => devServer.ssrLoadModule("virtual:react-router/server-build") as Promise<ServerBuild>;

@@ -1,4 +1,4 @@
-// The production server as a child process, on fresh data directories:
+// The production server (and, once, the development one) as a child process, on fresh data directories:
 // startup order, serving, graceful shutdown, restart, and a failed migration.
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
@@ -297,5 +297,25 @@ describe("production server lifecycle", () => {
     await expect.poll(refused, { timeout: 10_000, interval: 200 }).toBe(true);
     await expect.poll(() => output, { timeout: 5_000 }).toContain("[store] stopped");
     expect(output).toContain("npm exited: draining");
+  });
+});
+
+describe("development server (`npm run dev`)", () => {
+  it("serves the seeded catalog through Vite, and drains on SIGTERM like production", async () => {
+    // Vite's own SIGTERM handler once ended the process mid-drain (exit 143).
+    const server = await start({ env: { NODE_ENV: "development", DATABASE_PATH: join(tempDir(), "store.db") }, timeoutMs: 60_000 });
+    expect(server.output()).toContain("(development)");
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(demoProducts.at(-1)!.name);
+
+    const request = await slowRequest(server.url, "/");
+    server.child.kill("SIGTERM");
+    await expect.poll(() => server.output()).toContain("SIGTERM: draining");
+    await delay(300);
+    expect(server.child.exitCode).toBeNull(); // still waiting for our request
+    expect(await request.finish()).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain("[store] stopped");
   });
 });
