@@ -8,8 +8,8 @@
 // What it never holds: the URL itself (an order's address is its key, a
 // search may hold a name), query strings, headers, cookies, form fields, or
 // the client's address. The route is the pattern React Router matched; for
-// what Express answers itself (files, health checks, refusals) only the
-// first path segment. Health checks are not logged: a probe every few
+// what Express answers itself (files, refusals) only the first path
+// segment. Health checks are not logged: a probe every few
 // seconds would drown the rest. docs/decisions/021-access-log.md says why
 // not pino.
 import type { Request, RequestHandler, Response } from "express";
