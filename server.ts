@@ -25,6 +25,7 @@ import { errorMessage } from "#app/errors.ts";
 import { requestInfo, requestInfoContext } from "#app/lib/request-info.ts";
 import { accessLog } from "#app/server/access-log.server.ts";
 import { createDrainableServer } from "#app/server/drain.server.ts";
+import { storeMicroCache } from "#app/server/micro-cache.server.ts";
 import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
 import { securityHeaders } from "#app/server/security-headers.server.ts";
 import { UPLOADS_URL } from "#app/lib/images.server.ts";
@@ -237,6 +238,13 @@ app.use((_req, res, next) => {
     );
 });
 
+// Catalog, search and product pages: rendered once per MICRO_CACHE_MS for
+// everyone who would see the same page (docs/decisions/024-micro-cache.md).
+// Mounted here, last before React Router: after the access log (which logs
+// hits too), the security headers (a copy keeps the CSP its body's nonce
+// matches), compression (which encodes each replay) and the rate limits
+// (a request they marked is never answered from, or kept in, the cache).
+app.use(storeMicroCache(config));
 app.use(
   createRequestHandler({
     build,
