@@ -71,7 +71,7 @@ describe("cache rules", () => {
       }
     }
     // The shareable pages once more: now the micro-cache's copies answer
-    // (docs/decisions/020-micro-cache.md), and they must follow the same rules.
+    // (docs/decisions/024-micro-cache.md), and they must follow the same rules.
     for (const path of SHAREABLE) {
       for (const [who, visitor] of [["anonymous", anonymous], ["shopper", shopper], ["staff", staff]] as const) {
         await record(`${who} GET ${path} again`, visitor, () => visitor.get(path));
@@ -163,10 +163,15 @@ describe("security headers", () => {
     }
   });
 
-  it("with a nonce that is new for every response and is the one the page's scripts carry", async () => {
+  it("with a nonce that is new for every render and is the one the page's scripts carry", async () => {
     const nonces = new Set<string>();
-    for (let i = 0; i < 5; i++) {
-      const response = await fetch(`${server.url}/products/stoneware-mug`);
+    // Five pages, five renders; then a page the micro-cache replays, which
+    // carries its render's nonce in its header and its body alike
+    // (decisions 020 and 024).
+    const paths = [1, 2, 3, 4, 5].map((n) => `/products/stoneware-mug?n=${n}`);
+    for (const [i, path] of [...paths, paths[0]!].entries()) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.headers.get("x-micro-cache")).toBe(i < 5 ? "miss" : "hit");
       const nonce = /'nonce-([^']+)'/.exec(response.headers.get("content-security-policy")!)![1]!;
       const html = await response.text();
       const scripts = html.match(/<script[^>]*>/g)!;

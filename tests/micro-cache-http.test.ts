@@ -55,6 +55,24 @@ describe("the micro-cache in the store", () => {
     expect(data[1]!.html).toBe(data[0]!.html);
   });
 
+  it("logs a replayed page with its route, its status and cache=hit", async () => {
+    const before = server.output().length;
+    for (const p of ["/products/wool-throw", "/products/wool-throw", "/products/wool-throw.data", "/products/wool-throw.data", "/?q=tray", "/?q=tray"]) {
+      await get(`${server.url}${p}`);
+    }
+    // (Lines are written when an answer is finished: poll for the last six.)
+    const lastLines = () =>
+      (server.output().slice(before).match(/http method=GET .*/g) ?? []).slice(-6).map((line) => line.replace(/ ms=\d+/, ""));
+    await expect.poll(lastLines).toEqual([
+      "http method=GET route=/products/:slug status=200",
+      "http method=GET route=/products/:slug status=200 cache=hit",
+      "http method=GET route=/products/:slug status=200 via=data",
+      "http method=GET route=/products/:slug status=200 via=data cache=hit",
+      "http method=GET route=/ status=200",
+      "http method=GET route=/ status=200 cache=hit",
+    ]);
+  });
+
   it("renders concurrent requests for a page once", async () => {
     const answers = await Promise.all(Array.from({ length: 12 }, () => get(`${server.url}/?q=candle`)));
     expect(answers.filter((a) => a.cache === "miss")).toHaveLength(1);

@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import express, { type RequestHandler } from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { catalogChanged } from "#app/lib/catalog-changes.server.ts";
+import { RATE_LIMITED_HEADER } from "#app/lib/rate-limited.server.ts";
 import { microCache, normalizedUrl, PageCache, type CachedPage } from "#app/server/micro-cache.server.ts";
 
 const page = (body: string, tags = ["catalog"]): CachedPage => ({
@@ -84,7 +85,13 @@ afterEach(async () => {
   server = undefined;
 });
 
-type Options = { variant?: (cookie: string | undefined) => string | null; ttlMs?: number; maxBytes?: number };
+type Options = {
+  variant?: (cookie: string | undefined) => string | null;
+  ttlMs?: number;
+  maxBytes?: number;
+  /** Which requests a rate limit in front of the cache marks, as app/server/rate-limits.server.ts does. */
+  mark?: (req: express.Request) => boolean;
+};
 
 /**
  * A store in miniature: every render gets its own nonce, in a CSP header
@@ -97,6 +104,11 @@ async function start(page: RequestHandler, options: Options = {}) {
     maxBytes: options.maxBytes ?? 1e6,
     paths: /^\/(?:slow|fast|private|cookie|fail)?$/,
     variant: (req) => (options.variant ?? ((cookie) => (cookie ? null : "anonymous")))(req.headers.cookie),
+  });
+  app.use((req, _res, next) => {
+    delete req.headers[RATE_LIMITED_HEADER];
+    if (options.mark?.(req)) req.headers[RATE_LIMITED_HEADER] = "form post;60";
+    next();
   });
   app.use(cache);
   app.use(page);
@@ -174,6 +186,32 @@ describe("the micro-cache middleware", () => {
     const staff = [await get(`${url}/fast`, "staff"), await get(`${url}/fast`, "staff")];
     expect(staff.map((r) => r.headers.get("x-micro-cache"))).toEqual(["bypass", "bypass"]);
     expect(renders).toBe(5);
+  });
+
+  it("never answers a request the rate limits marked from the cache, nor keeps its answer", async () => {
+    renders = 0;
+    // As in server.ts, a rate limit in front of the cache marks a request
+    // (here, every one from the "greedy" client) and the page answers 429.
+    const { url } = await start(
+      (req, res, next) => {
+        if (req.headers[RATE_LIMITED_HEADER]) return void res.status(429).set("Cache-Control", "no-store").send("slow down");
+        storePage(req, res, next);
+      },
+      { mark: (req) => req.headers["x-client"] === "greedy" },
+    );
+    const greedy = async () => {
+      const response = await fetch(`${url}/slow`, { headers: { "x-client": "greedy" } });
+      await response.text();
+      return [response.status, response.headers.get("x-micro-cache")];
+    };
+    expect(await greedy()).toEqual([429, "bypass"]);
+    // The 429 was not kept for the next visitor...
+    expect((await get(`${url}/slow`)).headers.get("x-micro-cache")).toBe("miss");
+    expect((await get(`${url}/slow`)).headers.get("x-micro-cache")).toBe("hit");
+    // ...and the copy there now is not the marked client's answer.
+    expect(await greedy()).toEqual([429, "bypass"]);
+    expect((await get(`${url}/slow`)).status).toBe(200);
+    expect(renders).toBe(1);
   });
 
   it("drops a product's pages when the catalog changes, and only those", async () => {

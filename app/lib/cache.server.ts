@@ -48,7 +48,7 @@ export function sharedPageHeaders(tags: string | null) {
 
 /**
  * Which copy of a shareable page may answer a request, for the server's
- * micro-cache (docs/decisions/020-micro-cache.md): `anonymous` without a
+ * micro-cache (docs/decisions/024-micro-cache.md): `anonymous` without a
  * store cookie (the copy a CDN may keep too); for a shopper, what the page
  * shows from their session (`cart=2`); null when the page must be rendered
  * for this request alone (staff, a notice waiting to be shown).

@@ -1,10 +1,13 @@
 // The micro-cache: the store's shareable pages (catalog, search, product;
 // documents and `.data`) rendered at most once per short window for every
 // visitor who would see the same bytes, and replayed from memory meanwhile.
-// The reasons and the trade-offs are in docs/decisions/020-micro-cache.md.
+// The reasons and the trade-offs are in docs/decisions/024-micro-cache.md.
 //
 //   - Only GETs of `paths`, and only copies the route declared shareable (a
 //     `Cache-Tag`, from sharedPageHeaders), answered 200, with no Set-Cookie.
+//     A request the rate limits marked (app/server/rate-limits.server.ts,
+//     mounted before this) is neither answered from the cache nor kept: its
+//     answer is for that client alone.
 //   - The key is the page's URL (its query sorted) and the request's
 //     variant: `anonymous`, or what the page shows from the shopper's
 //     session (`cart=2`; app/lib/cache.server.ts, pageVariant). A request
@@ -12,7 +15,8 @@
 //   - Concurrent requests for a key that is being rendered wait for that
 //     render instead of starting their own.
 //   - A copy is replayed exactly as it was first sent: status, every header
-//     (a Content-Security-Policy with its nonce included) and body. Hop-by-hop
+//     (a Content-Security-Policy with its nonce included) and body, with
+//     the route that rendered it for the access log. Hop-by-hop
 //     headers and the compression of the moment are the only exceptions:
 //     the copy is kept uncompressed and compression (mounted before this)
 //     encodes each replay for its client.
@@ -26,6 +30,8 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Env } from "#app/env.server.ts";
 import { LISTS_TAG, pageVariant, productTag } from "#app/lib/cache.server.ts";
 import { onCatalogChange, type CatalogChange } from "#app/lib/catalog-changes.server.ts";
+import { RATE_LIMITED_HEADER } from "#app/lib/rate-limited.server.ts";
+import { requestInfo } from "#app/lib/request-info.ts";
 
 export type CachedPage = {
   status: number;
@@ -33,6 +39,9 @@ export type CachedPage = {
   headers: [string, OutgoingHttpHeader][];
   body: Buffer;
   tags: string[];
+  /** The route pattern that rendered it, and whether it was a `.data` answer (for the access log). */
+  route?: string;
+  data?: boolean;
 };
 
 type Entry = CachedPage & { key: string; bytes: number; expires: number };
@@ -191,6 +200,10 @@ export function microCache(options: MicroCacheOptions): RequestHandler & { cache
 
   const handler = (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== "GET" || !options.paths.test(req.path)) return next();
+    if (req.headers[RATE_LIMITED_HEADER] !== undefined) {
+      res.setHeader(MICRO_CACHE_HEADER, "bypass");
+      return next();
+    }
     Promise.resolve(options.variant(req)).then(undefined, () => null).then((variant) => {
       if (variant === null) {
         res.setHeader(MICRO_CACHE_HEADER, "bypass");
@@ -224,6 +237,10 @@ function replay(res: Response, page: CachedPage) {
   for (const [name, value] of page.headers) res.setHeader(name, value);
   res.setHeader("Content-Length", page.body.length); // compression drops it when it encodes
   res.setHeader(MICRO_CACHE_HEADER, "hit");
+  // The access log names the route, as for the render it replays.
+  const info = requestInfo(res);
+  if (page.route !== undefined) info.route = page.route;
+  if (page.data) info.data = true;
   res.end(page.body);
 }
 
@@ -280,7 +297,8 @@ function record(res: Response, done: (page: CachedPage | undefined) => void) {
     keep(chunk, rest[0]);
     const result = (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
     const tags = String(headers.find(([name]) => name === "cache-tag")?.[1] ?? "");
-    finish({ status, headers, body: Buffer.concat(chunks), tags: tags ? tags.split(/\s*,\s*/) : [] });
+    const { route, data } = requestInfo(this);
+    finish({ status, headers, body: Buffer.concat(chunks), tags: tags ? tags.split(/\s*,\s*/) : [], route, data });
     return result;
   } as Response["end"];
   res.once("close", () => finish(undefined));
