@@ -273,7 +273,7 @@ describe("production server lifecycle", () => {
   });
 
   it("stops, and frees the port, when a supervisor signals only npm's process under `npm start`", async () => {
-    // npm runs `sh -c "node server.ts"`; SIGTERM to npm's pid ends npm and
+    // npm runs `sh -c "node … build/server/server.js"`; SIGTERM to npm's pid ends npm and
     // the shell but never reaches node. The server must notice and drain.
     const npm = spawn("npm", ["start"], {
       cwd: PROJECT_ROOT,
