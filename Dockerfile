@@ -26,10 +26,11 @@ WORKDIR /app
 ENV NODE_ENV=production
 # The code is owned by root and read-only for the app; only /app/data is its.
 COPY --from=prod-deps /app/node_modules ./node_modules
-COPY package.json server.ts ./
-# server.ts and the CLI (app/db/cli.ts) run from source, importing parts of
-# app/ beside the build; all of app/ is copied (route sources included, a few
-# hundred kB never loaded) rather than a list that breaks at every new import.
+COPY package.json ./
+# The server is all in build/ (below: server.ts bundled with what it loads).
+# The CLI (app/db/cli.ts: migrate, backup, staff, inventory…) runs from
+# source; all of app/ is copied (route sources included, a few hundred kB
+# never loaded) rather than a list that breaks at every new import.
 COPY app ./app
 COPY drizzle ./drizzle
 COPY --from=build /app/build ./build
@@ -40,4 +41,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1's direct child under `init: true` (or PID 1), so it
 # receives SIGTERM from `docker stop` and drains. `npm start` would not pass it on.
-CMD ["node", "server.ts"]
+# build/server/server.js is server.ts bundled with everything it loads
+# (vite.config.ts): it starts in a quarter of the time.
+CMD ["node", "build/server/server.js"]

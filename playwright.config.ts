@@ -57,7 +57,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: "node server.ts",
+    command: "node build/server/server.js",
     url: `http://127.0.0.1:${process.env.E2E_PORT}/health/ready`,
     reuseExistingServer: false,
     timeout: 60_000,

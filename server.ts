@@ -1,6 +1,10 @@
-// The store's entry point, run directly by Node (type stripping):
-//   development: `npm run dev`   (Vite middleware, hot reload)
-//   production:  `npm start` / the Docker image (serves ./build)
+// The store's entry point:
+//   development: `npm run dev`   Node runs this file (type stripping), with
+//                                Vite middleware and hot reload
+//   production:  `npm start` / the Docker image run build/server/server.js:
+//                this file bundled with the pages and every dependency by
+//                `npm run build` (vite.config.ts), which starts in a quarter
+//                of the time (docs/decisions/025-bundled-server.md)
 //
 // Startup order is the point of this file:
 //   1. validate the environment        4. seed demo data (if enabled)
@@ -24,7 +28,9 @@ import { env as readEnv, sessionSecrets, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
 import { requestInfo, requestInfoContext } from "#app/lib/request-info.ts";
 import { accessLog } from "#app/server/access-log.server.ts";
+import { projectRoot } from "#app/paths.server.ts";
 import { createDrainableServer } from "#app/server/drain.server.ts";
+import { storeMicroCache } from "#app/server/micro-cache.server.ts";
 import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
 import { securityHeaders } from "#app/server/security-headers.server.ts";
 import { UPLOADS_URL } from "#app/lib/images.server.ts";
@@ -54,6 +60,13 @@ function fail(message: string): never {
 let schemaReady = false; // every migration applied (by us or a release step)
 let draining = false; // SIGTERM/SIGINT received
 
+// The built file (build/server/server.js) is the production server, and
+// server.ts run by Node the development one: one mode per entry point. So the
+// built server needs no NODE_ENV (`node --env-file=.env build/server/server.js`
+// must not quietly start Vite with the development secret).
+const built = Boolean(import.meta.env?.PROD);
+if (built) process.env.NODE_ENV ||= "production";
+
 let config: Env;
 try {
   config = readEnv();
@@ -62,6 +75,15 @@ try {
   fail(errorMessage(error));
 }
 const production = config.NODE_ENV === "production";
+// In production the pages (build/server/index.js) carry their own bundled
+// copies of React Router and Drizzle: this file must be the bundled one too,
+// or two copies of each would meet. The bundle has no development mode.
+if (production && !built) {
+  fail("in production, run the built server: `npm run build`, then `npm start` (node build/server/server.js)");
+}
+if (!production && built) {
+  fail(`build/server/server.js is the production server, and NODE_ENV is ${config.NODE_ENV}: for development run \`npm run dev\``);
+}
 
 // --- 2. database -----------------------------------------------------------
 let db: ReturnType<typeof database>;
@@ -192,7 +214,7 @@ app.use(refuseCrossOrigin());
 let viteClose: (() => Promise<void>) | undefined;
 let build: ServerBuild | (() => Promise<ServerBuild>);
 if (production) {
-  const buildDir = join(import.meta.dirname, "build");
+  const buildDir = join(projectRoot(), "build");
   const serverBuild = join(buildDir, "server", "index.js");
   if (!existsSync(serverBuild)) fail("no production build found: run `npm run build` first");
   // Hashed file names: cache forever. Everything else in public/: one hour.
@@ -242,6 +264,13 @@ app.use((_req, res, next) => {
     );
 });
 
+// Catalog, search and product pages: rendered once per MICRO_CACHE_MS for
+// everyone who would see the same page (docs/decisions/024-micro-cache.md).
+// Mounted here, last before React Router: after the access log (which logs
+// hits too), the security headers (a copy keeps the CSP its body's nonce
+// matches), compression (which encodes each replay) and the rate limits
+// (a request they marked is never answered from, or kept in, the cache).
+app.use(storeMicroCache(config));
 app.use(
   createRequestHandler({
     build,

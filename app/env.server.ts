@@ -91,6 +91,11 @@ function schemaFor(nodeEnv: string | undefined) {
     // fetches a fresh one (docs/security.md). Checkout re-reads stock anyway.
     CACHE_S_MAXAGE: int(5, 0, 86_400),
     CACHE_STALE_WHILE_REVALIDATE: int(30, 0, 86_400),
+    // The server's own page cache (docs/decisions/024-micro-cache.md): the
+    // same catalog, search or product page is rendered at most once per
+    // MICRO_CACHE_MS (0 turns it off), in at most MICRO_CACHE_MAX_MB of memory.
+    MICRO_CACHE_MS: int(1_000, 0, 60_000),
+    MICRO_CACHE_MAX_MB: int(32, 1, 4_096),
     // Before listening, run SQLite's quick_check when the database file is at
     // most this many MiB (0: never). About 1 s per 200 MB when the file is in
     // the page cache; bigger files are checked by `npm run db:check` and by

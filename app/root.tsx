@@ -15,7 +15,7 @@ import type { Route } from "./+types/root";
 import { cachePolicy } from "#app/lib/cache.server.ts";
 import { recordRoute, useNonce } from "#app/lib/request-info.ts";
 import { refuseRateLimited } from "#app/lib/rate-limited.server.ts";
-import { getSession, readCart, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
+import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
 import "#app/app.css";
 
 export const links: Route.LinksFunction = () => [
@@ -32,11 +32,11 @@ export const middleware: Route.MiddlewareFunction[] = [recordRoute, cachePolicy,
 // Every page shows how many items are in the cart, and the one-time notice
 // an action left in the session. Both come from the signed cookie alone: no
 // database query per page. Taking the notice removes it from the session, so
-// it shows once.
+// it shows once. (The micro-cache keys pages by exactly these two:
+// sessionPageVariant in app/lib/session.server.ts.)
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
-  const cartCount = readCart(session).reduce((sum, line) => sum + line.quantity, 0);
-  return { cartCount, notice: takeNotice(session) };
+  return { cartCount: cartCount(session), notice: takeNotice(session) };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {

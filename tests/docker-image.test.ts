@@ -72,7 +72,8 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
       modules: string[];
     };
     // The build context held .env, tests/, docs/ and the rest of the project.
-    expect(listing.app.sort()).toEqual(["app", "build", "data", "drizzle", "node_modules", "package.json", "server.ts"]);
+    // (server.ts is in build/, bundled; app/ holds what the CLI loads.)
+    expect(listing.app.sort()).toEqual(["app", "build", "data", "drizzle", "node_modules", "package.json"]);
     expect(listing.data).toEqual([]);
     expect(listing.modules).toEqual(expect.arrayContaining(["drizzle-orm", "better-sqlite3", "react-router", "express"]));
     const devTools = ["drizzle-kit", "vite", "typescript", "playwright", "playwright-core", "@playwright/test", "vitest", "@react-router/dev", "esbuild", "eslint"];
@@ -211,7 +212,7 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
   it("runs as uid 1000", async () => {
     const { id } = await store.inspect();
     const processes = await docker("top", id, "-eo", "pid,uid,args");
-    expect(processes).toMatch(/^\s*\d+\s+1000\s+node server\.ts\s*$/m);
+    expect(processes).toMatch(/^\s*\d+\s+1000\s+node build\/server\/server\.js\s*$/m);
     expect(processes).not.toMatch(/^\s*\d+\s+0\s/m);
   });
 

@@ -142,7 +142,7 @@ describe("requests no browser sends", () => {
     if ("status" in reply && status === 405) expect(reply.head).toMatch(/\r\nAllow: GET, HEAD, POST/i);
     await expect.poll(() => server.output().length).toBeGreaterThan(before.length);
     const added = server.output().slice(before.length);
-    expect(added.trim().split("\n")).toHaveLength(1);
+    expect(added.trim().split("\n"), added).toHaveLength(1);
     expect(added).toContain(logged);
   });
 

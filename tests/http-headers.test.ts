@@ -13,7 +13,8 @@ let server: ServerProcess;
 let db: AppDatabase;
 beforeAll(async () => {
   const path = join(tempDir("store-headers-"), "store.db");
-  server = await startServer({ env: { DATABASE_PATH: path, SEED_DEMO_DATA: "true" } });
+  // A long micro-cache window: the second walk below must meet the first one's copies.
+  server = await startServer({ env: { DATABASE_PATH: path, SEED_DEMO_DATA: "true", MICRO_CACHE_MS: "60000" } });
   db = openDatabase(path);
   await staffAccount(db, "staff@example.com", "staff");
 });
@@ -23,6 +24,8 @@ afterAll(async () => {
 });
 
 type Seen = { what: string; withCookie: boolean; reply: Reply };
+
+const SHAREABLE = ["/", "/?q=mug&sort=price-asc", "/?page=2", "/_.data", "/_.data?q=mug&sort=price-asc", "/_.data?page=2", "/products/stoneware-mug", "/products/stoneware-mug.data"];
 
 /** Every GET route of the store, as the router sees them (a product and an order that exist). */
 function storePaths(order: string) {
@@ -57,6 +60,7 @@ describe("cache rules", () => {
     await record("POST cart update", shopper, () => shopper.post("/cart", { intent: "update", productId: "1", quantity: "1" }));
     await record("POST order lookup", shopper, () => shopper.post("/orders", { number: "ABCD-EFGH", email: "a@example.com" }));
     await shopper.post("/products/stoneware-mug", { productId: "1", quantity: "1" }); // a cart again
+    await record("shopper GET /cart, taking the notice", shopper, () => shopper.get("/cart"));
 
     const anonymous = browser(server.url);
     const staff = browser(server.url);
@@ -64,6 +68,13 @@ describe("cache rules", () => {
     for (const path of storePaths(order)) {
       for (const [who, visitor] of [["anonymous", anonymous], ["shopper", shopper], ["staff", staff]] as const) {
         await record(`${who} GET ${path}`, visitor, () => visitor.get(path));
+      }
+    }
+    // The shareable pages once more: now the micro-cache's copies answer
+    // (docs/decisions/024-micro-cache.md), and they must follow the same rules.
+    for (const path of SHAREABLE) {
+      for (const [who, visitor] of [["anonymous", anonymous], ["shopper", shopper], ["staff", staff]] as const) {
+        await record(`${who} GET ${path} again`, visitor, () => visitor.get(path));
       }
     }
     expect(anonymous.jar.size).toBe(0); // walking the store sets no cookie on a visitor without one
@@ -82,16 +93,7 @@ describe("cache rules", () => {
   it("only the catalog, search and product pages, answered to a visitor without a cookie, may be kept by a shared cache", () => {
     const shared = seen.filter((s) => /\bpublic\b/.test(s.reply.headers.get("cache-control") ?? ""));
     expect(shared.map((s) => s.what).sort()).toEqual(
-      [
-        "anonymous GET /",
-        "anonymous GET /?page=2",
-        "anonymous GET /?q=mug&sort=price-asc",
-        "anonymous GET /_.data",
-        "anonymous GET /_.data?page=2",
-        "anonymous GET /_.data?q=mug&sort=price-asc",
-        "anonymous GET /products/stoneware-mug",
-        "anonymous GET /products/stoneware-mug.data",
-      ].sort(),
+      SHAREABLE.flatMap((path) => [`anonymous GET ${path}`, `anonymous GET ${path} again`]).sort(),
     );
     for (const s of shared) {
       expect(s.reply.status).toBe(200);
@@ -99,6 +101,24 @@ describe("cache rules", () => {
       expect(s.reply.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=5, stale-while-revalidate=30");
       expect(s.reply.headers.get("vary")).toMatch(/\bCookie\b/);
     }
+  });
+
+  it("the micro-cache answered the shareable pages the second time, for visitors without a cookie and for shoppers, never for staff", () => {
+    const how = (what: string) => seen.find((s) => s.what === what)!.reply.headers.get("x-micro-cache");
+    for (const path of SHAREABLE) {
+      expect([how(`anonymous GET ${path} again`), how(`shopper GET ${path} again`), how(`staff GET ${path} again`)]).toEqual(["hit", "hit", "bypass"]);
+    }
+    const hits = seen.filter((s) => s.reply.headers.get("x-micro-cache") === "hit");
+    expect(hits.every((s) => s.what.endsWith(" again"))).toBe(true);
+  });
+
+  it("only the pages a shared cache may keep say what they show (Cache-Tag)", () => {
+    const tagged = seen.filter((s) => s.reply.headers.has("cache-tag"));
+    for (const s of tagged) {
+      expect(s.reply.status).toBe(200);
+      expect(s.what).toMatch(/^(?:anonymous|shopper|staff) GET (?:\/(?:_\.data)?(?:\?|$| again)|\/products\/stoneware-mug)/);
+    }
+    expect(new Set(tagged.map((s) => s.reply.headers.get("cache-tag")))).toEqual(new Set(["catalog", "product-1"]));
   });
 });
 
@@ -143,10 +163,15 @@ describe("security headers", () => {
     }
   });
 
-  it("with a nonce that is new for every response and is the one the page's scripts carry", async () => {
+  it("with a nonce that is new for every render and is the one the page's scripts carry", async () => {
     const nonces = new Set<string>();
-    for (let i = 0; i < 5; i++) {
-      const response = await fetch(`${server.url}/products/stoneware-mug`);
+    // Five pages, five renders; then a page the micro-cache replays, which
+    // carries its render's nonce in its header and its body alike
+    // (decisions 020 and 024).
+    const paths = [1, 2, 3, 4, 5].map((n) => `/products/stoneware-mug?n=${n}`);
+    for (const [i, path] of [...paths, paths[0]!].entries()) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.headers.get("x-micro-cache")).toBe(i < 5 ? "miss" : "hit");
       const nonce = /'nonce-([^']+)'/.exec(response.headers.get("content-security-policy")!)![1]!;
       const html = await response.text();
       const scripts = html.match(/<script[^>]*>/g)!;

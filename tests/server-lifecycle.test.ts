@@ -273,7 +273,7 @@ describe("production server lifecycle", () => {
   });
 
   it("stops, and frees the port, when a supervisor signals only npm's process under `npm start`", async () => {
-    // npm runs `sh -c "node server.ts"`; SIGTERM to npm's pid ends npm and
+    // npm runs `sh -c "node … build/server/server.js"`; SIGTERM to npm's pid ends npm and
     // the shell but never reaches node. The server must notice and drain.
     const npm = spawn("npm", ["start"], {
       cwd: PROJECT_ROOT,
@@ -303,7 +303,7 @@ describe("production server lifecycle", () => {
 describe("development server (`npm run dev`)", () => {
   it("serves the seeded catalog through Vite, and drains on SIGTERM like production", async () => {
     // Vite's own SIGTERM handler once ended the process mid-drain (exit 143).
-    const server = await start({ env: { NODE_ENV: "development", DATABASE_PATH: join(tempDir(), "store.db") }, timeoutMs: 60_000 });
+    const server = await start({ args: ["server.ts"], env: { NODE_ENV: "development", DATABASE_PATH: join(tempDir(), "store.db") }, timeoutMs: 60_000 });
     expect(server.output()).toContain("(development)");
     const page = await fetch(`${server.url}/`);
     expect(page.status).toBe(200);
@@ -317,5 +317,24 @@ describe("development server (`npm run dev`)", () => {
     expect(await request.finish()).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(await server.exited).toBe(0);
     expect(server.output()).toContain("[store] stopped");
+  });
+});
+
+describe("one mode per entry point", () => {
+  it("the built server is production without NODE_ENV, refuses development, and server.ts refuses production", async () => {
+    const env = { DATABASE_PATH: join(tempDir(), "store.db") };
+    // No NODE_ENV: production, so a missing secret stops it instead of the development one being used.
+    const noNodeEnv = spawnServer({ env: { ...env, NODE_ENV: "", SESSION_SECRETS: "" } });
+    expect(await noNodeEnv.exited).toBe(1);
+    expect(noNodeEnv.output()).toContain("SESSION_SECRETS is required in production");
+
+    const development = spawnServer({ env: { ...env, NODE_ENV: "development" } });
+    expect(await development.exited).toBe(1);
+    expect(development.output()).toContain("build/server/server.js is the production server, and NODE_ENV is development: for development run `npm run dev`");
+
+    const source = spawnServer({ args: ["server.ts"], env });
+    expect(await source.exited).toBe(1);
+    expect(source.output()).toContain("in production, run the built server");
+    expect(existsSync(env.DATABASE_PATH)).toBe(false);
   });
 });

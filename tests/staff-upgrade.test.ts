@@ -73,7 +73,8 @@ describe("upgrading a store with data to staff accounts and the stock ledger", (
     expect(outOfStock).toBeGreaterThan(0); // the backfill must skip these
 
     const all = readMigrations(MIGRATIONS_FOLDER).map((m) => m.tag);
-    const ours = all.slice(all.indexOf(LAST_BEFORE) + 1);
+    // Issue 11's migrations (later ones have tests of their own).
+    const ours = all.slice(all.indexOf(LAST_BEFORE) + 1, all.indexOf(STATUS_INDEX) + 1);
     expect(ours).toEqual([STAFF, LEDGER, OPENING, ARCHIVE, STATUS_INDEX]);
     for (const tag of ours) {
       const result = migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER, to: tag });

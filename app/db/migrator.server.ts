@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { isBusy } from "#app/db/connection.server.ts";
 import { errorMessage, KnownError } from "#app/errors.ts";
+import { projectRoot } from "#app/paths.server.ts";
 
 // The project's migration runner. It applies the SQL files drizzle-kit
 // generates in ./drizzle and records them in __drizzle_migrations exactly as
@@ -35,7 +36,7 @@ import { errorMessage, KnownError } from "#app/errors.ts";
 export const MIGRATIONS_TABLE = "__drizzle_migrations";
 
 /** ./drizzle at the project root (or /app/drizzle in the image). */
-export const MIGRATIONS_FOLDER = join(import.meta.dirname, "..", "..", "drizzle");
+export const MIGRATIONS_FOLDER = join(projectRoot(), "drizzle");
 
 export type Migration = {
   /** File name without .sql, e.g. 0002_add_sku_to_products. */

@@ -41,8 +41,12 @@ export const products = sqliteTable(
     archivedAt: integer("archived_at", { mode: "timestamp" }),
   },
   (t) => [
-    index("products_created_at_idx").on(t.createdAt),
-    index("products_price_cents_idx").on(t.priceCents),
+    // The catalog lists products for sale (archived_at IS NULL), newest or by
+    // price, a page at a time: archived_at first means a page reads only the
+    // index entries of products for sale, in order, even deep into the list,
+    // and the products staff archived are counted from the index alone.
+    index("products_for_sale_newest_idx").on(t.archivedAt, t.createdAt),
+    index("products_for_sale_price_idx").on(t.archivedAt, t.priceCents),
     check("products_price_cents_check", sql`price_cents >= 0`),
     check("products_stock_check", sql`stock >= 0`),
     check("products_sku_check", sql`sku <> ''`),

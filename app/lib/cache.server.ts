@@ -1,6 +1,6 @@
 import type { MiddlewareFunction } from "react-router";
 import { env } from "#app/env.server.ts";
-import { SESSION_COOKIE } from "#app/lib/session.server.ts";
+import { SESSION_COOKIE, sessionPageVariant } from "#app/lib/session.server.ts";
 import { STAFF_COOKIE } from "#app/lib/staff-session.server.ts";
 
 // Who may keep a copy of a page. A shared cache (a CDN, a proxy) that keeps
@@ -23,13 +23,40 @@ import { STAFF_COOKIE } from "#app/lib/staff-session.server.ts";
 
 // Every cookie the store sets: a new one belongs in this list.
 const STORE_COOKIE = new RegExp(`(?:^|;\\s*)(?:${[SESSION_COOKIE, STAFF_COOKIE].join("|")})=`);
+const STAFF_SIGNED_IN = new RegExp(`(?:^|;\\s*)${STAFF_COOKIE}=`);
 
-/** The `headers` of a page that is the same for every visitor without a cookie. */
-export function sharedPageHeaders() {
+// What a shareable page shows, in a `Cache-Tag` header (the name some CDNs
+// purge by): `catalog` on every catalog and search page, `product-<id>` on a
+// product's page. The server's micro-cache (app/server/micro-cache.server.ts)
+// drops the pages with a tag when app/lib/catalog-changes.server.ts says the
+// products behind it changed.
+export const CACHE_TAG = "Cache-Tag";
+export const LISTS_TAG = "catalog";
+export const productTag = (id: number) => `product-${id}`;
+
+/**
+ * The `headers` of a page that is the same for every visitor without a
+ * cookie, with the tags of what it shows.
+ */
+export function sharedPageHeaders(tags: string | null) {
   const { CACHE_S_MAXAGE, CACHE_STALE_WHILE_REVALIDATE } = env();
   return {
     "Cache-Control": `public, max-age=0, s-maxage=${CACHE_S_MAXAGE}, stale-while-revalidate=${CACHE_STALE_WHILE_REVALIDATE}`,
+    ...(tags ? { [CACHE_TAG]: tags } : {}),
   };
+}
+
+/**
+ * Which copy of a shareable page may answer a request, for the server's
+ * micro-cache (docs/decisions/024-micro-cache.md): `anonymous` without a
+ * store cookie (the copy a CDN may keep too); for a shopper, what the page
+ * shows from their session (`cart=2`); null when the page must be rendered
+ * for this request alone (staff, a notice waiting to be shown).
+ */
+export async function pageVariant(cookieHeader: string | undefined): Promise<string | null> {
+  if (!cookieHeader || !STORE_COOKIE.test(cookieHeader)) return "anonymous";
+  if (STAFF_SIGNED_IN.test(cookieHeader)) return null;
+  return sessionPageVariant(cookieHeader);
 }
 
 /** Whether a request carries one of the store's cookies. */

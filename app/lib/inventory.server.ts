@@ -17,6 +17,7 @@ import { and, count, desc, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orders, products, staff, stockMovements, type StockReason } from "#app/db/schema.ts";
+import { catalogChanged } from "#app/lib/catalog-changes.server.ts";
 
 export const HISTORY_PAGE_SIZE = 25;
 /** The largest single adjustment: a typo of a few extra zeros is refused, not booked. */
@@ -89,6 +90,9 @@ export function moveStock(db: AppDatabase, movement: Movement) {
   const { changes } = prepared(db).change.run({ productId: movement.productId, delta: movement.delta });
   if (changes !== 1) throw new StockRefused(movement.productId, "not enough stock, or no such product");
   recordMovement(db, movement);
+  // Staff adjustments, returns and opening balances are rare: every list
+  // may show this product, or its "Sold out", so all of them go too.
+  catalogChanged({ productIds: [movement.productId], lists: true });
 }
 
 /** The stock adjustment form: a signed whole number and why. */

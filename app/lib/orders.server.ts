@@ -10,6 +10,7 @@ import { z } from "zod";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
 import { orderLimits, type CartLine } from "#app/lib/cart.server.ts";
+import { catalogChanged } from "#app/lib/catalog-changes.server.ts";
 import { recordMovement } from "#app/lib/inventory.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
@@ -184,9 +185,10 @@ export function placeOrder(
   const total = cart.reduce((sum, l) => sum + l.quantity, 0);
 
   const statement = prepared(db);
+  let soldOut = false;
   try {
-    return db.transaction(
-      () => {
+    const result = db.transaction(
+      (): PlaceOrderResult => {
         // Idempotency: a token that already placed an order (double click,
         // back button, retry after a timeout) gets that order back. Checked
         // under the write lock, so two simultaneous submissions cannot both
@@ -230,6 +232,7 @@ export function placeOrder(
 
         const items = cart.map(({ productId, quantity }) => {
           const product = byId.get(productId)!;
+          if (product.stock === quantity) soldOut = true;
           return { productId, quantity, productName: product.name, unitPriceCents: product.priceCents };
         });
         const totalCents = items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
@@ -248,6 +251,11 @@ export function placeOrder(
       },
       { behavior: "immediate" },
     );
+    // Committed: the product pages show the new stock from the next request
+    // on. Lists show stock only as "Sold out", so they change only when this
+    // order took the last one of something.
+    if (result.status === "placed") catalogChanged({ productIds: cart.map((l) => l.productId), lists: soldOut });
+    return result;
   } catch (error) {
     if (!(error instanceof StockChanged)) throw error;
     return { status: "rejected", problems: [{ productId: error.productId, name: null, message: "just sold out" }] };

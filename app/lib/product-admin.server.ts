@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, products, stockMovements } from "#app/db/schema.ts";
 import { GENERATED_SKU, skuForId } from "#app/db/sku.ts";
+import { catalogChanged } from "#app/lib/catalog-changes.server.ts";
 import { moveStock } from "#app/lib/inventory.server.ts";
 import { toFtsQuery } from "#app/lib/products.server.ts";
 
@@ -167,6 +168,7 @@ export function createProduct(
           .returning({ id: products.id, slug: products.slug, sku: products.sku })
           .get();
         if (stock > 0) moveStock(db, { productId: created.id, delta: stock, reason: "initial", staffId, note: "new product" });
+        catalogChanged({ productIds: [created.id], lists: true });
         return created;
       },
       { behavior: "immediate" },
@@ -178,8 +180,9 @@ export function createProduct(
 
 /** Saves the form's fields (not the stock). Undefined if there is no such product. */
 export function updateProduct(db: AppDatabase, id: number, input: ProductInput) {
+  let updated;
   try {
-    return db
+    updated = db
       .update(products)
       .set(input)
       .where(eq(products.id, id))
@@ -188,6 +191,9 @@ export function updateProduct(db: AppDatabase, id: number, input: ProductInput) 
   } catch (error) {
     throw duplicateField(error) ?? error;
   }
+  // A new name, price or description can move it in any list or search.
+  if (updated) catalogChanged({ productIds: [id], lists: true });
+  return updated;
 }
 
 /** Archives (hides from the catalog, stops sales) or brings a product back. False if there is no such product. */
@@ -197,6 +203,7 @@ export function setArchived(db: AppDatabase, id: number, archived: boolean, now 
     .set({ archivedAt: archived ? now : null })
     .where(eq(products.id, id))
     .run();
+  if (changes === 1) catalogChanged({ productIds: [id], lists: true });
   return changes === 1;
 }
 
@@ -210,7 +217,9 @@ export function deleteProduct(db: AppDatabase, id: number): "deleted" | "sold" |
       const sold = db.select({ id: orderItems.id }).from(orderItems).where(eq(orderItems.productId, id)).limit(1).get();
       if (sold) return "sold";
       db.delete(stockMovements).where(eq(stockMovements.productId, id)).run();
-      return db.delete(products).where(eq(products.id, id)).run().changes === 1 ? "deleted" : "missing";
+      if (db.delete(products).where(eq(products.id, id)).run().changes !== 1) return "missing";
+      catalogChanged({ productIds: [id], lists: true });
+      return "deleted";
     },
     { behavior: "immediate" },
   );

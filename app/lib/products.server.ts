@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import { integer, real, sqliteTable } from "drizzle-orm/sqlite-core";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
@@ -99,7 +99,13 @@ const prepared = perConnection((db: AppDatabase) => {
       .offset(offset)
       .prepare();
   return {
-    count: db.select({ n: count() }).from(products).where(forSale).prepare(),
+    // Products for sale = all products − archived ones. SQLite counts a whole
+    // table from its smallest index without reading a row, and the archived
+    // ones from the index that leads with archived_at; counting
+    // `WHERE archived_at IS NULL` directly visits every product (0.5–2 ms a
+    // page at 10,000 products, more than the rest of the catalog's SQL).
+    countAll: db.select({ n: count() }).from(products).prepare(),
+    countArchived: db.select({ n: count() }).from(products).where(isNotNull(products.archivedAt)).prepare(),
     countMatches: db
       .select({ n: count() })
       .from(productsFts)
@@ -128,7 +134,9 @@ export function listProducts(db: AppDatabase, options: ListOptions = {}) {
   if (query && !match) return { items: [], total: 0, page: 1, pageCount: 1, query, sort };
 
   const statement = prepared(db);
-  const total = match ? statement.countMatches.get({ match })!.n : statement.count.get()!.n;
+  const total = match
+    ? statement.countMatches.get({ match })!.n
+    : statement.countAll.get()!.n - statement.countArchived.get()!.n;
   const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
   const window = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };

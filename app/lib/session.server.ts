@@ -121,6 +121,25 @@ export function readCart(session: StoreSession): CartLine[] {
   return parsed.success ? parsed.data : [];
 }
 
+/** How many items the header's cart badge shows. */
+export function cartCount(session: StoreSession): number {
+  return readCart(session).reduce((sum, line) => sum + line.quantity, 0);
+}
+
+/**
+ * What a page shows from this session, for the server's micro-cache: two
+ * shoppers with the same cart count see the same catalog, search and product
+ * pages, byte for byte (app/lib/cache.server.ts, pageVariant). Null while a
+ * notice waits: the page that shows it takes it from the session, which
+ * writes a new cookie, so that page is this shopper's alone. Whatever the
+ * root loader reads from the session must be in this key.
+ */
+export async function sessionPageVariant(cookieHeader: string): Promise<string | null> {
+  storage ??= createStorage();
+  const session = await storage.getSession(cookieHeader);
+  return session.has("notice") ? null : `cart=${cartCount(session)}`;
+}
+
 export function writeCart(session: StoreSession, cart: CartLine[]) {
   if (cart.length === 0) session.unset("cart");
   else session.set("cart", cart);

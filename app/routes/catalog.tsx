@@ -5,7 +5,7 @@ import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
 import { listProducts } from "#app/lib/products.server.ts";
-import { sharedPageHeaders } from "#app/lib/cache.server.ts";
+import { LISTS_TAG, sharedPageHeaders } from "#app/lib/cache.server.ts";
 import type { Route } from "./+types/catalog";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -18,9 +18,10 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
 }
 
 // The same page for every visitor without a cookie: shared caches may keep it
-// briefly (app/lib/cache.server.ts decides, per request).
+// briefly (app/lib/cache.server.ts decides, per request). Any product change
+// may change a list, so every list has the one tag.
 export function headers() {
-  return sharedPageHeaders();
+  return sharedPageHeaders(LISTS_TAG);
 }
 
 export function loader({ url }: Route.LoaderArgs) {

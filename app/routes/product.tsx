@@ -7,7 +7,7 @@ import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
 import { formatPrice } from "#app/lib/money.ts";
 import { getProductBySlug } from "#app/lib/products.server.ts";
 import { getSession, readCart, writeCart } from "#app/lib/session.server.ts";
-import { sharedPageHeaders } from "#app/lib/cache.server.ts";
+import { CACHE_TAG, productTag, sharedPageHeaders } from "#app/lib/cache.server.ts";
 import type { Route } from "./+types/product";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -19,15 +19,16 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
 }
 
 // The same page for every visitor without a cookie: shared caches may keep it
-// briefly (app/lib/cache.server.ts decides, per request).
-export function headers() {
-  return sharedPageHeaders();
+// briefly (app/lib/cache.server.ts decides, per request). Tagged with the
+// product it shows, which only the loader knows.
+export function headers({ loaderHeaders }: Route.HeadersArgs) {
+  return sharedPageHeaders(loaderHeaders.get(CACHE_TAG));
 }
 
 export function loader({ params }: Route.LoaderArgs) {
   const product = getProductBySlug(database(), params.slug);
   if (!product) throw data("No such product", { status: 404 });
-  return { product, maxPerOrder: orderLimits().perProduct };
+  return data({ product, maxPerOrder: orderLimits().perProduct }, { headers: { [CACHE_TAG]: productTag(product.id) } });
 }
 
 // "Add to cart". The product id comes from the form (a hidden field), so a

@@ -3,6 +3,7 @@
 //
 //   [store] http method=GET route=/orders/:publicId status=200 ms=4
 //   [store] http method=POST route=/products/:slug status=202 ms=9 via=data
+//   [store] http method=GET route=/products/:slug status=200 ms=0 cache=hit
 //   [store] http method=GET route=/ status=400 ms=0 refused="no Host header"
 //
 // What it never holds: the URL itself (an order's address is its key, a
@@ -14,6 +15,7 @@
 // not pino.
 import type { Request, RequestHandler, Response } from "express";
 import { requestInfo } from "#app/lib/request-info.ts";
+import { MICRO_CACHE_HEADER } from "#app/server/micro-cache.server.ts";
 
 /** Where a request was going, without anything private: /orders/<id> becomes /orders. */
 export function section(path: string) {
@@ -48,6 +50,8 @@ export function accessLog(log: (message: string) => void): RequestHandler {
         ms: Math.round(performance.now() - started),
       };
       if (info.data) fields.via = "data";
+      // Replayed by the micro-cache (app/server/micro-cache.server.ts), not rendered.
+      if (res.getHeader(MICRO_CACHE_HEADER) === "hit") fields.cache = "hit";
       if (!res.writableFinished) fields.aborted = "client went away";
       if (refused) fields.refused = refused;
       log(`http ${Object.entries(fields).map(([k, v]) => `${k}=${value(v)}`).join(" ")}`);

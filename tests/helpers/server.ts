@@ -35,20 +35,23 @@ export function stageApp(dir: string) {
 export type SpawnOptions = {
   env?: Record<string, string>;
   cwd?: string;
-  /** Arguments for node; default: server.ts. */
+  /** Arguments for node; default: the built server, build/server/server.js. */
   args?: string[];
   /** Run as this user (needs root), as a container's USER would. */
   uid?: number;
   gid?: number;
 };
 
-/** Starts `node server.ts` in production mode without waiting for it. */
+/** The production server as `npm start` and the image run it: server.ts, built. */
+export const SERVER_BUILD = join("build", "server", "server.js");
+
+/** Starts the production server without waiting for it. */
 export function spawnServer(options: SpawnOptions = {}) {
   const cwd = options.cwd ?? PROJECT_ROOT;
-  if (!existsSync(join(cwd, "build", "server", "index.js"))) {
+  if (!existsSync(join(cwd, SERVER_BUILD))) {
     throw new Error("no production build: run `npm run build` before these tests");
   }
-  const child = spawn(process.execPath, options.args ?? ["server.ts"], {
+  const child = spawn(process.execPath, options.args ?? [SERVER_BUILD], {
     cwd,
     uid: options.uid,
     gid: options.gid,
