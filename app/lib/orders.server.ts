@@ -185,7 +185,7 @@ export function placeOrder(
   const total = cart.reduce((sum, l) => sum + l.quantity, 0);
 
   const statement = prepared(db);
-  let soldOut = false;
+  const soldOut: number[] = [];
   try {
     const result = db.transaction(
       (): PlaceOrderResult => {
@@ -232,7 +232,7 @@ export function placeOrder(
 
         const items = cart.map(({ productId, quantity }) => {
           const product = byId.get(productId)!;
-          if (product.stock === quantity) soldOut = true;
+          if (product.stock === quantity) soldOut.push(productId);
           return { productId, quantity, productName: product.name, unitPriceCents: product.priceCents };
         });
         const totalCents = items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
@@ -251,10 +251,13 @@ export function placeOrder(
       },
       { behavior: "immediate" },
     );
-    // Committed: the product pages show the new stock from the next request
-    // on. Lists show stock only as "Sold out", so they change only when this
-    // order took the last one of something.
-    if (result.status === "placed") catalogChanged({ productIds: cart.map((l) => l.productId), lists: soldOut });
+    // Committed. Only a product this order sold out changes what shoppers
+    // may do (its page and the lists say "Sold out"): those copies go now.
+    // Any other sale changes a page's "N left", which may be a cache window
+    // stale (issue 12; checkout re-reads stock under the write lock anyway):
+    // dropping the page at every sale would make a popular product's page
+    // render again at every order, and checkouts wait behind those renders.
+    if (result.status === "placed" && soldOut.length > 0) catalogChanged({ productIds: soldOut, lists: true });
     return result;
   } catch (error) {
     if (!(error instanceof StockChanged)) throw error;

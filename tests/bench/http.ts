@@ -447,7 +447,7 @@ async function main() {
 
   // Browsing and checkouts at once, on the cached store: 8 connections
   // browsing (catalog, searches and the pages of the very products being
-  // bought, whose copies every order drops) while 4 connections check out.
+  // bought) while 4 connections check out.
   const mixedSessions: Session[] & { sent?: number } = await prepareSessions(store.url, 3_000, (i) => cartFor(i + 90_000));
   const hotProducts = Array.from({ length: 200 }, (_, i) => `/products/${ids[(i * 13) % 200]!.slug}`);
   const countOrders = () => db.select({ n: sql<number>`count(*)` }).from(orders).get()!.n;
