@@ -149,6 +149,15 @@ const commands: Record<string, Command> = {
       inventoryCommand(positionals, { note: text(values.note) });
     },
   },
+  images: {
+    usage: "images prune [--days <n>] [--dry-run]",
+    summary: "delete uploaded images no product uses, untouched for --days (default 7)",
+    options: { days: { type: "string", default: "7" }, "dry-run": { type: "boolean" } },
+    async run({ positionals, values }) {
+      const { imagesCommand } = await import("#app/lib/staff-cli.server.ts");
+      imagesCommand(positionals, { days: wholeNumber(values.days, "days", 0), dryRun: values["dry-run"] === true });
+    },
+  },
   lint: {
     usage: "lint [migrations folder]",
     summary: "check drizzle/ for migrations that would fail or lose data",

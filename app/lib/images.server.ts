@@ -12,7 +12,7 @@
 // - The data directory is the volume (./data on the host), so images live
 //   and are backed up with the database (docs/admin.md).
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -65,6 +65,49 @@ export function storeImage(databasePath: string, image: { bytes: Uint8Array; typ
     const temporary = `${target}.${process.pid}.tmp`;
     writeFileSync(temporary, image.bytes);
     renameSync(temporary, target);
+  } else {
+    // Uploaded again: young again, so `images prune` leaves it for its grace
+    // period, like a new file (the form holding it may not be saved yet).
+    const now = new Date();
+    utimesSync(target, now, now);
   }
   return `${UPLOADS_URL}/products/${name}`;
+}
+
+/** A stored image's file name, or a file left half-written by a crash. */
+const STORED_FILE = /^[0-9a-f]{64}\.(png|jpg|webp)$/;
+const TEMPORARY_FILE = /^[0-9a-f]{64}\.(png|jpg|webp)\.\d+\.tmp$/;
+
+/**
+ * The images no product uses any more (replaced, or their product deleted),
+ * and files left half-written, once untouched for `graceMs`: deleted, or
+ * only listed with `dryRun`. The grace keeps what a form just uploaded
+ * (stored before the product is saved) and what pages already sent still
+ * show, since a copy may live in a browser or a CDN for a while.
+ */
+export function pruneImages(
+  databasePath: string,
+  usedUrls: Iterable<string>,
+  options: { graceMs: number; dryRun?: boolean; now?: number },
+): { removed: string[]; bytes: number; kept: number } {
+  const folder = join(uploadsDirectory(databasePath), "products");
+  if (!existsSync(folder)) return { removed: [], bytes: 0, kept: 0 };
+  const used = new Set([...usedUrls].map((url) => url.slice(`${UPLOADS_URL}/products/`.length)));
+  const cutoff = (options.now ?? Date.now()) - options.graceMs;
+  const removed: string[] = [];
+  let bytes = 0;
+  let kept = 0;
+  for (const name of readdirSync(folder).sort()) {
+    if (!STORED_FILE.test(name) && !TEMPORARY_FILE.test(name)) continue; // not ours: never touched
+    const path = join(folder, name);
+    const stat = statSync(path);
+    if (used.has(name) || stat.mtimeMs > cutoff) {
+      kept++;
+      continue;
+    }
+    if (!options.dryRun) unlinkSync(path);
+    removed.push(path);
+    bytes += stat.size;
+  }
+  return { removed, bytes, kept };
 }

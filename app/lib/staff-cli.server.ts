@@ -1,5 +1,5 @@
-// The CLI's `staff` and `inventory` commands (app/db/cli.ts loads this module
-// only when one of them runs). In a checkout:
+// The CLI's `staff`, `inventory` and `images` commands (app/db/cli.ts loads
+// this module only when one of them runs). In a checkout:
 //   npm run staff:create -- --email you@example.com --role owner
 // in the image:
 //   docker compose run --rm store node app/db/cli.ts staff create --email you@example.com --role owner
@@ -9,6 +9,8 @@ import { database } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { env } from "#app/env.server.ts";
 import { KnownError, UsageError } from "#app/errors.ts";
+import { products } from "#app/db/schema.ts";
+import { pruneImages } from "#app/lib/images.server.ts";
 import { ledgerDrift, reconcileLedger } from "#app/lib/inventory.server.ts";
 import {
   createStaff,
@@ -199,4 +201,19 @@ export function inventoryCommand(positionals: string[], values: Values) {
     return;
   }
   throw new UsageError(action ? `unknown inventory command "${action}"` : "inventory needs check or reconcile");
+}
+
+/** `images prune`: uploaded images no product uses, untouched for `days`. */
+export function imagesCommand(positionals: string[], options: { days: number; dryRun: boolean }) {
+  const [action] = positionals;
+  if (action !== "prune") throw new UsageError(action ? `unknown images command "${action}"` : "images needs prune");
+  const db = migratedDatabase();
+  const used = db.select({ image: products.image }).from(products).all().map((p) => p.image);
+  const result = pruneImages(env().DATABASE_PATH, used, { graceMs: options.days * 86_400_000, dryRun: options.dryRun });
+  for (const path of result.removed) console.log(`${options.dryRun ? "would delete" : "deleted"} ${path}`);
+  const size = `${(result.bytes / 1024 / 1024).toFixed(1)} MB`;
+  console.log(
+    `images: ${result.removed.length} unused file(s), ${size}, ${options.dryRun ? "would be deleted" : "deleted"}; ` +
+      `${result.kept} kept (used by a product, or touched in the last ${options.days} day(s))`,
+  );
 }
