@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
@@ -9,11 +9,24 @@ import { seedDemoProducts } from "#app/db/seed.server.ts";
 
 export const PROJECT_ROOT = join(import.meta.dirname, "..", "..");
 
+let template: string | undefined;
+
+// Folders tempDir() made in this test file: tests/setup.ts removes them
+// after the file, so runs of `npm test` do not pile up in the temp folder
+// (about 500 MB a run). KEEP_TEST_DIRS=1 keeps them for a look after a failure.
+const madeHere: string[] = [];
+
 export function tempDir(prefix = "store-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeHere.push(dir);
+  return dir;
 }
 
-let template: string | undefined;
+export function removeTempDirs() {
+  if (process.env.KEEP_TEST_DIRS === "1") return;
+  for (const dir of madeHere.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  template = undefined; // it lived in one of them
+}
 
 /**
  * A fresh, fully migrated database file of its own. Migrating once into a
