@@ -1,7 +1,7 @@
 // Backups, restores and pre-migration snapshots on real files, with the
 // real server and a real writer running.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -212,5 +212,11 @@ describe("snapshots before migrating", () => {
     const left = readdirSync(join(dir, "backups")).sort();
     expect(left).toHaveLength(2);
     expect(left.every((f) => /^pre-migrate_manual_[12]_/.test(f))).toBe(true);
+
+    // A snapshot another runner deletes between the listing and its stat
+    // (a dangling link stands for it): skipped, not a failed start.
+    symlinkSync(join(dir, "gone.db"), join(dir, "backups", "pre-migrate_gone_2000-01-01.db"));
+    expect(() => pruneSnapshots(path, 1)).not.toThrow();
+    expect(readdirSync(join(dir, "backups")).filter((f) => /^pre-migrate_manual_/.test(f))).toHaveLength(1);
   });
 });

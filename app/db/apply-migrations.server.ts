@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { pruneSnapshots, snapshotBeforeMigrate } from "#app/db/backup.server.ts";
 import { migrate, migrationState, MIGRATIONS_FOLDER, type MigrationResult } from "#app/db/migrator.server.ts";
+import { errorMessage } from "#app/errors.ts";
 
 export type ApplyOptions = {
   databasePath: string;
@@ -60,8 +61,15 @@ export function applyMigrations(db: AppDatabase, options: ApplyOptions): Migrati
     options.log("migrations: up to date");
   } else {
     // Only the runner that applied prunes, so racing runners cannot delete
-    // the one snapshot that matters.
-    if (snapshot) pruneSnapshots(options.databasePath, options.keepSnapshots);
+    // the one snapshot that matters. The migrations are committed by now:
+    // tidying up must not turn that into a failed start.
+    if (snapshot) {
+      try {
+        pruneSnapshots(options.databasePath, options.keepSnapshots);
+      } catch (error) {
+        options.log(`migrations: old snapshots not pruned: ${errorMessage(error)}`);
+      }
+    }
     for (const m of result.applied) options.log(`migrations: applied ${m.tag} (${m.ms.toFixed(0)} ms)`);
     options.log(`migrations: ${result.applied.length} applied in ${result.ms.toFixed(0)} ms`);
   }

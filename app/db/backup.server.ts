@@ -95,8 +95,18 @@ export function pruneSnapshots(databasePath: string, keep: number) {
   if (!existsSync(folder)) return;
   const snapshots = readdirSync(folder)
     .filter((name) => name.startsWith(SNAPSHOT_PREFIX) && name.endsWith(".db"))
-    .sort((a, b) => statSync(join(folder, b)).mtimeMs - statSync(join(folder, a)).mtimeMs || b.localeCompare(a));
-  for (const old of snapshots.slice(keep)) rmSync(join(folder, old));
+    .flatMap((name) => {
+      // Runners that lost a race delete their own duplicate snapshot
+      // meanwhile: a file gone since the listing is simply not there.
+      try {
+        return [{ name, mtimeMs: statSync(join(folder, name)).mtimeMs }];
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw error;
+      }
+    })
+    .sort((a, b) => b.mtimeMs - a.mtimeMs || b.name.localeCompare(a.name));
+  for (const old of snapshots.slice(keep)) rmSync(join(folder, old.name), { force: true });
 }
 
 /** Default name for `npm run db:backup` without a path. */
