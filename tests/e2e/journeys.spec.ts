@@ -1,23 +1,12 @@
 // The shopper's journeys, run twice by playwright.config.ts: with JavaScript
 // and without. Each step asserts where the shopper lands (the URL), what the
 // page says, and that nothing answered an error the test did not cause.
-import { eq } from "drizzle-orm";
-import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
-import { products } from "#app/db/schema.ts";
-import { addToCart, cartLink, expect, expectAccessible, fillCheckout, test, watchResponses } from "#tests/helpers/browser.ts";
+import { addToCart, cartLink, expect, expectAccessible, fillCheckout, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
 import { writes } from "#tests/helpers/db.ts";
 
 // The production server's database (playwright.config.ts): what the journeys
 // write is checked there.
-const db = openDatabase(process.env.E2E_DATABASE_PATH!);
-let originalStock: { id: number; stock: number }[] = [];
-test.beforeAll(() => {
-  originalStock = writes(db).stock;
-});
-test.afterEach(() => {
-  for (const { id, stock } of originalStock) db.update(products).set({ stock }).where(eq(products.id, id)).run();
-});
-test.afterAll(() => closeDatabase(db));
+const db = storeDatabase();
 
 test("catalog → search → product → cart → checkout → confirmation → lookup", async ({ page }) => {
   test.slow(); // many pages, several checked by axe

@@ -1,25 +1,13 @@
 // What only exists with JavaScript on (run in the "javascript" project
 // only): focus moved to what needs attention, pending buttons that cannot be
 // pressed twice. The journeys both ways are in journeys.spec.ts.
-import { eq } from "drizzle-orm";
-import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
-import { products } from "#app/db/schema.ts";
-import { addToCart, expect, expectAccessible, fillCheckout, test } from "#tests/helpers/browser.ts";
+import { addToCart, expect, expectAccessible, fillCheckout, storeDatabase, test } from "#tests/helpers/browser.ts";
 import { productBySlug, setStock, writes } from "#tests/helpers/db.ts";
 
 // The production server's database (playwright.config.ts): tests change
 // stock behind the shopper's back and check what was written.
-const db = openDatabase(process.env.E2E_DATABASE_PATH!);
+const db = storeDatabase();
 const orderCount = () => writes(db).orders.length;
-
-let originalStock: { id: number; stock: number }[] = [];
-test.beforeAll(() => {
-  originalStock = writes(db).stock;
-});
-test.afterEach(() => {
-  for (const { id, stock } of originalStock) db.update(products).set({ stock }).where(eq(products.id, id)).run();
-});
-test.afterAll(() => closeDatabase(db));
 
 test("a checkout with mistakes keeps the input, explains each error and moves focus to it", async ({ page }) => {
   await addToCart(page, "stoneware-mug", 1);

@@ -1,6 +1,10 @@
 // Shared steps for the Playwright specs in tests/e2e.
 import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Page, type Response } from "@playwright/test";
+import { eq } from "drizzle-orm";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { products } from "#app/db/schema.ts";
+import { writes } from "#tests/helpers/db.ts";
 
 /**
  * Playwright's test, with one check on every page of every test: nothing
@@ -47,6 +51,24 @@ export async function addToCart(page: Page, slug: string, quantity: number) {
   await page.getByRole("button", { name: "Add to cart" }).click();
   await expect(page.getByRole("status").filter({ hasText: "to your cart" })).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`/products/${slug}$`));
+}
+
+/**
+ * The production server's database (playwright.config.ts), opened for a spec
+ * file that checks what was written. Every test buys from the same store, so
+ * each product's stock is put back after each test as the file found it.
+ */
+export function storeDatabase(): AppDatabase {
+  const db = openDatabase(process.env.E2E_DATABASE_PATH!);
+  let found: { id: number; stock: number }[] = [];
+  test.beforeAll(() => {
+    found = writes(db).stock;
+  });
+  test.afterEach(() => {
+    for (const { id, stock } of found) db.update(products).set({ stock }).where(eq(products.id, id)).run();
+  });
+  test.afterAll(() => closeDatabase(db));
+  return db;
 }
 
 export async function fillCheckout(page: Page, email = "ada@example.com") {
