@@ -68,6 +68,8 @@ export default defineConfig({
       DATABASE_PATH: process.env.E2E_DATABASE_PATH,
       SEED_DEMO_DATA: "true",
       SESSION_SECRETS: "9e3c1a7f5d2b8e4c0a6f3d9b7e1c5a2f8d4b0e6c3a9f7d1b5e2c8a4f0d6b3e97",
+      // Where the browser finds the store: sign-in links start here.
+      PUBLIC_URL: baseURL,
       // The journeys post and order far more from one address than a shopper.
       RATE_LIMIT_POSTS: "0/1",
       RATE_LIMIT_ORDERS: "0/1",

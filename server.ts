@@ -24,7 +24,7 @@ import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import { closeSharedDatabase, database, databaseDamage, quickCheck } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
-import { env as readEnv, sessionSecrets, type Env } from "#app/env.server.ts";
+import { env as readEnv, publicUrl, sessionSecrets, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
 import { requestInfo, requestInfoContext } from "#app/lib/request-info.ts";
 import { accessLog } from "#app/server/access-log.server.ts";
@@ -70,7 +70,9 @@ if (built) process.env.NODE_ENV ||= "production";
 let config: Env;
 try {
   config = readEnv();
-  sessionSecrets(config); // the CLI may run without one; the store may not
+  // The CLI may run without these (db:migrate needs neither); the store may not.
+  sessionSecrets(config);
+  publicUrl(config);
 } catch (error) {
   fail(errorMessage(error));
 }

@@ -42,6 +42,23 @@ const rateLimit = (fallback: string) =>
       return { count: Number(match[1]), seconds: Number(match[2]) };
     });
 
+/**
+ * The store's public address as an origin ("https://shop.example.com"), or
+ * null if `value` is not one: http or https, a host and maybe a port, no
+ * user name, and nothing after the host but an optional "/". The pages'
+ * routes start at the root, so a path ("/shop") could not work anyway.
+ */
+export function publicOrigin(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  const plain = url.username === "" && url.password === "" && url.pathname === "/" && !/[?#]/.test(value);
+  return (url.protocol === "http:" || url.protocol === "https:") && plain ? url.origin : null;
+}
+
 function schemaFor(nodeEnv: string | undefined) {
   const production = nodeEnv === "production";
   return z.object({
@@ -66,6 +83,22 @@ function schemaFor(nodeEnv: string | undefined) {
         const bad = v.split(",").map((item) => item.trim()).find((item) => !trustedProxy(item));
         if (bad === undefined) return v;
         ctx.addIssue({ code: "custom", message: "must be true, false, the number of proxies, or their addresses or subnets" });
+        return z.NEVER;
+      }),
+    // Where people reach the store, e.g. https://shop.example.com: every
+    // absolute link it hands out (a staff sign-in link, later emails and
+    // payment return addresses) starts here, never with the Host a request
+    // claims, which anyone can forge. Required by the server in production
+    // (see publicUrl below); in development, http://localhost:<PORT>.
+    PUBLIC_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined) return undefined;
+        const origin = publicOrigin(value);
+        if (origin) return origin;
+        ctx.addIssue({ code: "custom", message: "must be the store's address: http(s)://host[:port], with no path, query or fragment" });
         return z.NEVER;
       }),
     // The SQLite file. Its directory also holds the -wal/-shm files and backups/.
@@ -119,7 +152,9 @@ function schemaFor(nodeEnv: string | undefined) {
     // waits 10 s by default, so the defaults add up to less than that.
     SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
     SHUTDOWN_TIMEOUT_MS: int(8_000, 100, 600_000),
-  }).transform(({ SESSION_SECRETS, SESSION_SECRET, ...rest }, ctx) => {
+  }).transform(({ SESSION_SECRETS, SESSION_SECRET, PUBLIC_URL, ...others }, ctx) => {
+    // A development store is where its developer's browser finds it.
+    const rest = { ...others, PUBLIC_URL: PUBLIC_URL ?? (production ? undefined : `http://localhost:${others.PORT}`) };
     if (SESSION_SECRETS && SESSION_SECRET) {
       ctx.addIssue({ code: "custom", path: ["SESSION_SECRETS"], message: "and SESSION_SECRET are both set: keep only SESSION_SECRETS" });
       return z.NEVER;
@@ -191,6 +226,20 @@ export function sessionSecrets(config: Env): string[] {
     );
   }
   return config.SESSION_SECRETS;
+}
+
+/**
+ * The origin every absolute link starts with (no trailing slash); throws if
+ * production has none. Checked by the server at startup, and by a CLI
+ * command before it makes a link (db:migrate and the rest need none).
+ */
+export function publicUrl(config: Env): string {
+  if (config.PUBLIC_URL === undefined) {
+    throw new EnvError(
+      "Invalid environment: PUBLIC_URL is required in production: the address people use to reach the store, like https://shop.example.com",
+    );
+  }
+  return config.PUBLIC_URL;
 }
 
 let cached: Env | undefined;

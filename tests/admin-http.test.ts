@@ -14,7 +14,7 @@ import { RATE_LIMITED_HEADER } from "#app/lib/rate-limited.server.ts";
 
 const SIGN_IN_MAX_FAILURES = parseEnv({}).RATE_LIMIT_SIGN_IN_FAILURES.count;
 import { tempDir } from "#tests/helpers/db.ts";
-import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
+import { startServer, stopServer, TEST_PUBLIC_URL, type ServerProcess } from "#tests/helpers/server.ts";
 import { customer, shopper, text } from "#tests/helpers/shopper.ts";
 import { browser, PASSWORD, PNG, productForm, staffAccount } from "#tests/helpers/staff.ts";
 
@@ -177,7 +177,8 @@ describe("staff accounts, by the owner", () => {
 
     const created = await owner.post("/admin/staff", { intent: "create", email: "Clerk@Example.com", role: "staff" });
     expect(created.status).toBe(200);
-    const link = new RegExp(`${server.url}(/admin/welcome/[\\w-]{43})`).exec(created.html)?.[1];
+    // On PUBLIC_URL, not the address the request came to (tests/public-url.test.ts).
+    const link = new RegExp(`${TEST_PUBLIC_URL}(/admin/welcome/[\\w-]{43})`).exec(created.html)?.[1];
     expect(link).toBeDefined();
     const twice = await owner.post("/admin/staff", { intent: "create", email: "clerk@example.com", role: "owner" });
     expect(twice.status).toBe(409);

@@ -3,11 +3,12 @@
 // scratch copy of the project lacks, the grace period against the app's drain
 // deadline, .env.example against the settings the app reads, the Kubernetes
 // manifests and the CI workflow.
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { parseEnv } from "#app/env.server.ts";
+import { parseEnv, publicUrl } from "#app/env.server.ts";
 import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
 type ComposeService = {
@@ -61,6 +62,12 @@ describe("docker-compose.yml", () => {
     const known = Object.keys(parseEnv({ NODE_ENV: "development" }));
     for (const name of names) expect(known).toContain(name);
   });
+
+  it(".env.example as copied, with a secret, starts a production store whose links work on this machine", () => {
+    const values = Object.fromEntries([...readFileSync(join(PROJECT_ROOT, ".env.example"), "utf8").matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    const config = parseEnv({ ...values, NODE_ENV: "production", SESSION_SECRETS: randomBytes(32).toString("hex") });
+    expect(publicUrl(config)).toBe("http://localhost:3000");
+  });
 });
 
 describe("deployment examples", () => {
@@ -89,6 +96,9 @@ describe("deployment examples", () => {
     expect(container.readinessProbe?.httpGet.path).toBe("/health/ready");
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
     expect(env.MIGRATE_ON_START).toBe("false");
+    // Settings a production server accepts (the secret comes from a Secret), links on the public address.
+    const production = parseEnv({ ...env, NODE_ENV: "production", SESSION_SECRETS: randomBytes(32).toString("hex") });
+    expect(publicUrl(production)).toBe("https://shop.example.com");
     expect(Object.keys(parseEnv({ NODE_ENV: "development" }))).toEqual(
       expect.arrayContaining(Object.keys(env)),
     );

@@ -44,7 +44,9 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
   }
 
   beforeAll(async () => {
-    store = await newStore();
+    // The store's public address (the CLI prints links on it); .env.example's
+    // http://localhost:3000 serves the other stores.
+    store = await newStore({ PUBLIC_URL: "https://shop.example" });
     const started = performance.now();
     await store.must("build");
     console.log(`image built in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -81,7 +83,7 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
 
     const [image] = JSON.parse(await docker("image", "inspect", IMAGE)) as { Size: number; Config: { Env: string[] } }[];
     expect(image!.Config.Env).toContain("NODE_ENV=production");
-    expect(image!.Config.Env.filter((e) => /^(DATABASE|SESSION|PORT|MIGRATE)/.test(e))).toEqual([]);
+    expect(image!.Config.Env.filter((e) => /^(DATABASE|SESSION|PUBLIC|PORT|MIGRATE)/.test(e))).toEqual([]);
 
     const base = /^ARG NODE_IMAGE=(\S+)/m.exec(readFileSync(join(PROJECT_ROOT, "Dockerfile"), "utf8"))![1]!;
     const baseSize = Number(await docker("image", "inspect", "-f", "{{.Size}}", base));
@@ -143,7 +145,7 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
   it("creates the first owner with the image's own CLI; they sign in and upload an image that lands in ./data", async () => {
     const created = await store.compose(
       "run", "--rm", "store", "node", "app/db/cli.ts", "staff", "create",
-      "--email", "Owner@Example.com", "--role", "owner", "--url", "https://shop.example",
+      "--email", "Owner@Example.com", "--role", "owner",
     );
     const output = created.stdout + created.stderr;
     expect(created.code, output).toBe(0);

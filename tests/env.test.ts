@@ -1,7 +1,7 @@
 // The environment the store reads at startup (app/env.server.ts).
 import { describe, expect, it } from "vitest";
 import { randomBytes, randomUUID } from "node:crypto";
-import { parseEnv, weakSecret } from "#app/env.server.ts";
+import { parseEnv, publicUrl, weakSecret } from "#app/env.server.ts";
 
 describe("environment defaults", () => {
   it("finish a graceful stop before `docker stop` sends SIGKILL (10 s unless told otherwise)", () => {
@@ -74,5 +74,49 @@ describe("the session secrets in production", () => {
 
   it("leave development with a default, so `npm run dev` needs no setup", () => {
     expect(parseEnv({}).SESSION_SECRETS).toEqual(["dev-only-secret-do-not-use-in-production"]);
+  });
+});
+
+describe("PUBLIC_URL, the address every absolute link starts with", () => {
+  const production = (PUBLIC_URL?: string) => parseEnv({ NODE_ENV: "production", SESSION_SECRETS: randomBytes(32).toString("hex"), PUBLIC_URL });
+
+  it("is the origin, written the one way the URL standard writes it", () => {
+    expect(production("https://shop.example.com").PUBLIC_URL).toBe("https://shop.example.com");
+    expect(production("https://shop.example.com/").PUBLIC_URL).toBe("https://shop.example.com");
+    expect(production(" HTTPS://Shop.Example.COM:443/ ").PUBLIC_URL).toBe("https://shop.example.com");
+    expect(production("http://192.0.2.7:8080").PUBLIC_URL).toBe("http://192.0.2.7:8080");
+    expect(production("http://[2001:db8::1]:3000/").PUBLIC_URL).toBe("http://[2001:db8::1]:3000");
+  });
+
+  it("is http://localhost:<PORT> in development unless set", () => {
+    expect(parseEnv({}).PUBLIC_URL).toBe("http://localhost:3000");
+    expect(parseEnv({ NODE_ENV: "development", PORT: "4100" }).PUBLIC_URL).toBe("http://localhost:4100");
+    expect(parseEnv({ NODE_ENV: "development", PUBLIC_URL: "https://dev.example" }).PUBLIC_URL).toBe("https://dev.example");
+  });
+
+  it("is required in production by what makes links (the server at startup), with one line saying what to set", () => {
+    const config = production(undefined);
+    expect(() => publicUrl(config)).toThrow(
+      "Invalid environment: PUBLIC_URL is required in production: the address people use to reach the store, like https://shop.example.com",
+    );
+    expect(publicUrl(production("https://shop.example.com/"))).toBe("https://shop.example.com");
+  });
+
+  it.each([
+    "shop.example.com",
+    "localhost:3000",
+    "ftp://shop.example.com",
+    "javascript:alert(1)",
+    "https://",
+    "https://shop.example.com/store",
+    "https://shop.example.com//",
+    "https://shop.example.com/?",
+    "https://shop.example.com?ref=1",
+    "https://shop.example.com/#top",
+    "https://owner:secret@shop.example.com",
+  ])("refuses %j in every mode, naming the variable and the form it takes", (value) => {
+    const message = "PUBLIC_URL must be the store's address: http(s)://host[:port], with no path, query or fragment";
+    expect(() => production(value)).toThrow(message);
+    expect(() => parseEnv({ PUBLIC_URL: value })).toThrow(message);
   });
 });

@@ -127,12 +127,11 @@ const commands: Record<string, Command> = {
   // Staff accounts and the stock ledger (docs/admin.md). Their code is
   // loaded only when they run: the tutorial's sandbox copies app/db alone.
   staff: {
-    usage: "staff create|link|list|disable|enable  (--email, --role, --password-stdin, --url)",
-    summary: "staff accounts: create one (prints a one-time sign-in link), new link, list, disable",
+    usage: "staff create|link|list|disable|enable  (--email, --role, --password-stdin)",
+    summary: "staff accounts: create one (prints a one-time sign-in link on PUBLIC_URL), new link, list, disable",
     options: {
       email: { type: "string" },
       role: { type: "string" },
-      url: { type: "string" },
       "password-stdin": { type: "boolean" },
     },
     async run({ positionals, values }) {

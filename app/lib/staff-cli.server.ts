@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { database } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
-import { env } from "#app/env.server.ts";
+import { env, publicUrl } from "#app/env.server.ts";
 import { KnownError, UsageError } from "#app/errors.ts";
 import { products } from "#app/db/schema.ts";
 import { pruneImages } from "#app/lib/images.server.ts";
@@ -23,7 +23,7 @@ import {
   roleField,
   setDisabled,
   setPassword,
-  signInLinkPath,
+  signInLinkUrl,
   SIGN_IN_LINK_TTL_MS,
   StaffError,
 } from "#app/lib/staff.server.ts";
@@ -54,24 +54,12 @@ function parseEmail(value: string | boolean | undefined) {
   return parsed.data;
 }
 
-function storeAddress(values: Values) {
-  const url = typeof values.url === "string" ? values.url : `http://localhost:${env().PORT}`;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
-    return parsed.origin;
-  } catch {
-    throw new UsageError(`--url must be the store's address, like https://shop.example.com (got ${url})`);
-  }
-}
-
-function printLink(values: Values, email: string, token: string) {
+function printLink(email: string, token: string) {
   const hours = SIGN_IN_LINK_TTL_MS / 3_600_000;
   console.log(`sign-in link for ${email} (works once, for ${hours} hours; it is not stored and will not be shown again):`);
   console.log("");
-  console.log(`  ${storeAddress(values)}${signInLinkPath(token)}`);
+  console.log(`  ${signInLinkUrl(token)}`);
   console.log("");
-  if (typeof values.url !== "string") console.log("(pass --url https://your-store.example to print your store's public address)");
 }
 
 /**
@@ -125,6 +113,9 @@ export async function staffCommand(positionals: string[], values: Values) {
       const email = parseEmail(values.email);
       const role = roleField.safeParse(values.role);
       if (!role.success) throw new UsageError("--role must be owner or staff");
+      // The link (or the sign-in address) is printed on PUBLIC_URL: check it
+      // before anything is created.
+      const origin = publicUrl(env());
       // Read and check the password before creating anything.
       let password: string | undefined;
       if (values["password-stdin"] === true) {
@@ -137,18 +128,19 @@ export async function staffCommand(positionals: string[], values: Values) {
       console.log(`created ${account.role} account ${account.email}`);
       if (password) {
         await setPassword(db, account.id, password);
-        console.log(`password set; sign in at ${storeAddress(values)}/admin/sign-in`);
+        console.log(`password set; sign in at ${origin}/admin/sign-in`);
       } else {
-        printLink(values, account.email, issueSignInLink(db, account.id));
+        printLink(account.email, issueSignInLink(db, account.id));
       }
       return;
     }
     case "link": {
+      publicUrl(env()); // before a new link replaces the old one
       const db = migratedDatabase();
       const account = findStaffByEmail(db, parseEmail(values.email));
       if (!account) throw new StaffError(`there is no account for ${String(values.email)}`);
       if (account.disabledAt) throw new StaffError(`${account.email} is disabled: enable it first (staff enable --email …)`);
-      printLink(values, account.email, issueSignInLink(db, account.id));
+      printLink(account.email, issueSignInLink(db, account.id));
       return;
     }
     case "list": {

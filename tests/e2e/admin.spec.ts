@@ -20,15 +20,15 @@ test.afterAll(() => closeDatabase(db));
 /** a or b: each project's accounts and products are its own. */
 const letter = () => (test.info().project.name === "javascript" ? "a" : "b");
 
-/** `node app/db/cli.ts staff create …` on the server's database, as an operator runs it; returns the link's path. */
-function createOwnerWithCli(email: string) {
+/** `node app/db/cli.ts staff create …` on the server's database, as an operator runs it; returns the link it prints. */
+function createOwnerWithCli(email: string, publicUrl: string) {
   const output = execFileSync(process.execPath, ["app/db/cli.ts", "staff", "create", "--email", email, "--role", "owner"], {
-    env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_PATH: process.env.E2E_DATABASE_PATH },
+    env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_PATH: process.env.E2E_DATABASE_PATH, PUBLIC_URL: publicUrl },
     encoding: "utf8",
   });
-  const path = /http:\/\/localhost:\d+(\/admin\/welcome\/[\w-]{43})/.exec(output)?.[1];
-  if (!path) throw new Error(`no sign-in link in:\n${output}`);
-  return path;
+  const link = /https?:\/\/\S+\/admin\/welcome\/[\w-]{43}/.exec(output)?.[0];
+  if (!link) throw new Error(`no sign-in link in:\n${output}`);
+  return link;
 }
 
 async function choosePassword(page: Page, link: string, password: string) {
@@ -60,7 +60,7 @@ async function buy(browser: Browser, productName: string, quantity: number, emai
   return number;
 }
 
-test("the owner adds staff; staff create a product, ship one order and cancel another, and the stock comes back", async ({ page, browser }) => {
+test("the owner adds staff; staff create a product, ship one order and cancel another, and the stock comes back", async ({ page, browser, baseURL }) => {
   test.slow(); // many pages, each checked by axe
   const x = letter();
   const owner = `owner-${x}@example.com`;
@@ -70,7 +70,10 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   const responses = watchResponses(page);
 
   // The first owner: one command, then the link in a browser.
-  const ownerLink = createOwnerWithCli(owner);
+  // Links start with PUBLIC_URL, the store's address (playwright.config.ts): the
+  // CLI's opens as printed.
+  const ownerLink = createOwnerWithCli(owner, baseURL!);
+  expect(ownerLink.startsWith(`${baseURL}/admin/welcome/`)).toBe(true);
   await page.goto("/admin/orders");
   await expect(page).toHaveURL(/\/admin\/sign-in\?next=%2Fadmin%2Forders$/);
   await expectAccessible(page);
@@ -86,7 +89,8 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   await page.getByRole("button", { name: "Add and make a sign-in link" }).click();
   const linkField = page.getByRole("textbox", { name: "Sign-in link" });
   await expect(linkField).toHaveValue(/\/admin\/welcome\/[\w-]{43}$/);
-  const clerkLink = new URL(await linkField.inputValue()).pathname;
+  const clerkLink = await linkField.inputValue();
+  expect(clerkLink.startsWith(`${baseURL}/admin/welcome/`)).toBe(true);
   await expect(page.getByRole("row", { name: new RegExp(clerk) })).toContainText("Link sent");
   await expectAccessible(page);
   await page.getByRole("button", { name: "Sign out" }).click();

@@ -6,6 +6,9 @@ import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 // Random-looking, as production requires (app/env.server.ts, weakSecret).
 export const TEST_SESSION_SECRETS = "5b0f6c2e9d41a7f3c8e2b6d09a4f1e7c3d8b2a6f0e9c4d7b1a5f8e2c6d0b9a34";
 
+/** The store's public address in tests (PUBLIC_URL, required in production): links start with it. */
+export const TEST_PUBLIC_URL = "https://shop.example";
+
 /** The per-address limits on posts, orders and lookups, off (sign-in failures keep theirs). */
 export const UNLIMITED = { RATE_LIMIT_POSTS: "0/1", RATE_LIMIT_ORDERS: "0/1", RATE_LIMIT_LOOKUP_FAILURES: "0/1" };
 
@@ -61,6 +64,7 @@ export function spawnServer(options: SpawnOptions = {}) {
       PORT: "0",
       HOST: "127.0.0.1",
       SESSION_SECRETS: TEST_SESSION_SECRETS,
+      PUBLIC_URL: TEST_PUBLIC_URL,
       // Tests post far more from one address than any shopper; the limits
       // have tests of their own (tests/rate-limits.test.ts).
       ...UNLIMITED,
@@ -104,18 +108,19 @@ export async function startServer(options: SpawnOptions & { timeoutMs?: number }
   return { ...started, url };
 }
 
-/** Runs a command to completion: `node app/db/cli.ts migrate` and the like. */
-export function runNode(args: string[], options: Omit<SpawnOptions, "args"> = {}) {
+/** Runs a command to completion: `node app/db/cli.ts migrate` and the like, with `input` on its stdin. */
+export function runNode(args: string[], options: Omit<SpawnOptions, "args"> & { input?: string } = {}) {
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? PROJECT_ROOT,
     uid: options.uid,
     gid: options.gid,
-    env: { PATH: process.env.PATH, NODE_ENV: "production", SESSION_SECRETS: TEST_SESSION_SECRETS, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH, NODE_ENV: "production", SESSION_SECRETS: TEST_SESSION_SECRETS, PUBLIC_URL: TEST_PUBLIC_URL, ...options.env },
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  child.stdin?.end(options.input);
   let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
   return new Promise<{ code: number | null; output: string }>((resolve) =>
     child.on("exit", (code) => resolve({ code, output })),
   );

@@ -27,7 +27,7 @@ import {
   roleField,
   setDisabled,
   setRole,
-  signInLinkPath,
+  signInLinkUrl,
   SIGN_IN_LINK_TTL_MS,
   StaffError,
 } from "#app/lib/staff.server.ts";
@@ -57,9 +57,8 @@ const roles = [
 ];
 
 /** The link is shown once, on the page that made it; the database keeps only its hash. */
-function issued(request: Request, email: string, token: string) {
-  const url = `${new URL(request.url).origin}${signInLinkPath(token)}`;
-  return data({ issued: { email, url, hours: SIGN_IN_LINK_TTL_MS / 3_600_000 } });
+function issued(email: string, token: string) {
+  return data({ issued: { email, url: signInLinkUrl(token), hours: SIGN_IN_LINK_TTL_MS / 3_600_000 } });
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -74,7 +73,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (!parsed.success) return formFailure(values, parsed.error);
     try {
       const account = createStaff(db, parsed.data);
-      return issued(request, account.email, issueSignInLink(db, account.id));
+      return issued(account.email, issueSignInLink(db, account.id));
     } catch (error) {
       if (error instanceof StaffError) return formFailure(values, { email: error.message }, 409);
       throw error;
@@ -90,7 +89,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       const account = findStaffById(db, staffId);
       if (!account) throw new StaffError("That account no longer exists.");
       if (account.disabledAt) throw new StaffError(`Enable ${account.email} first: a disabled account cannot sign in.`);
-      return issued(request, account.email, issueSignInLink(db, staffId));
+      return issued(account.email, issueSignInLink(db, staffId));
     }
     let notice: string;
     if (intent === "delete") notice = `Deleted ${deleteStaff(db, me, staffId).email}.`;
