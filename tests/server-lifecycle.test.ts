@@ -11,7 +11,7 @@ import { migrate, MIGRATIONS_FOLDER, MIGRATIONS_TABLE, readMigrations } from "#a
 import { tempDir } from "#tests/helpers/db.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
 import { spawn } from "node:child_process";
-import { delay, listeningUrl, type ServerProcess, spawnServer, stageApp, startServer, stopServer, TEST_SESSION_SECRETS } from "#tests/helpers/server.ts";
+import { delay, listeningUrl, type ServerProcess, spawnServer, stageApp, startServer, stopServer, TEST_PUBLIC_URL, TEST_SESSION_SECRETS } from "#tests/helpers/server.ts";
 import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
 const running: ServerProcess[] = [];
@@ -277,7 +277,7 @@ describe("production server lifecycle", () => {
     // the shell but never reaches node. The server must notice and drain.
     const npm = spawn("npm", ["start"], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", SESSION_SECRETS: TEST_SESSION_SECRETS, DATABASE_PATH: join(tempDir(), "store.db") },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", SESSION_SECRETS: TEST_SESSION_SECRETS, PUBLIC_URL: TEST_PUBLIC_URL, DATABASE_PATH: join(tempDir(), "store.db") },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

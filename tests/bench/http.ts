@@ -371,6 +371,7 @@ async function main() {
     DATABASE_PATH: databasePath,
     SEED_DEMO_DATA: "false",
     SESSION_SECRETS: "3f8a1c6e9b2d7f4a0c5e8b1d6f3a9c2e7b4d0f5a8c1e6b3d9f2a7c4e0b5d8f61",
+    PUBLIC_URL: "http://localhost",
     // Every request comes from one address here: the per-client limits on
     // form posts and orders would refuse the load after a few posts. (They
     // cost a map lookup per post; docs/security.md.)
