@@ -12,6 +12,7 @@ import { KnownError, UsageError } from "#app/errors.ts";
 import { products } from "#app/db/schema.ts";
 import { pruneImages } from "#app/lib/images.server.ts";
 import { ledgerDrift, reconcileLedger } from "#app/lib/inventory.server.ts";
+import { weakPasswordReason } from "#app/lib/password-strength.server.ts";
 import {
   createStaff,
   emailField,
@@ -121,6 +122,8 @@ export async function staffCommand(positionals: string[], values: Values) {
       if (values["password-stdin"] === true) {
         const parsed = newPasswordField.safeParse(await readPassword());
         if (!parsed.success) throw new KnownError(`password refused: ${parsed.error.issues[0]!.message}`);
+        const weak = await weakPasswordReason(parsed.data, email);
+        if (weak) throw new KnownError(`password refused: ${weak}`);
         password = parsed.data;
       }
       const db = migratedDatabase();

@@ -7,6 +7,7 @@ import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
 import { MIN_PASSWORD_LENGTH } from "#app/lib/limits.ts";
+import { weakPasswordReason } from "#app/lib/password-strength.server.ts";
 import { signedInStaff } from "#app/lib/staff-auth.server.ts";
 import { setNotice } from "#app/lib/staff-session.server.ts";
 import { changePassword, newPasswordField } from "#app/lib/staff.server.ts";
@@ -31,6 +32,9 @@ export async function action({ request, context }: Route.ActionArgs) {
   const blank = { current: "", password: "", confirm: "" };
   const parsed = changePasswordSchema.safeParse(values);
   if (!parsed.success) return formFailure(blank, parsed.error);
+
+  const weak = await weakPasswordReason(parsed.data.password, staff.email);
+  if (weak) return formFailure(blank, { password: weak });
 
   const db = database();
   const changed = await changePassword(db, {
@@ -67,7 +71,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
           label="New password"
           type="password"
           autoComplete="new-password"
-          hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+          hint={`At least ${MIN_PASSWORD_LENGTH} characters, and not a common password.`}
           error={errors.password}
         />
         <Field name="confirm" label="New password again" type="password" autoComplete="new-password" error={errors.confirm} />

@@ -7,6 +7,7 @@ import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
 import { MIN_PASSWORD_LENGTH } from "#app/lib/limits.ts";
+import { weakPasswordReason } from "#app/lib/password-strength.server.ts";
 import { startSession } from "#app/lib/staff-session.server.ts";
 import { findSignInLink, newPasswordField, setPasswordWithLink } from "#app/lib/staff.server.ts";
 import type { Route } from "./+types/welcome";
@@ -44,6 +45,10 @@ export async function action({ request, params }: Route.ActionArgs) {
   if (!parsed.success) return formFailure(blank, parsed.error);
 
   const db = database();
+  const link = findSignInLink(db, params.token);
+  if (!link) return formFailure(blank, { form: GONE }, 409);
+  const weak = await weakPasswordReason(parsed.data.password, link.email);
+  if (weak) return formFailure(blank, { password: weak });
   const account = await setPasswordWithLink(db, params.token, parsed.data.password);
   if (!account) return formFailure(blank, { form: GONE }, 409);
   const headers = await startSession(db, request, account.id, `Welcome! You are signed in as ${account.email}.`);
@@ -72,7 +77,7 @@ export default function Welcome({ loaderData, actionData }: Route.ComponentProps
           label="New password"
           type="password"
           autoComplete="new-password"
-          hint={`At least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good one.`}
+          hint={`At least ${MIN_PASSWORD_LENGTH} characters, and not a common password. A few unrelated words make a good one.`}
           error={errors.password}
         />
         <Field name="confirm" label="The same password again" type="password" autoComplete="new-password" error={errors.confirm} />
