@@ -296,5 +296,15 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
       );
       expect(readdirSync(broken.data)).toEqual([]);
     });
+
+    it("no PUBLIC_URL (an .env from before the setting): says which variable and what it holds, touches no data", async () => {
+      const broken = await newStore({ PUBLIC_URL: "" });
+      await broken.prepareData();
+      const log = await restartLoop(broken);
+      expect(log).toContain(
+        "[store] Invalid environment: PUBLIC_URL is required in production: the address people use to reach the store, like https://shop.example.com",
+      );
+      expect(readdirSync(broken.data)).toEqual([]);
+    });
   });
 });
