@@ -13,7 +13,7 @@ import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { stockMovements } from "#app/db/schema.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { ledgerDrift } from "#app/lib/inventory.server.ts";
-import { productBySlug, tempDir, writes } from "#tests/helpers/db.ts";
+import { damageTable, productBySlug, tempDir, writes } from "#tests/helpers/db.ts";
 import { halfRequest, rawRequest, startRequest } from "#tests/helpers/raw-http.ts";
 import { skipOrFail } from "#tests/helpers/required.ts";
 import { delay, spawnServer, startServer, stopServer, TEST_SESSION_SECRETS, type ServerProcess } from "#tests/helpers/server.ts";
@@ -399,13 +399,7 @@ describe("a damaged database", () => {
   /** A seeded store whose products table has had its first page overwritten, header intact. */
   function damagedFile() {
     const path = seededFile(tempDir("store-damaged-"));
-    const db = openDatabase(path);
-    const { rootpage } = db.$client.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'products'").get() as { rootpage: number };
-    const pageSize = db.$client.pragma("page_size", { simple: true }) as number;
-    closeDatabase(db);
-    const fd = openSync(path, "r+");
-    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (rootpage - 1) * pageSize);
-    closeSync(fd);
+    damageTable(path, "products");
     return path;
   }
 

@@ -104,18 +104,22 @@ export async function startServer(options: SpawnOptions & { timeoutMs?: number }
   return { ...started, url };
 }
 
-/** Runs a command to completion: `node app/db/cli.ts migrate` and the like. */
-export function runNode(args: string[], options: Omit<SpawnOptions, "args"> = {}) {
+/**
+ * Runs a command to completion: `node app/db/cli.ts migrate` and the like.
+ * `input` is piped to its stdin (otherwise stdin is closed, not a terminal).
+ */
+export function runNode(args: string[], options: Omit<SpawnOptions, "args"> & { input?: string } = {}) {
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? PROJECT_ROOT,
     uid: options.uid,
     gid: options.gid,
     env: { PATH: process.env.PATH, NODE_ENV: "production", SESSION_SECRETS: TEST_SESSION_SECRETS, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  child.stdin?.end(options.input);
   let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
   return new Promise<{ code: number | null; output: string }>((resolve) =>
     child.on("exit", (code) => resolve({ code, output })),
   );
