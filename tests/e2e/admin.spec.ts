@@ -119,7 +119,7 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
 
   // In the catalog at once, for shoppers.
   await page.goto("/?q=walnut");
-  await expect(page.getByText("1 product matches “walnut”")).toBeVisible();
+  await expect(page.getByText("1 product matches “walnut”", { exact: true })).toBeVisible();
   const shipped = await buy(browser, bowl, 2, "first@example.com");
   const cancelled = await buy(browser, bowl, 1, "second@example.com");
 
@@ -147,7 +147,7 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
 
   await page.getByRole("link", { name: bowl }).click();
   await page.getByRole("link", { name: "Adjust stock and see its history" }).click();
-  await expect(page.getByText("3 in stock")).toBeVisible(); // 5 − 2 − 1 + 1
+  await expect(page.getByText("3 in stock", { exact: true })).toBeVisible(); // 5 − 2 − 1 + 1
   const history = page.getByRole("table");
   await expect(history.getByRole("row")).toHaveCount(5); // header + opening, two sales, the return
   // Newest first: when, what, change, stock after, by whom.
