@@ -39,6 +39,8 @@ function seededFile() {
   return path;
 }
 
+// One store for these tests, which build on each other: the owner the first
+// one creates is the store's only owner in the last.
 describe("staff accounts (docs/admin.md), with the store running", SLOW, () => {
   let server: ServerProcess;
   let path: string;
