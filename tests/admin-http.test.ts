@@ -21,6 +21,7 @@ import { browser, PASSWORD, PNG, productForm, staffAccount } from "#tests/helper
 let server: ServerProcess;
 let db: AppDatabase;
 let ownerId: number;
+let staffId: number;
 
 beforeAll(async () => {
   const path = join(tempDir("store-admin-"), "store.db");
@@ -29,7 +30,7 @@ beforeAll(async () => {
   server = await startServer({ env: { DATABASE_PATH: path, SEED_DEMO_DATA: "true", TRUST_PROXY: "true" } });
   db = openDatabase(path);
   ownerId = (await staffAccount(db, "owner@example.com", "owner")).id;
-  await staffAccount(db, "staff@example.com", "staff");
+  staffId = (await staffAccount(db, "staff@example.com", "staff")).id;
 });
 afterAll(async () => {
   closeDatabase(db);
@@ -238,7 +239,7 @@ describe("products", () => {
     expect(created.location).toBe(`/admin/products/${stool.id}`);
     expect(page((await staff.get(created.location!)).html)).toContain("Created Oak Stool (SKU OAK-1).");
     expect(movementsOf(stool.id)).toMatchObject([{ delta: 4, reason: "initial", note: "new product", orderId: null }]);
-    expect(movementsOf(stool.id)[0]!.staffId).not.toBeNull();
+    expect(movementsOf(stool.id)[0]!.staffId).toBe(staffId); // who created it
 
     const catalog = page((await shopper(server.url).get("/?q=oak+stool")).html);
     expect(catalog).toContain("1 product matches “oak stool”");
@@ -398,10 +399,29 @@ describe("products", () => {
     expect(page((await staff.get("/admin/products?q=oak-")).html)).toContain("3 products matching “oak-”");
     expect(page((await staff.get("/admin/products?q=DSK-20")).html)).toContain("8 products matching “DSK-20”");
     expect(page((await staff.get("/admin/products?q=stool")).html)).toContain("Oak Stool Two");
-    const all = page((await staff.get("/admin/products?status=all")).html);
-    expect(all).toMatch(/\d+ products/);
     expect(page((await staff.get("/admin/products?page=2")).html)).toContain("Page 2 of 2");
     expect((await staff.get("/admin/products?q=%22%27%3B--&status=nonsense&page=-4")).status).toBe(200);
+
+    // Archived, on sale and all, with one product archived: each lists exactly its own.
+    /** The product ids a list page links to, top to bottom (newest first). */
+    const listed = (html: string) => [...html.matchAll(/href="\/admin\/products\/(\d+)"/g)].map((m) => Number(m[1]));
+    const two = product("oak-stool-two")!;
+    expect((await staff.post(`/admin/products/${two.id}`, { intent: "archive" })).status).toBe(302);
+    const everyId = db.select({ id: products.id }).from(products).all().map((p) => p.id).sort((a, b) => b - a);
+    const archived = await staff.get("/admin/products?status=archived");
+    expect(page(archived.html)).toMatch(/(^|\s)1 product(\s|$)/);
+    expect(listed(archived.html)).toEqual([two.id]);
+    expect(page(archived.html)).toContain("Oak Stool Two OAK-2");
+    const all = await staff.get("/admin/products?status=all");
+    expect(page(all.html)).toContain(`${everyId.length} products`);
+    expect(listed(all.html)).toEqual(everyId.slice(0, 20));
+    const onSale = await staff.get("/admin/products");
+    expect(page(onSale.html)).toContain(`${everyId.length - 1} products`);
+    expect(listed(onSale.html)).toEqual(everyId.filter((id) => id !== two.id).slice(0, 20));
+    // With a search: "stool" finds both stools, one of them archived.
+    expect(listed((await staff.get("/admin/products?q=stool&status=all")).html)).toEqual([two.id, product("oak-stool")!.id]);
+    expect(listed((await staff.get("/admin/products?q=stool")).html)).toEqual([product("oak-stool")!.id]);
+    expect((await staff.post(`/admin/products/${two.id}`, { intent: "unarchive" })).status).toBe(302);
   });
 });
 
@@ -490,19 +510,62 @@ describe("orders", () => {
       ["sale", -3],
       ["cancellation", 3],
     ]);
-    expect(returned[1]!.staffId).not.toBeNull();
-    expect(page((await staff.get(url)).html)).toMatch(/Returned to stock 3 × Soy Candle \(by (staff|owner)@example.com\)/);
+    // Recorded as the one whose cancel went through.
+    const [by, email] = a.status === 302 ? [staffId, "staff@example.com"] : [ownerId, "owner@example.com"];
+    expect(returned[1]!.staffId).toBe(by);
+    expect(page((await staff.get(url)).html)).toContain(`Returned to stock 3 × Soy Candle (by ${email})`);
     expect(ledgerDrift(db)).toEqual([]);
   });
 
   it("lists orders by status, newest first, with paging", async () => {
-    for (let i = 0; i < 26; i++) order(1, "pencil-bundle");
-    const placed = page((await staff.get("/admin/orders?status=placed")).html);
-    const count = db.select().from(orders).where(eq(orders.status, "placed")).all().length;
-    expect(placed).toContain(`${count} orders`);
-    expect(placed).toContain("Page 1 of 2");
-    expect(placed).not.toContain("shipped");
-    expect(page((await staff.get("/admin/orders?status=cancelled")).html)).toContain("1 order");
-    expect((await staff.get("/admin/orders?status=lost&page=abc")).status).toBe(200);
+    const newestFirst = (list: { id: number; createdAt: Date }[]) =>
+      [...list].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id).map((o) => o.id);
+    const placedBefore = db.select().from(orders).where(eq(orders.status, "placed")).all();
+    // 26 more, placed within a second or two. Their times are then spread out
+    // so that newest first is neither the order they were placed in nor its
+    // reverse, all newer than the orders above; two share a second, and then
+    // the later one (the higher id) comes first.
+    const made = Array.from({ length: 26 }, () => order(1, "pencil-bundle"));
+    const hourAhead = Math.floor(Date.now() / 1000) + 3600;
+    const seconds = made.map((_, i) => hourAhead + ((i * 11) % 26) * 60);
+    seconds[20] = seconds[3]!;
+    made.forEach((o, i) => db.update(orders).set({ createdAt: new Date(seconds[i]! * 1000) }).where(eq(orders.id, o.id)).run());
+    const expected = [
+      ...newestFirst(made.map((o, i) => ({ id: o.id, createdAt: new Date(seconds[i]! * 1000) }))),
+      ...newestFirst(placedBefore),
+    ];
+    expect(expected.indexOf(made[20]!.id)).toBe(expected.indexOf(made[3]!.id) - 1);
+
+    /** The order ids a list page links to, top to bottom. */
+    const listed = (html: string) => [...html.matchAll(/href="\/admin\/orders\/(\d+)"/g)].map((m) => Number(m[1]));
+    const first = await staff.get("/admin/orders?status=placed");
+    const second = await staff.get("/admin/orders?status=placed&page=2");
+    expect(page(first.html)).toContain(`${expected.length} orders`);
+    expect(page(first.html)).toContain("Page 1 of 2");
+    expect(page(second.html)).toContain("Page 2 of 2");
+    expect(listed(first.html)).toEqual(expected.slice(0, 25));
+    expect(listed(second.html)).toEqual(expected.slice(25));
+    expect(page(first.html)).not.toContain("shipped");
+    // A page past the end shows the last one.
+    expect(listed((await staff.get("/admin/orders?status=placed&page=9")).html)).toEqual(expected.slice(25));
+
+    // The other filters: each lists exactly its orders, and all of them add up.
+    const byStatus = (status: string) => db.select().from(orders).where(eq(orders.status, status as "placed")).all();
+    for (const status of ["shipped", "cancelled"]) {
+      const reply = await staff.get(`/admin/orders?status=${status}`);
+      const expectedHere = newestFirst(byStatus(status));
+      expect(expectedHere.length, status).toBe(1); // from the two tests above
+      expect(page(reply.html)).toMatch(/(^|\s)1 order(\s|$)/);
+      expect(listed(reply.html), status).toEqual(expectedHere);
+    }
+    const all = db.select().from(orders).all();
+    expect(all).toHaveLength(expected.length + 2);
+    const everything = await staff.get("/admin/orders?status=all");
+    expect(page(everything.html)).toContain(`${all.length} orders`);
+    expect(listed(everything.html)).toEqual(newestFirst(all).slice(0, 25));
+    // An unknown status is all of them; a page that is not a number, the first.
+    const lost = await staff.get("/admin/orders?status=lost&page=abc");
+    expect(lost.status).toBe(200);
+    expect(listed(lost.html)).toEqual(listed(everything.html));
   });
 });

@@ -127,13 +127,15 @@ describe("a failing migration", () => {
     const { folder, tag } = folderWithExtra(
       "CREATE TABLE half_done (id integer);\n--> statement-breakpoint\nUPDATE products SET stock = 0;\n--> statement-breakpoint\nINSERT INTO no_such_table VALUES (1);",
     );
-    expect(() => migrate(db.$client, { migrationsFolder: folder })).toThrow(MigrationError);
+    let error: unknown;
     try {
       migrate(db.$client, { migrationsFolder: folder });
-    } catch (error) {
-      expect((error as MigrationError).migration).toBe(tag);
-      expect((error as Error).message).toContain("no such table: no_such_table");
+    } catch (e) {
+      error = e;
     }
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as MigrationError).migration).toBe(tag);
+    expect((error as Error).message).toContain("no such table: no_such_table");
     expect(fingerprint(db)).toEqual(before);
     const stock = db.$client.prepare("SELECT sum(stock) AS s FROM products").get() as { s: number };
     expect(stock.s).toBe(demoProducts.reduce((sum, p) => sum + p.stock, 0));

@@ -3,19 +3,31 @@
 // disk, a damaged database. Each is answered with a status and one log line,
 // never a 500, a stack trace or a reset connection.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, closeSync, cpSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, cpSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { createCookieSessionStorage } from "react-router";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from "vitest";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { stockMovements } from "#app/db/schema.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
-import { tempDir } from "#tests/helpers/db.ts";
+import { ledgerDrift } from "#app/lib/inventory.server.ts";
+import { damageTable, productBySlug, tempDir, writes } from "#tests/helpers/db.ts";
 import { halfRequest, rawRequest, startRequest } from "#tests/helpers/raw-http.ts";
+import { skipOrFail } from "#tests/helpers/required.ts";
 import { delay, spawnServer, startServer, stopServer, TEST_SESSION_SECRETS, type ServerProcess } from "#tests/helpers/server.ts";
+import { shopper } from "#tests/helpers/shopper.ts";
 
 const asRoot = process.getuid?.() === 0;
+/**
+ * Skips a scenario this machine cannot run, with a line saying so; under
+ * REQUIRE_FAULT_TESTS=1 (.ci/run) fails it instead.
+ */
+function cannotRun(context: TestContext, reason: string): never {
+  return context.skip(skipOrFail("REQUIRE_FAULT_TESTS", `"${context.task.name}"`, reason));
+}
+const NOT_ROOT = "not running as root (needs root to make files root owns, start the store as uid 1000 and mount a tmpfs)";
 const SERVER_FILE = join(import.meta.dirname, "..", "server.ts");
 const running: ServerProcess[] = [];
 afterAll(async () => {
@@ -250,7 +262,7 @@ function seededFile(dir: string) {
   return path;
 }
 
-describe.runIf(asRoot)("files the store cannot write (run as root, starting the store as uid 1000)", () => {
+describe("files the store cannot write (run as root, starting the store as uid 1000)", () => {
   // uid 1000 must reach the project to run it. A clone under a private
   // folder (mktemp -d makes 0700 ones) would stop it at the folder, not at
   // the file under test: lend such folders search permission (x, not read)
@@ -262,7 +274,7 @@ describe.runIf(asRoot)("files the store cannot write (run as root, starting the 
       gid: 1000,
     }).status === 0;
   beforeAll(() => {
-    if (reachable()) return;
+    if (!asRoot || reachable()) return;
     for (let dir = dirname(SERVER_FILE); dir !== dirname(dir); dir = dirname(dir)) {
       const { mode } = statSync(dir);
       if ((mode & 0o001) === 0) {
@@ -275,7 +287,8 @@ describe.runIf(asRoot)("files the store cannot write (run as root, starting the 
     for (const { path, mode } of lent) chmodSync(path, mode & 0o7777);
   });
   beforeEach((context) => {
-    if (!reachable()) context.skip("uid 1000 cannot read the project's files (a umask of 077 when it was cloned?)");
+    if (!asRoot) cannotRun(context, NOT_ROOT);
+    if (!reachable()) cannotRun(context, "uid 1000 cannot read the project's files (a umask of 077 when it was cloned?)");
   });
 
   it("names a -wal or -shm left owned by root, its owner and the fix, and does not start", async () => {
@@ -304,9 +317,7 @@ describe.runIf(asRoot)("files the store cannot write (run as root, starting the 
 
   it("says so on a read-only filesystem, instead of suggesting chown", async (context) => {
     const mount = tempDir("store-ro-");
-    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount]).status !== 0) {
-      return context.skip("cannot mount a tmpfs here");
-    }
+    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount]).status !== 0) cannotRun(context, "cannot mount a tmpfs here");
     try {
       seededFile(join(mount, "data"));
       execFileSync("mount", ["-o", "remount,ro", mount]);
@@ -320,29 +331,65 @@ describe.runIf(asRoot)("files the store cannot write (run as root, starting the 
   });
 });
 
-describe.runIf(asRoot)("a full disk (a small tmpfs, as root)", () => {
-  it("still stops with exit 0 and closes the database", async (context) => {
-    const mount = tempDir("store-full-");
-    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mount]).status !== 0) {
-      return context.skip("cannot mount a tmpfs here");
+describe("a full disk (a small tmpfs, as root)", () => {
+  beforeEach((context) => {
+    if (!asRoot) cannotRun(context, NOT_ROOT);
+  });
+
+  /** Writes zeros into `path` until the filesystem refuses (ENOSPC). */
+  function fillDisk(path: string) {
+    const filler = openSync(path, "w");
+    try {
+      for (;;) writeSync(filler, Buffer.alloc(64 * 1024));
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe("ENOSPC");
+    } finally {
+      closeSync(filler);
     }
+  }
+
+  it("refuses an order without writing any of it, takes it once there is room again, and still stops with exit 0", async (context) => {
+    const mount = tempDir("store-full-");
+    if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mount]).status !== 0) cannotRun(context, "cannot mount a tmpfs here");
+    let db: AppDatabase | undefined;
     try {
       const server = await start({ DATABASE_PATH: join(mount, "store.db") });
-      // Place an order's worth of writes, then fill every byte left.
-      expect((await fetch(`${server.url}/products/stoneware-mug`)).status).toBe(200);
-      const filler = openSync(join(mount, "filler"), "w");
-      try {
-        for (;;) writeSync(filler, Buffer.alloc(64 * 1024));
-      } catch {
-        // ENOSPC: the disk is full.
-      } finally {
-        closeSync(filler);
-      }
+      db = openDatabase(join(mount, "store.db"));
+      const mug = productBySlug(db, "stoneware-mug");
+      const buyer = shopper(server.url);
+      expect((await buyer.addToCart(mug, 2)).status).toBe(302); // the cart is a cookie: nothing on disk
+      const token = await buyer.checkoutToken();
+      const before = { ...writes(db), movements: db.select().from(stockMovements).all() };
+
+      // The order's transaction needs new pages in the -wal, and there are none.
+      fillDisk(join(mount, "filler"));
+      const refused = await buyer.checkout(token);
+      // An error page, not an order. (Not pinned: today it is a 500 and a stack
+      // trace in the log, short of this file's promise; SQLITE_FULL is not yet
+      // turned into a 503 and one line, as a damaged database is.)
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      expect({ ...writes(db), movements: db.select().from(stockMovements).all() }).toEqual(before);
+
+      // Room again: the same checkout (its token unused) goes through, once.
+      rmSync(join(mount, "filler"));
+      const placed = await buyer.checkout(token);
+      expect([placed.status, placed.location]).toEqual([302, expect.stringMatching(/^\/orders\/[\w-]{22}$/)]);
+      expect(writes(db).orders).toHaveLength(before.orders.length + 1);
+      expect(productBySlug(db, "stoneware-mug").stock).toBe(mug.stock - 2);
+      expect(ledgerDrift(db)).toEqual([]);
+      closeDatabase(db);
+
+      // Full again, then a stop: it drains, closes the database and exits 0.
+      fillDisk(join(mount, "filler"));
+      const signalledAt = server.output().length;
       server.child.kill("SIGTERM");
       expect(await server.exited).toBe(0);
-      expect(server.output()).toContain("[store] stopped");
-      expect(stackLines(server.output())).toEqual([]);
+      const stopping = server.output().slice(signalledAt);
+      expect(stopping).toContain("[store] stopped");
+      expect(stackLines(stopping)).toEqual([]);
     } finally {
+      // Before the unmount: a filesystem with an open file cannot be unmounted.
+      if (db) closeDatabase(db); // closing twice is harmless
       spawnSync("umount", [mount]);
     }
   });
@@ -352,13 +399,7 @@ describe("a damaged database", () => {
   /** A seeded store whose products table has had its first page overwritten, header intact. */
   function damagedFile() {
     const path = seededFile(tempDir("store-damaged-"));
-    const db = openDatabase(path);
-    const { rootpage } = db.$client.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'products'").get() as { rootpage: number };
-    const pageSize = db.$client.pragma("page_size", { simple: true }) as number;
-    closeDatabase(db);
-    const fd = openSync(path, "r+");
-    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (rootpage - 1) * pageSize);
-    closeSync(fd);
+    damageTable(path, "products");
     return path;
   }
 

@@ -19,19 +19,21 @@ const page = (body: string, tags = ["catalog"]): CachedPage => ({
 describe("PageCache", () => {
   it("holds at most maxBytes, dropping the least recently used first", () => {
     const cache = new PageCache({ ttlMs: 60_000, maxBytes: 8_000 });
-    const body = "x".repeat(900); // 927 bytes an entry with its key and headers: 8 fit
-    for (let i = 0; i < 8; i++) cache.set(`page ${i}`, page(body));
+    // 927 bytes an entry with its key and headers: 8 fit. Each body says which page it is.
+    const body = (i: number) => `page ${i} `.padEnd(900, "x");
+    const bodyOf = (key: string) => cache.get(key)?.body.toString();
+    for (let i = 0; i < 8; i++) cache.set(`page ${i}`, page(body(i)));
     expect(cache.size).toBe(8);
-    expect(cache.get("page 0")).toBeDefined(); // used again: now the most recent
-    cache.set("page 8", page(body));
-    expect(cache.get("page 0")).toBeDefined();
+    expect(bodyOf("page 0")).toBe(body(0)); // used again: now the most recent
+    cache.set("page 8", page(body(8)));
+    expect(bodyOf("page 0")).toBe(body(0));
     expect(cache.get("page 1")).toBeUndefined();
     for (let i = 9; i < 40; i++) {
-      cache.set(`page ${i}`, page(body));
+      cache.set(`page ${i}`, page(body(i)));
       expect(cache.bytes).toBeLessThanOrEqual(8_000);
     }
     expect(cache.size).toBe(8);
-    expect(cache.get("page 39")).toBeDefined();
+    expect(bodyOf("page 39")).toBe(body(39));
     // A page larger than an eighth of the budget is not kept at all.
     cache.set("huge", page("y".repeat(1_500)));
     expect(cache.get("huge")).toBeUndefined();
@@ -57,15 +59,15 @@ describe("PageCache", () => {
     const render = cache.begin("vase");
     cache.purge(["product-1"]);
     expect(cache.get("mug")).toBeUndefined();
-    expect(cache.get("list")).toBeDefined();
-    expect(cache.get("lamp")).toBeDefined();
+    expect(cache.get("list")?.body.toString()).toBe("list");
+    expect(cache.get("lamp")?.body.toString()).toBe("lamp");
     // Begun before the purge: it may show what the purge was about.
     expect(cache.pending("vase")).toBeUndefined();
     render.finish(page("vase", ["product-3"]));
     expect(cache.get("vase")).toBeUndefined();
     // Begun after it: kept.
     cache.begin("vase").finish(page("vase", ["product-3"]));
-    expect(cache.get("vase")).toBeDefined();
+    expect(cache.get("vase")?.body.toString()).toBe("vase");
   });
 
   it("the URL's query is sorted by name, keeping repeated names in order", () => {

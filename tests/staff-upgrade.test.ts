@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { migrate, MIGRATIONS_FOLDER, readMigrations } from "#app/db/migrator.server.ts";
 import { adjustStock, ledgerDrift } from "#app/lib/inventory.server.ts";
-import { listOrders, transitionOrder } from "#app/lib/order-admin.server.ts";
+import { getOrderForStaff, listOrders, transitionOrder } from "#app/lib/order-admin.server.ts";
 import { newToken, placeOrder } from "#app/lib/orders.server.ts";
 import { createProduct } from "#app/lib/product-admin.server.ts";
 import { listProducts } from "#app/lib/products.server.ts";
@@ -164,7 +164,38 @@ describe("upgrading a store with data to staff accounts and the stock ledger", (
     expect(created.id).toBeGreaterThan(value(db, "SELECT max(id) FROM products WHERE id <> ?", created.id) as number);
 
     expect(ledgerDrift(db)).toEqual([]);
-    // Old orders are listed with their statuses, through the new index.
-    expect(listOrders(db, { status: "shipped" }).total).toBe(value(db, "SELECT count(*) FROM orders WHERE status = 'shipped'"));
+    // Old orders are listed with their statuses, newest first, through the new index...
+    const shipped = rows(
+      db,
+      "SELECT id, number, customer_name, status, total_cents, created_at FROM orders WHERE status = 'shipped' ORDER BY created_at DESC, id DESC",
+    );
+    const listed = listOrders(db, { status: "shipped" });
+    expect(listed.total).toBe(shipped.length);
+    expect(
+      listed.items.map((o) => ({
+        id: o.id,
+        number: o.number,
+        customer_name: o.customerName,
+        status: o.status,
+        total_cents: o.totalCents,
+        created_at: o.createdAt.getTime() / 1000,
+      })),
+    ).toEqual(shipped.slice(0, 25));
+    // ...and each opens with its lines as they were sold, several for most.
+    let multiLine = 0;
+    for (const { id, totalCents } of listed.items) {
+      const lines = rows(db, "SELECT product_id, product_name, unit_price_cents, quantity FROM order_items WHERE order_id = ? ORDER BY id", id) as {
+        unit_price_cents: number;
+        quantity: number;
+      }[];
+      const detail = getOrderForStaff(db, id)!;
+      expect(
+        detail.items.map((i) => ({ product_id: i.productId, product_name: i.productName, unit_price_cents: i.unitPriceCents, quantity: i.quantity })),
+        `order ${id}`,
+      ).toEqual(lines);
+      expect(totalCents).toBe(lines.reduce((sum, l) => sum + l.unit_price_cents * l.quantity, 0));
+      if (lines.length > 1) multiLine++;
+    }
+    expect(multiLine).toBeGreaterThan(listed.items.length / 2);
   });
 });

@@ -15,7 +15,7 @@ test("catalog → search → product → cart → checkout → confirmation → 
   // Catalog, and its second page.
   await page.goto("/");
   await expect(page).toHaveTitle("Catalog · Corner Store");
-  await expect(page.getByText("24 products")).toBeVisible();
+  await expect(page.getByText("24 products", { exact: true })).toBeVisible();
   await expect(page.getByRole("main").getByRole("listitem")).toHaveCount(12);
   await page.getByRole("link", { name: "Next" }).click();
   await expect(page).toHaveURL(/\/\?page=2$/);
@@ -26,7 +26,7 @@ test("catalog → search → product → cart → checkout → confirmation → 
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(/\/\?q=notebook(&sort=)?$/);
   await expect(page).toHaveTitle("Search: notebook · Corner Store");
-  await expect(page.getByText("2 products match “notebook”")).toBeVisible();
+  await expect(page.getByText("2 products match “notebook”", { exact: true })).toBeVisible();
   await page.getByLabel("Sort by").selectOption({ label: "Price: low to high" });
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(/\/\?q=notebook&sort=price-asc$/);
@@ -135,6 +135,6 @@ test("a search that matches nothing says so, and odd input is harmless", async (
   await expectAccessible(page);
   await page.getByRole("link", { name: "Show all products" }).click();
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByText("24 products")).toBeVisible();
+  await expect(page.getByText("24 products", { exact: true })).toBeVisible();
   expect(responses.unexpected()).toEqual([]);
 });

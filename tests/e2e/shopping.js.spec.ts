@@ -74,7 +74,7 @@ test("stock that runs out during checkout is refused, named, and fixable", async
   await fillCheckout(page);
   await page.getByRole("button", { name: /Place order/ }).click();
   await expect(page).toHaveURL(/\/orders\//);
-  await expect(page.getByRole("row", { name: /Wool Throw/ })).toContainText("1");
+  await expect(page.getByRole("row", { name: /Wool Throw/ }).getByRole("cell")).toHaveText(["Wool Throw", "$98.00", "1", "$98.00"]);
   expect(productBySlug(db, "wool-throw").stock).toBe(0);
 
   // Now sold out: the product page says so and offers no button; a cart
@@ -98,17 +98,27 @@ test("placing an order shows progress and cannot be clicked twice", async ({ pag
   await addToCart(page, "glass-carafe", 1);
   await page.goto("/checkout");
   await fillCheckout(page);
-  // Hold the submission for a moment so the pending state is visible.
+  // Every order the browser sends, and the first one held until the second
+  // click is done, so the button is certainly still there, pending.
+  const posts: string[] = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && /^\/checkout(\.data)?$/.test(new URL(request.url()).pathname)) posts.push(request.url());
+  });
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
   await page.route("**/checkout.data*", async (route) => {
-    await new Promise((r) => setTimeout(r, 500));
+    await held;
     await route.continue();
   });
   const before = orderCount();
-  const button = page.getByRole("button", { name: /Place order/ });
-  await button.click();
+  await page.getByRole("button", { name: /Place order/ }).click();
   const pending = page.getByRole("button", { name: "Placing your order…" });
   await expect(pending).toBeDisabled();
-  await pending.click({ force: true }).catch(() => {});
+  // A real second click (force: past Playwright's own wait for the button to be enabled).
+  await pending.click({ force: true });
+  expect(posts).toHaveLength(1);
+  release();
   await expect(page).toHaveURL(/\/orders\//);
+  expect(posts).toHaveLength(1);
   expect(orderCount()).toBe(before + 1);
 });

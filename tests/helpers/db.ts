@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
@@ -82,4 +82,19 @@ export function writes(db: AppDatabase) {
     orders: db.select().from(orders).all(),
     items: db.select().from(orderItems).all(),
   };
+}
+
+/**
+ * Damages the database file at `path` (closed) the way a failing disk does:
+ * the first page of `table` overwritten, the file's header intact, so SQLite
+ * opens it and integrity_check finds the damage.
+ */
+export function damageTable(path: string, table: string) {
+  const db = openDatabase(path);
+  const { rootpage } = db.$client.prepare("SELECT rootpage FROM sqlite_master WHERE name = ?").get(table) as { rootpage: number };
+  const pageSize = db.$client.pragma("page_size", { simple: true }) as number;
+  closeDatabase(db);
+  const fd = openSync(path, "r+");
+  writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (rootpage - 1) * pageSize);
+  closeSync(fd);
 }

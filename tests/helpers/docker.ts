@@ -2,6 +2,7 @@
 // types. Node built-ins only: `npm run test:docker` loads this file with
 // plain Node before Vitest starts.
 import { spawn, spawnSync } from "node:child_process";
+import { skipOrFail } from "#tests/helpers/required.ts";
 
 export type Result = { code: number | null; stdout: string; stderr: string };
 
@@ -54,6 +55,17 @@ export function dockerUnavailable(): string | undefined {
   }
   if (!composeCommand()) return "neither `docker compose` nor `docker-compose` is installed";
   return undefined;
+}
+
+/**
+ * Why the Docker scenarios skip on this machine (after printing so), or
+ * undefined when they can run. Under REQUIRE_DOCKER a missing engine throws
+ * instead. `npm run test:docker` and tests/docker-image.test.ts (run
+ * directly) both ask here, so neither can skip where the other would fail.
+ */
+export function dockerSkipReason(): string | undefined {
+  const reason = dockerUnavailable();
+  return reason && skipOrFail("REQUIRE_DOCKER", "the Docker image and Compose scenarios", reason);
 }
 
 /**

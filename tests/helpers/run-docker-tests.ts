@@ -1,19 +1,21 @@
 // `npm run test:docker`: builds the image and drives it through Compose
 // (tests/docker-image.test.ts) when a Docker engine answers. Without one it
 // says so in one line and succeeds, so `npm test` passes on a laptop without
-// Docker; CI sets REQUIRE_DOCKER=1 so a broken engine there fails instead.
+// Docker; CI sets REQUIRE_DOCKER=1 so a broken engine there fails instead
+// (the same guard as the test file's: dockerSkipReason).
 import { spawnSync } from "node:child_process";
-import { composeCommand, dockerUnavailable } from "#tests/helpers/docker.ts";
+import { composeCommand, dockerSkipReason } from "#tests/helpers/docker.ts";
+import { RequiredScenarioError } from "#tests/helpers/required.ts";
 
-const reason = dockerUnavailable();
-if (reason) {
-  if (process.env.REQUIRE_DOCKER) {
-    console.error(`test:docker: cannot run the Docker scenarios: ${reason} (REQUIRE_DOCKER is set)`);
-    process.exit(1);
-  }
-  console.log(`test:docker: skipped the Docker image and Compose scenarios: ${reason}`);
-  process.exit(0);
+let skipped: string | undefined;
+try {
+  skipped = dockerSkipReason();
+} catch (error) {
+  if (!(error instanceof RequiredScenarioError)) throw error;
+  console.error(`test:docker: ${error.message}`);
+  process.exit(1);
 }
+if (skipped) process.exit(0);
 
 console.log(`test:docker: using \`${composeCommand()!.join(" ")}\``);
 const vitest = spawnSync("npx", ["vitest", "run", "--project", "docker"], { stdio: "inherit" });
