@@ -30,18 +30,28 @@ export type RequestRoute = {
 
 type StaticHandler = ReturnType<typeof createStaticHandler>;
 type Routes = Parameters<typeof createStaticHandler>[0];
+type Table = { handler: StaticHandler; recent: Map<string, RequestRoute> };
+
+/**
+ * How many request targets each build remembers the route of. The same
+ * pages are asked for again and again (the micro-cache exists because of
+ * it), and a lookup costs a small fraction of a match, which would
+ * otherwise be a visible share of a page the micro-cache answers. Emptied
+ * when full: a client that sends a new path every time is matched every
+ * time, no worse off than without it.
+ */
+const RECENT_TARGETS = 1_000;
 
 /**
  * The build's route table in the shape React Router's own server runtime
  * gives it to its matcher (a tree made from the flat manifest: index routes
  * have no children), with the same basename and future flags. Made once per
- * build: a match is then a few microseconds; rebuilding it per request would
- * cost a quarter of a millisecond.
+ * build (rebuilding it per request would cost a quarter of a millisecond).
  */
-const handlers = new WeakMap<ServerBuild, StaticHandler>();
-function routeTable(build: ServerBuild): StaticHandler {
-  let handler = handlers.get(build);
-  if (!handler) {
+const tables = new WeakMap<ServerBuild, Table>();
+function routeTable(build: ServerBuild): Table {
+  let table = tables.get(build);
+  if (!table) {
     const manifest = Object.values(build.routes).filter((route) => route !== undefined);
     const children = (parentId: string | undefined): Routes =>
       manifest
@@ -51,14 +61,29 @@ function routeTable(build: ServerBuild): StaticHandler {
             ? { id: route.id, path: route.path, index: true }
             : { id: route.id, path: route.path, caseSensitive: route.caseSensitive, children: children(route.id) },
         );
-    handler = createStaticHandler(children(undefined), { basename: build.basename, future: build.future });
-    handlers.set(build, handler);
+    const handler = createStaticHandler(children(undefined), { basename: build.basename, future: build.future });
+    table = { handler, recent: new Map() };
+    tables.set(build, table);
   }
-  return handler;
+  return table;
 }
 
 /** What React Router does with a request for `target` (the request line's path and query). */
-export function resolveRoute(build: ServerBuild, method: string, target: string): RequestRoute {
+export function resolveRoute(build: ServerBuild, method: string, target: string): Readonly<RequestRoute> {
+  const { handler, recent } = routeTable(build);
+  // A page's route does not depend on the query; an action's may (`?index`).
+  const reads = method === "GET" || method === "HEAD";
+  const key = reads ? `GET ${target.split("?", 1)[0]}` : `${method} ${target}`;
+  let route = recent.get(key);
+  if (!route) {
+    route = match(handler, reads, target);
+    if (recent.size >= RECENT_TARGETS) recent.clear();
+    recent.set(key, route);
+  }
+  return route;
+}
+
+function match(handler: StaticHandler, reads: boolean, target: string): RequestRoute {
   // As @react-router/express builds the request URL: the target appended to
   // an origin, not resolved against one (which would read `//host/x` as a
   // host). The origin does not change the path.
@@ -71,19 +96,19 @@ export function resolveRoute(build: ServerBuild, method: string, target: string)
   // As React Router's getNormalizedPath: `/_.data` is the data request for
   // `/`, and `<path>.data` for `<path>`.
   const pathname = url.pathname.endsWith("/_.data") ? url.pathname.slice(0, -"_.data".length) : url.pathname.replace(/\.data$/, "");
-  const matches = routeTable(build).match(pathname);
+  const matches = handler.match(pathname);
   if (!matches) return { pathname };
   let answering = matches[matches.length - 1]!;
   // A POST runs one action: an index route's only with a bare `?index`, else
   // that of the deepest route with a path of its own (React Router's
   // getTargetMatch), so a post to `/` goes to the root route, not the catalog.
-  if (method !== "GET" && method !== "HEAD" && !(answering.route.index && new URLSearchParams(url.search).getAll("index").includes(""))) {
-    answering = matches.findLast((match, i) => i === 0 || Boolean(match.route.path)) ?? answering;
+  if (!reads && !(answering.route.index && new URLSearchParams(url.search).getAll("index").includes(""))) {
+    answering = matches.findLast((m, i) => i === 0 || Boolean(m.route.path)) ?? answering;
   }
   return { id: answering.route.id, pathname };
 }
 
-const resolved = new WeakMap<IncomingMessage, RequestRoute>();
+const resolved = new WeakMap<IncomingMessage, Readonly<RequestRoute>>();
 
 /**
  * Middleware: resolves each request's route for the checks after it. In
@@ -101,6 +126,6 @@ export function resolveRoutes(build: () => ServerBuild | (() => Promise<ServerBu
 }
 
 /** The route resolveRoutes found for this request; undefined if it was answered before that. */
-export function requestRoute(req: Request | IncomingMessage): RequestRoute | undefined {
+export function requestRoute(req: Request | IncomingMessage): Readonly<RequestRoute> | undefined {
   return resolved.get(req);
 }
