@@ -308,11 +308,11 @@ function record(res: Response, done: (page: CachedPage | undefined) => void) {
 /**
  * Where pages may be shared: the catalog and search, and product pages (as
  * documents and `.data`), the routes whose headers come from
- * sharedPageHeaders (app/routes/catalog.tsx, product.tsx). By route, as
- * React Router matches it (app/server/request-route.server.ts), never by a
- * path pattern of our own.
+ * sharedPageHeaders (app/routes/catalog.tsx, product.tsx). By the route
+ * React Router matches (app/server/request-route.server.ts), never by a
+ * path read here.
  */
-export const SHAREABLE_ROUTES = new Set(["routes/catalog", "routes/product"]);
+export const SHAREABLE_ROUTES = new Set(["/", "/products/:slug"]);
 
 /** The store's micro-cache as configured, or a middleware that does nothing when MICRO_CACHE_MS is 0. */
 export function storeMicroCache(config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACHE_MAX_MB">): RequestHandler {
@@ -320,7 +320,7 @@ export function storeMicroCache(config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACH
   return microCache({
     ttlMs: config.MICRO_CACHE_MS,
     maxBytes: config.MICRO_CACHE_MAX_MB * 1024 * 1024,
-    shareable: (req) => SHAREABLE_ROUTES.has(requestRoute(req)?.id ?? ""),
+    shareable: (req) => SHAREABLE_ROUTES.has(requestRoute(req)?.pattern ?? ""),
     variant: (req) => pageVariant(req.headers.cookie),
   });
 }

@@ -21,26 +21,27 @@ type Limits = {
 
 /**
  * The requests a limit counts, by the route React Router runs for them
- * (app/server/request-route.server.ts), never by a path read here: however
- * the path is written (`/admin/./sign-in`, `/CHECKOUT/`, `/orders/x.data`),
- * a request that reaches a route counts as that route.
+ * (app/server/request-route.server.ts), named by its pattern in
+ * app/routes.ts, never by a path read here: however the path is written
+ * (`/admin/./sign-in`, `/CHECKOUT/`, `/orders/<id>.data`), a request that
+ * reaches a route counts as that route.
  */
-const on = (methods: string[], routeIds: string[]) => (req: Request) => {
+const on = (methods: string[], patterns: string[]) => (req: Request) => {
   if (!methods.includes(req.method)) return false;
   const route = requestRoute(req);
   // Mounted after resolveRoutes (server.ts); without it, no limit would count.
   if (!route) throw new Error("rate limits need the request's route: mount resolveRoutes before them");
-  return route.id !== undefined && routeIds.includes(route.id);
+  return route.pattern !== undefined && patterns.includes(route.pattern);
 };
 const formPost = (req: Request) => req.method === "POST";
-const checkout = on(["POST"], ["routes/checkout"]);
+const checkout = on(["POST"], ["/checkout"]);
 // Guessing an order: its number and email (the form), or its address.
-const lookupForm = on(["POST"], ["routes/order-lookup"]);
-const orderPage = on(["GET", "HEAD"], ["routes/order"]);
+const lookupForm = on(["POST"], ["/orders"]);
+const orderPage = on(["GET", "HEAD"], ["/orders/:publicId"]);
 // Everywhere a staff password is checked: the sign-in page, and the
 // account page's "current password" (otherwise a stolen session could try
 // passwords there without a limit).
-const passwordCheck = on(["POST"], ["routes/admin/sign-in", "routes/admin/account"]);
+const passwordCheck = on(["POST"], ["/admin/sign-in", "/admin/account"]);
 
 export function rateLimits(limits: Limits): RequestHandler[] {
   function limiter(name: RateLimitName, limit: RateLimit, options: Partial<Options>): RequestHandler {

@@ -18,12 +18,15 @@ import { createStaticHandler, type ServerBuild } from "react-router";
 
 export type RequestRoute = {
   /**
-   * The id of the route that answers (`routes/admin/sign-in`: its file under
-   * app/, as app/routes.ts names it): for a POST, the route whose action runs;
-   * otherwise the deepest route matched, whose page renders. Undefined when
-   * no route matches (React Router answers 404).
+   * The pattern of the route that answers, as app/routes.ts declares it and
+   * the access log prints it (`/admin/sign-in`, `/orders/:publicId`): for a
+   * POST, the route whose action runs; otherwise the deepest route matched,
+   * whose page renders. Undefined when no route matches (React Router
+   * answers 404). A pattern, not the route's id (its file): files move,
+   * addresses stay. (An index route has its parent's pattern: `/` is the
+   * catalog's page, and the root's action.)
    */
-  id?: string;
+  pattern?: string;
   /** The path React Router matches: resolved, without `.data`, not yet decoded. */
   pathname: string;
 };
@@ -98,14 +101,16 @@ function match(handler: StaticHandler, reads: boolean, target: string): RequestR
   const pathname = url.pathname.endsWith("/_.data") ? url.pathname.slice(0, -"_.data".length) : url.pathname.replace(/\.data$/, "");
   const matches = handler.match(pathname);
   if (!matches) return { pathname };
-  let answering = matches[matches.length - 1]!;
+  let answering = matches.length - 1;
   // A POST runs one action: an index route's only with a bare `?index`, else
   // that of the deepest route with a path of its own (React Router's
   // getTargetMatch), so a post to `/` goes to the root route, not the catalog.
-  if (!reads && !(answering.route.index && new URLSearchParams(url.search).getAll("index").includes(""))) {
-    answering = matches.findLast((m, i) => i === 0 || Boolean(m.route.path)) ?? answering;
+  if (!reads && !(matches[answering]!.route.index && new URLSearchParams(url.search).getAll("index").includes(""))) {
+    answering = matches.findLastIndex((m, i) => i === 0 || Boolean(m.route.path));
   }
-  return { id: answering.route.id, pathname };
+  // As React Router's getRoutePattern: the paths down to that route, joined.
+  const paths = matches.slice(0, answering + 1).map((m) => m.route.path);
+  return { pattern: `/${paths.filter(Boolean).join("/")}`.replace(/\/{2,}/g, "/"), pathname };
 }
 
 const resolved = new WeakMap<IncomingMessage, Readonly<RequestRoute>>();
