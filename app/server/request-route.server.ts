@@ -36,14 +36,16 @@ type Routes = Parameters<typeof createStaticHandler>[0];
 type Table = { handler: StaticHandler; recent: Map<string, RequestRoute> };
 
 /**
- * How many request targets each build remembers the route of. The same
- * pages are asked for again and again (the micro-cache exists because of
- * it), and a lookup costs a small fraction of a match, which would
- * otherwise be a visible share of a page the micro-cache answers. Emptied
- * when full: a client that sends a new path every time is matched every
- * time, no worse off than without it.
+ * Pages are asked for again and again (the micro-cache exists because of
+ * it), and looking a path up costs a small fraction of matching it, which
+ * would otherwise be a visible share of a page the micro-cache answers. So
+ * each build remembers the route of the last RECENT_PATHS paths read (GET,
+ * HEAD), each at most MAX_REMEMBERED_LENGTH long, so that this memory stays
+ * small whatever clients send; emptied when full (a client that sends a new
+ * path every time is matched every time, no worse off than without it).
  */
-const RECENT_TARGETS = 1_000;
+const RECENT_PATHS = 1_000;
+const MAX_REMEMBERED_LENGTH = 256;
 
 /**
  * The build's route table in the shape React Router's own server runtime
@@ -56,15 +58,15 @@ function routeTable(build: ServerBuild): Table {
   let table = tables.get(build);
   if (!table) {
     const manifest = Object.values(build.routes).filter((route) => route !== undefined);
-    const children = (parentId: string | undefined): Routes =>
+    const children = (parentId: string): Routes =>
       manifest
-        .filter((route) => route.parentId === parentId)
+        .filter((route) => (route.parentId || "") === parentId)
         .map((route) =>
           route.index
             ? { id: route.id, path: route.path, index: true }
             : { id: route.id, path: route.path, caseSensitive: route.caseSensitive, children: children(route.id) },
         );
-    const handler = createStaticHandler(children(undefined), { basename: build.basename, future: build.future });
+    const handler = createStaticHandler(children(""), { basename: build.basename, future: build.future });
     table = { handler, recent: new Map() };
     tables.set(build, table);
   }
@@ -74,14 +76,17 @@ function routeTable(build: ServerBuild): Table {
 /** What React Router does with a request for `target` (the request line's path and query). */
 export function resolveRoute(build: ServerBuild, method: string, target: string): Readonly<RequestRoute> {
   const { handler, recent } = routeTable(build);
-  // A page's route does not depend on the query; an action's may (`?index`).
-  const reads = method === "GET" || method === "HEAD";
-  const key = reads ? `GET ${target.split("?", 1)[0]}` : `${method} ${target}`;
-  let route = recent.get(key);
+  // A form post is matched every time: its query may choose the action (`?index`).
+  if (method !== "GET" && method !== "HEAD") return match(handler, false, target);
+  // A page's route does not depend on its query.
+  const path = target.split("?", 1)[0]!;
+  let route = recent.get(path);
   if (!route) {
-    route = match(handler, reads, target);
-    if (recent.size >= RECENT_TARGETS) recent.clear();
-    recent.set(key, route);
+    route = match(handler, true, path);
+    if (path.length <= MAX_REMEMBERED_LENGTH) {
+      if (recent.size >= RECENT_PATHS) recent.clear();
+      recent.set(path, route);
+    }
   }
   return route;
 }
