@@ -35,6 +35,7 @@ import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } fr
 import { securityHeaders } from "#app/server/security-headers.server.ts";
 import { UPLOADS_URL } from "#app/lib/images.server.ts";
 import { rateLimits } from "#app/server/rate-limits.server.ts";
+import { resolveRoutes } from "#app/server/request-route.server.ts";
 import { productImages } from "#app/server/uploads.server.ts";
 
 const PENDING_POLL_MS = 2_000;
@@ -190,6 +191,11 @@ app.use(noStoreByDefault);
 app.use(securityHeaders({ production }));
 // Before anything else: requests no browser sends get a 4xx and one line.
 app.use(refuseMalformed());
+// Which route each request reaches, read exactly as React Router will read
+// it, for the rate limits, the micro-cache and the access log
+// (docs/decisions/026-one-route-per-request.md). `build` is set below,
+// before the server listens.
+app.use(resolveRoutes(() => build));
 
 // Liveness: the process is up and its event loop turns. Nothing else, so a
 // slow database never gets a healthy container restarted.

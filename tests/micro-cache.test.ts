@@ -104,7 +104,7 @@ async function start(page: RequestHandler, options: Options = {}) {
   const cache = microCache({
     ttlMs: options.ttlMs ?? 60_000,
     maxBytes: options.maxBytes ?? 1e6,
-    paths: /^\/(?:slow|fast|private|cookie|fail)?$/,
+    shareable: (req) => /^\/(?:slow|fast|private|cookie|fail)?$/.test(req.path),
     variant: (req) => (options.variant ?? ((cookie) => (cookie ? null : "anonymous")))(req.headers.cookie),
   });
   app.use((req, _res, next) => {

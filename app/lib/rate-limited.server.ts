@@ -17,9 +17,22 @@ export function rateLimited(request: Request): { limit: RateLimitName; retryAfte
 }
 
 /**
+ * What a page that checks a staff password says over the failed sign-in
+ * limit, in its form (null when the request is not over it). Such a page
+ * answers without checking the password, so a flood of guesses costs no
+ * Argon2 work; Express set Retry-After already.
+ */
+export function signInsLimited(request: Request): string | null {
+  const limited = rateLimited(request);
+  if (limited?.limit !== "sign-in") return null;
+  const minutes = Math.ceil(limited.retryAfter / 60);
+  return `Too many failed sign-ins from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+}
+
+/**
  * Root middleware: a request over a limit gets a 429 page instead of its
- * loader or action. Failed sign-ins are the exception: the sign-in page
- * answers those itself, in its form.
+ * loader or action. Failed sign-ins are the exception: the pages that
+ * check a password (sign-in, account) answer those themselves, in their form.
  */
 export const refuseRateLimited: MiddlewareFunction<Response> = ({ request }, next) => {
   const limited = rateLimited(request);

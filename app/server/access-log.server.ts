@@ -9,13 +9,14 @@
 // What it never holds: the URL itself (an order's address is its key, a
 // search may hold a name), query strings, headers, cookies, form fields, or
 // the client's address. The route is the pattern React Router matched; for
-// what Express answers itself (files, refusals) only the first path
-// segment. Health checks are not logged: a probe every few
-// seconds would drown the rest. docs/decisions/021-access-log.md says why
-// not pino.
+// what Express answers itself (files, refusals) only the first segment of
+// the path as React Router reads it (app/server/request-route.server.ts).
+// Health checks are not logged: a probe every few seconds would drown the
+// rest. docs/decisions/021-access-log.md says why not pino.
 import type { Request, RequestHandler, Response } from "express";
 import { requestInfo } from "#app/lib/request-info.ts";
 import { MICRO_CACHE_HEADER } from "#app/server/micro-cache.server.ts";
+import { requestRoute } from "#app/server/request-route.server.ts";
 
 /** Where a request was going, without anything private: /orders/<id> becomes /orders. */
 export function section(path: string) {
@@ -44,7 +45,7 @@ export function accessLog(log: (message: string) => void): RequestHandler {
       const info = requestInfo(res);
       const fields: Record<string, string | number> = {
         method: req.method,
-        route: info.route ?? section(req.path),
+        route: info.route ?? section(requestRoute(req)?.pathname ?? req.path),
         // "-": the client went away before any answer was sent.
         status: res.headersSent ? res.statusCode : "-",
         ms: Math.round(performance.now() - started),

@@ -21,6 +21,7 @@
 // The caller's deadline (SHUTDOWN_TIMEOUT_MS) covers requests that never end.
 import { Server as NetServer, type Socket } from "node:net";
 import { createServer, type RequestListener, type ServerResponse } from "node:http";
+import { settleUnreadBody } from "#app/server/unread-body.server.ts";
 
 /** A stop under a flood of new connections stops accepting after this, queue or not. */
 const MAX_ACCEPT_MS = 2_000;
@@ -79,6 +80,8 @@ export function createDrainableServer(handler: RequestListener) {
       if (draining && responses.size === 0) req.socket.end();
     });
   });
+  // An answer sent before its body was read must not wedge the connection.
+  server.on("request", settleUnreadBody);
   server.on("request", handler);
 
   return {

@@ -3,7 +3,7 @@
 // visitor who would see the same bytes, and replayed from memory meanwhile.
 // The reasons and the trade-offs are in docs/decisions/024-micro-cache.md.
 //
-//   - Only GETs of `paths`, and only copies the route declared shareable (a
+//   - Only GETs of shareable routes, and only copies the route declared shareable (a
 //     `Cache-Tag`, from sharedPageHeaders), answered 200, with no Set-Cookie.
 //     A request the rate limits marked (app/server/rate-limits.server.ts,
 //     mounted before this) is neither answered from the cache nor kept: its
@@ -32,6 +32,7 @@ import { LISTS_TAG, pageVariant, productTag } from "#app/lib/cache.server.ts";
 import { onCatalogChange, type CatalogChange } from "#app/lib/catalog-changes.server.ts";
 import { RATE_LIMITED_HEADER } from "#app/lib/rate-limited.server.ts";
 import { requestInfo } from "#app/lib/request-info.ts";
+import { requestRoute } from "#app/server/request-route.server.ts";
 
 export type CachedPage = {
   status: number;
@@ -187,8 +188,8 @@ export function normalizedUrl(path: string, originalUrl: string): string {
 export type MicroCacheOptions = {
   ttlMs: number;
   maxBytes: number;
-  /** Paths whose pages may be shared. Anything else goes straight on. */
-  paths: RegExp;
+  /** Whether this request's page may be shared. Anything else goes straight on. */
+  shareable: (req: Request) => boolean;
   /** Which copy of a page this request may share; null: render it for this request alone. */
   variant: (req: Request) => string | null | Promise<string | null>;
 };
@@ -199,7 +200,7 @@ export function microCache(options: MicroCacheOptions): RequestHandler & { cache
   onCatalogChange((change) => cache.purge(tagsFor(change)));
 
   const handler = (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== "GET" || !options.paths.test(req.path)) return next();
+    if (req.method !== "GET" || !options.shareable(req)) return next();
     if (req.headers[RATE_LIMITED_HEADER] !== undefined) {
       res.setHeader(MICRO_CACHE_HEADER, "bypass");
       return next();
@@ -305,11 +306,13 @@ function record(res: Response, done: (page: CachedPage | undefined) => void) {
 }
 
 /**
- * Where pages may be shared: the catalog and search (`/`, `/_.data`) and
- * product pages (`/products/<slug>`, and `.data`), the routes whose headers
- * come from sharedPageHeaders (app/routes/catalog.tsx, product.tsx).
+ * Where pages may be shared: the catalog and search, and product pages (as
+ * documents and `.data`), the routes whose headers come from
+ * sharedPageHeaders (app/routes/catalog.tsx, product.tsx). By the route
+ * React Router matches (app/server/request-route.server.ts), never by a
+ * path read here.
  */
-export const SHAREABLE_PAGES = /^\/(?:_\.data)?$|^\/products\/[^/]+$/;
+export const SHAREABLE_ROUTES = new Set(["/", "/products/:slug"]);
 
 /** The store's micro-cache as configured, or a middleware that does nothing when MICRO_CACHE_MS is 0. */
 export function storeMicroCache(config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACHE_MAX_MB">): RequestHandler {
@@ -317,7 +320,7 @@ export function storeMicroCache(config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACH
   return microCache({
     ttlMs: config.MICRO_CACHE_MS,
     maxBytes: config.MICRO_CACHE_MAX_MB * 1024 * 1024,
-    paths: SHAREABLE_PAGES,
+    shareable: (req) => SHAREABLE_ROUTES.has(requestRoute(req)?.pattern ?? ""),
     variant: (req) => pageVariant(req.headers.cookie),
   });
 }

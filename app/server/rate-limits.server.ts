@@ -10,6 +10,7 @@ import rateLimit, { type Options } from "express-rate-limit";
 import type { RateLimit } from "#app/env.server.ts";
 import { RATE_LIMITED_HEADER, type RateLimitName } from "#app/lib/rate-limited.server.ts";
 import { refusedBecause } from "#app/server/access-log.server.ts";
+import { requestRoute } from "#app/server/request-route.server.ts";
 
 type Limits = {
   RATE_LIMIT_POSTS: RateLimit;
@@ -19,35 +20,28 @@ type Limits = {
 };
 
 /**
- * The path as React Router matches it: %-escapes decoded, letter case
- * ignored, repeated and trailing slashes dropped, and without the `.data`
- * (or `/_.data`) of its data requests. Testing the raw path instead would let
- * `/Checkout/` or `/admin/sign-%69n` through a limit uncounted. Null when it
- * does not decode (React Router answers that with a 400 of its own).
+ * The requests a limit counts, by the route React Router runs for them
+ * (app/server/request-route.server.ts), named by its pattern in
+ * app/routes.ts, never by a path read here: however the path is written
+ * (`/admin/./sign-in`, `/CHECKOUT/`, `/orders/<id>.data`), a request that
+ * reaches a route counts as that route.
  */
-export function routePath(req: Request): string | null {
-  let path: string;
-  try {
-    path = decodeURIComponent(req.path);
-  } catch {
-    return null;
-  }
-  path = path.toLowerCase().replace(/\/{2,}/g, "/").replace(/(\/_)?\.data$/, "");
-  if (path.length > 1) path = path.replace(/\/+$/, "");
-  return path || "/";
-}
-
-const on = (methods: string[], pattern: RegExp) => (req: Request) => {
+const on = (methods: string[], patterns: string[]) => (req: Request) => {
   if (!methods.includes(req.method)) return false;
-  const path = routePath(req);
-  return path !== null && pattern.test(path);
+  const route = requestRoute(req);
+  // Mounted after resolveRoutes (server.ts); without it, no limit would count.
+  if (!route) throw new Error("rate limits need the request's route: mount resolveRoutes before them");
+  return route.pattern !== undefined && patterns.includes(route.pattern);
 };
-const formPost = on(["POST"], /^/);
-const checkout = on(["POST"], /^\/checkout$/);
+const formPost = (req: Request) => req.method === "POST";
+const checkout = on(["POST"], ["/checkout"]);
 // Guessing an order: its number and email (the form), or its address.
-const lookupForm = on(["POST"], /^\/orders$/);
-const orderPage = on(["GET", "HEAD"], /^\/orders\/[^/]+$/);
-const signIn = on(["POST"], /^\/admin\/sign-in$/);
+const lookupForm = on(["POST"], ["/orders"]);
+const orderPage = on(["GET", "HEAD"], ["/orders/:publicId"]);
+// Everywhere a staff password is checked: the sign-in page, and the
+// account page's "current password" (otherwise a stolen session could try
+// passwords there without a limit).
+const passwordCheck = on(["POST"], ["/admin/sign-in", "/admin/account"]);
 
 export function rateLimits(limits: Limits): RequestHandler[] {
   function limiter(name: RateLimitName, limit: RateLimit, options: Partial<Options>): RequestHandler {
@@ -98,8 +92,8 @@ export function rateLimits(limits: Limits): RequestHandler[] {
       skipSuccessfulRequests: true,
     }),
     limiter("sign-in", limits.RATE_LIMIT_SIGN_IN_FAILURES, {
-      skip: (req) => !signIn(req),
-      // The sign-in page answers 401 for a wrong email or password.
+      skip: (req) => !passwordCheck(req),
+      // Both pages answer 401 for a wrong password (or email).
       requestWasSuccessful: (_req, res) => res.statusCode !== 401,
       skipSuccessfulRequests: true,
     }),

@@ -4,7 +4,7 @@
 // likes, and none of them should produce a 500 or a stack trace (which would
 // also let anyone flood the log).
 import type { ServerResponse } from "node:http";
-import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import { refusedBecause } from "#app/server/access-log.server.ts";
 
 function refuse(res: Response, status: number, text: string, reason: string, headers: Record<string, string> = {}) {
@@ -65,22 +65,32 @@ export function refuseMalformed(): RequestHandler {
 
 
 /**
- * Form posts must come from the store's own pages (a browser sends their
- * Origin). React Router runs the same check before an action and refuses
- * with a bare 400; checking here first means one readable answer and one log
- * line for both page and `.data` posts, instead of a stack trace per request
+ * Form posts must come from the store's own pages. What a browser says about
+ * where a post came from, strongest first:
+ *
+ * - `Sec-Fetch-Site` (Fetch Metadata, sent by every current browser):
+ *   `cross-site` is refused, whatever else the request says;
+ * - `Origin`: refused unless it is the store's own (`null`, a sandboxed
+ *   page or a redirect from elsewhere, is not);
+ * - with no Origin, `Referer`: refused unless it is on the store's origin.
+ *
+ * A request with none of them is not from a browser (so it carries no cookie
+ * a page elsewhere could borrow) and passes, as React Router lets it. React
+ * Router runs its own Origin check before an action and refuses with a bare
+ * 400; checking here first means one readable answer and one log line for
+ * both page and `.data` posts, instead of a stack trace per request
  * (docs/decisions/010-own-origin-check.md). Behind a TLS-terminating proxy
  * the request's own origin is only right with TRUST_PROXY set.
  */
 export function refuseCrossOrigin(): RequestHandler {
   return (req, res, next) => {
-    const origin = req.get("origin");
     // POST is the only method that gets this far (refuseMalformed).
-    if (req.method !== "POST" || origin === undefined) return next();
+    if (req.method !== "POST") return next();
+    const origin = req.get("origin");
     // React Router's adapter (8.4) drops the port of an IPv6 address when it
     // builds the request URL, so its own origin check refuses every such post
     // with a stack trace: refuse it here, once, in words.
-    if (/^\[[^\]]*\]:\d+$/.test(req.get("host") ?? "")) {
+    if (origin !== undefined && /^\[[^\]]*\]:\d+$/.test(req.get("host") ?? "")) {
       return refuse(
         res,
         400,
@@ -88,19 +98,32 @@ export function refuseCrossOrigin(): RequestHandler {
         "a form post to an IPv6 address with a port",
       );
     }
-    if (sameOrigin(origin, `${req.protocol}://${req.host}`)) return next();
+    const problem = fromElsewhere(req);
+    if (!problem) return next();
     refuse(
       res,
       400,
       "Bad Request: this form was sent from another site, so the store did not accept it. Go back to the store and try again.",
-      "a form post from another origin",
+      problem,
     );
   };
 }
 
-function sameOrigin(origin: string, requestOrigin: string) {
+/** Why the browser's own headers say a post came from another site; null when they do not. */
+function fromElsewhere(req: Request): string | null {
+  if (req.get("sec-fetch-site") === "cross-site") return "a form post from another site";
+  const own = `${req.protocol}://${req.host}`;
+  const origin = req.get("origin");
+  if (origin !== undefined) return sameOrigin(origin, own) ? null : "a form post from another origin";
+  const referer = req.get("referer");
+  if (referer !== undefined && !sameOrigin(referer, own)) return "a form post referred by another origin";
+  return null;
+}
+
+/** Whether `url` (an Origin, or a Referer's whole URL) is on `requestOrigin`. */
+function sameOrigin(url: string, requestOrigin: string) {
   try {
-    return new URL(origin).origin === new URL(requestOrigin).origin;
+    return new URL(url).origin === new URL(requestOrigin).origin;
   } catch {
     return false; // "null" (a sandboxed page), or not a URL at all
   }

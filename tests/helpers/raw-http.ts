@@ -53,3 +53,89 @@ export function halfRequest(port: number, text: string): Promise<Socket> {
     socket.on("error", reject);
   });
 }
+
+/** One answer read off a connection, its body decoded from chunks if it came in them. */
+export type RawResponse = { status: number; head: string; body: string };
+
+/**
+ * Where the answer at the start of `data` ends: after its Content-Length or
+ * its last chunk; undefined while it is incomplete (or, with neither, until
+ * the connection closes).
+ */
+function responseEnd(data: Buffer): { end: number; body: Buffer } | undefined {
+  const split = data.indexOf("\r\n\r\n");
+  if (split === -1) return undefined;
+  const head = data.subarray(0, split).toString("latin1");
+  const start = split + 4;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+  if (length !== undefined) {
+    const end = start + Number(length);
+    return data.length >= end ? { end, body: data.subarray(start, end) } : undefined;
+  }
+  if (!/\r\ntransfer-encoding: *chunked/i.test(head)) return undefined;
+  const chunks: Buffer[] = [];
+  for (let at = start; ; ) {
+    const line = data.indexOf("\r\n", at);
+    if (line === -1) return undefined;
+    const size = Number.parseInt(data.subarray(at, line).toString("latin1"), 16);
+    const next = line + 2 + size + 2;
+    if (data.length < next) return undefined;
+    if (size === 0) return { end: next, body: Buffer.concat(chunks) };
+    chunks.push(data.subarray(line + 2, line + 2 + size));
+    at = next;
+  }
+}
+
+/**
+ * A keep-alive connection for requests sent one after another on the same
+ * socket, as a browser reuses one: each `request` writes its bytes and reads
+ * one whole answer, or says why none came.
+ */
+export async function keepAliveConnection(port: number) {
+  const socket = connect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  let received = Buffer.alloc(0);
+  let closed = false;
+  let changed = () => {};
+  socket.on("data", (chunk) => {
+    received = Buffer.concat([received, chunk]);
+    changed();
+  });
+  socket.on("close", () => {
+    closed = true;
+    changed();
+  });
+  socket.on("error", () => {}); // a reset shows as a close
+
+  /** Resolves once `ready()` holds, or with false after `timeoutMs`. */
+  function until(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      changed = () => {
+        if (!ready()) return;
+        clearTimeout(timer);
+        resolve(true);
+      };
+      changed();
+    });
+  }
+
+  return {
+    async request(text: string | Buffer, timeoutMs = 5_000): Promise<RawResponse | { error: string }> {
+      if (!closed) socket.write(text);
+      const done = await until(() => closed || responseEnd(received) !== undefined, timeoutMs);
+      const found = responseEnd(received);
+      if (!found) return { error: done ? "closed without a response" : `no response within ${timeoutMs} ms` };
+      const raw = received.subarray(0, found.end).toString("latin1");
+      received = received.subarray(found.end);
+      return {
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(raw)?.[1]),
+        head: raw.slice(0, raw.indexOf("\r\n\r\n")),
+        body: found.body.toString("utf8"),
+      };
+    },
+    /** Whether the server closes the connection within `timeoutMs`. */
+    closes: (timeoutMs = 5_000) => until(() => closed, timeoutMs),
+    close: () => socket.destroy(),
+  };
+}

@@ -8,6 +8,7 @@ import { database } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
 import { MIN_PASSWORD_LENGTH } from "#app/lib/limits.ts";
 import { weakPasswordReason } from "#app/lib/password-strength.server.ts";
+import { signInsLimited } from "#app/lib/rate-limited.server.ts";
 import { signedInStaff } from "#app/lib/staff-auth.server.ts";
 import { setNotice } from "#app/lib/staff-session.server.ts";
 import { changePassword, newPasswordField } from "#app/lib/staff.server.ts";
@@ -30,6 +31,11 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { staff, sessionId } = signedInStaff(context);
   const values = formValues(await readForm(request), ["current", "password", "confirm"]);
   const blank = { current: "", password: "", confirm: "" };
+  // Checking the current password is a sign-in attempt: a wrong one counts
+  // against the failed sign-in limit, and over it nothing is checked, as on
+  // the sign-in page (app/server/rate-limits.server.ts).
+  const limited = signInsLimited(request);
+  if (limited) return formFailure(blank, { form: limited }, 429);
   const parsed = changePasswordSchema.safeParse(values);
   if (!parsed.success) return formFailure(blank, parsed.error);
 
@@ -43,7 +49,8 @@ export async function action({ request, context }: Route.ActionArgs) {
     password: parsed.data.password,
     keepSessionId: sessionId,
   });
-  if (!changed) return formFailure(blank, { current: "That is not your current password." });
+  // 401, as a wrong password on the sign-in page: what the limit counts.
+  if (!changed) return formFailure(blank, { current: "That is not your current password." }, 401);
   setNotice(db, sessionId, "Password changed. You were signed out everywhere else.");
   return redirect("/admin/account");
 }

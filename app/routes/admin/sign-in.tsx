@@ -6,7 +6,7 @@ import { Field } from "#app/components/field.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
-import { rateLimited } from "#app/lib/rate-limited.server.ts";
+import { signInsLimited } from "#app/lib/rate-limited.server.ts";
 import { safeNext } from "#app/lib/staff-auth.server.ts";
 import { readSession, readSessionToken, startSession } from "#app/lib/staff-session.server.ts";
 import { authenticate } from "#app/lib/staff.server.ts";
@@ -38,18 +38,10 @@ export async function action({ request }: Route.ActionArgs) {
   // Never send a password back to the page.
   const values = { ...sent, password: "" };
 
-  // Over the failed sign-in limit: refused without checking the password
-  // (so a flood of guesses costs no Argon2 work), in the form. Express set
-  // Retry-After already (app/server/rate-limits.server.ts).
-  const limited = rateLimited(request);
-  if (limited?.limit === "sign-in") {
-    const minutes = Math.ceil(limited.retryAfter / 60);
-    return formFailure(
-      values,
-      { form: `Too many failed sign-ins from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` },
-      429,
-    );
-  }
+  // Over the failed sign-in limit: refused in the form, without checking
+  // the password (app/server/rate-limits.server.ts).
+  const limited = signInsLimited(request);
+  if (limited) return formFailure(values, { form: limited }, 429);
 
   const parsed = signInSchema.safeParse(sent);
   if (!parsed.success) return formFailure(values, parsed.error);

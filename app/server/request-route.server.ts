@@ -1,0 +1,141 @@
+// Which route a request reaches, decided once, the way React Router decides
+// it, for every check in Express that depends on it: the rate limits, the
+// micro-cache, the access log (docs/decisions/026-one-route-per-request.md).
+//
+// A path read any other way can be walked around. React Router's Express
+// adapter builds the request's URL with the URL parser, which resolves `.`
+// and `..` segments (raw or %-escaped, any case) and reads `\` as `/`; React
+// Router then drops its own `.data` (or `/_.data`) suffix and matches what
+// is left against the route table, decoding %-escapes, ignoring letter case
+// and trailing slashes. So `/admin/x/%2E%2E/Sign-In/.` runs the sign-in
+// action, and a limit that compared paths with a pattern of its own missed
+// it. Here the same parser reads the same string, and React Router's own
+// matcher (createStaticHandler's `match`) reads the same route table: what
+// this module says is what React Router will do.
+import type { IncomingMessage } from "node:http";
+import type { Request, RequestHandler } from "express";
+import { createStaticHandler, type ServerBuild } from "react-router";
+
+export type RequestRoute = {
+  /**
+   * The pattern of the route that answers, as app/routes.ts declares it and
+   * the access log prints it (`/admin/sign-in`, `/orders/:publicId`): for a
+   * POST, the route whose action runs; otherwise the deepest route matched,
+   * whose page renders. Undefined when no route matches (React Router
+   * answers 404). A pattern, not the route's id (its file): files move,
+   * addresses stay. (An index route has its parent's pattern: `/` is the
+   * catalog's page, and the root's action.)
+   */
+  pattern?: string;
+  /** The path React Router matches: resolved, without `.data`, not yet decoded. */
+  pathname: string;
+};
+
+type StaticHandler = ReturnType<typeof createStaticHandler>;
+type Routes = Parameters<typeof createStaticHandler>[0];
+type Table = { handler: StaticHandler; recent: Map<string, RequestRoute> };
+
+/**
+ * Pages are asked for again and again (the micro-cache exists because of
+ * it), and looking a path up costs a small fraction of matching it, which
+ * would otherwise be a visible share of a page the micro-cache answers. So
+ * each build remembers the route of the last RECENT_PATHS paths read (GET,
+ * HEAD), each at most MAX_REMEMBERED_LENGTH long, so that this memory stays
+ * small whatever clients send; emptied when full (a client that sends a new
+ * path every time is matched every time, no worse off than without it).
+ */
+const RECENT_PATHS = 1_000;
+const MAX_REMEMBERED_LENGTH = 256;
+
+/**
+ * The build's route table in the shape React Router's own server runtime
+ * gives it to its matcher (a tree made from the flat manifest: index routes
+ * have no children), with the same basename and future flags. Made once per
+ * build (rebuilding it per request would cost a quarter of a millisecond).
+ */
+const tables = new WeakMap<ServerBuild, Table>();
+function routeTable(build: ServerBuild): Table {
+  let table = tables.get(build);
+  if (!table) {
+    const manifest = Object.values(build.routes).filter((route) => route !== undefined);
+    const children = (parentId: string): Routes =>
+      manifest
+        .filter((route) => (route.parentId || "") === parentId)
+        .map((route) =>
+          route.index
+            ? { id: route.id, path: route.path, index: true }
+            : { id: route.id, path: route.path, caseSensitive: route.caseSensitive, children: children(route.id) },
+        );
+    const handler = createStaticHandler(children(""), { basename: build.basename, future: build.future });
+    table = { handler, recent: new Map() };
+    tables.set(build, table);
+  }
+  return table;
+}
+
+/** What React Router does with a request for `target` (the request line's path and query). */
+export function resolveRoute(build: ServerBuild, method: string, target: string): Readonly<RequestRoute> {
+  const { handler, recent } = routeTable(build);
+  // A form post is matched every time: its query may choose the action (`?index`).
+  if (method !== "GET" && method !== "HEAD") return match(handler, false, target);
+  // A page's route does not depend on its query.
+  const path = target.split("?", 1)[0]!;
+  let route = recent.get(path);
+  if (!route) {
+    route = match(handler, true, path);
+    if (path.length <= MAX_REMEMBERED_LENGTH) {
+      if (recent.size >= RECENT_PATHS) recent.clear();
+      recent.set(path, route);
+    }
+  }
+  return route;
+}
+
+function match(handler: StaticHandler, reads: boolean, target: string): RequestRoute {
+  // As @react-router/express builds the request URL: the target appended to
+  // an origin, not resolved against one (which would read `//host/x` as a
+  // host). The origin does not change the path.
+  let url: URL;
+  try {
+    url = new URL(`http://store.invalid${target}`);
+  } catch {
+    return { pathname: target };
+  }
+  // As React Router's getNormalizedPath: `/_.data` is the data request for
+  // `/`, and `<path>.data` for `<path>`.
+  const pathname = url.pathname.endsWith("/_.data") ? url.pathname.slice(0, -"_.data".length) : url.pathname.replace(/\.data$/, "");
+  const matches = handler.match(pathname);
+  if (!matches) return { pathname };
+  let answering = matches.length - 1;
+  // A POST runs one action: an index route's only with a bare `?index`, else
+  // that of the deepest route with a path of its own (React Router's
+  // getTargetMatch), so a post to `/` goes to the root route, not the catalog.
+  if (!reads && !(matches[answering]!.route.index && new URLSearchParams(url.search).getAll("index").includes(""))) {
+    answering = matches.findLastIndex((m, i) => i === 0 || Boolean(m.route.path));
+  }
+  // As React Router's getRoutePattern: the paths down to that route, joined.
+  const paths = matches.slice(0, answering + 1).map((m) => m.route.path);
+  return { pattern: `/${paths.filter(Boolean).join("/")}`.replace(/\/{2,}/g, "/"), pathname };
+}
+
+const resolved = new WeakMap<IncomingMessage, Readonly<RequestRoute>>();
+
+/**
+ * Middleware: resolves each request's route for the checks after it. In
+ * development `build` is a function (Vite loads the app per request); a
+ * build that does not load resolves to no route, and React Router shows
+ * the error itself.
+ */
+export function resolveRoutes(build: () => ServerBuild | (() => Promise<ServerBuild>)): RequestHandler {
+  return async (req, _res, next) => {
+    const current = build();
+    const loaded = typeof current === "function" ? await current().catch(() => undefined) : current;
+    resolved.set(req, loaded ? resolveRoute(loaded, req.method, req.originalUrl) : { pathname: req.path });
+    next();
+  };
+}
+
+/** The route resolveRoutes found for this request; undefined if it was answered before that. */
+export function requestRoute(req: Request | IncomingMessage): Readonly<RequestRoute> | undefined {
+  return resolved.get(req);
+}
