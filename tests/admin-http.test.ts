@@ -504,4 +504,25 @@ describe("orders", () => {
     expect(page((await staff.get("/admin/orders?status=cancelled")).html)).toContain("1 order");
     expect((await staff.get("/admin/orders?status=lost&page=abc")).status).toBe(200);
   });
+
+  it("shows each order's units in the list: every line, every quantity", async () => {
+    // Several lines and quantities above 1, so a count of lines, of one line,
+    // or a constant cannot pass for the sum (issue 23: every order showed 1).
+    const line = (slug: string, quantity: number) => ({ productId: product(slug)!.id, quantity });
+    const place = (cart: { productId: number; quantity: number }[]) => {
+      const placed = placeOrder(db, { checkoutToken: newToken(), details: customer, cart });
+      if (placed.status !== "placed") throw new Error(placed.status);
+      return db.select().from(orders).where(eq(orders.publicId, placed.publicId)).get()!;
+    };
+    const three = place([line("soy-candle", 2), line("pencil-bundle", 3), line("taper-candles", 1)]);
+    const four = place([line("soy-candle", 4)]);
+    const html = (await staff.get("/admin/orders")).html;
+    /** The cells of the list's row for an order. */
+    const row = (number: string) => {
+      const tr = html.split("<tr").find((r) => r.includes(`>${number}</a>`)) ?? "";
+      return [...tr.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => page(m[1]!).trim());
+    };
+    expect(row(three.number)[3]).toBe("6");
+    expect(row(four.number)[3]).toBe("4");
+  });
 });
