@@ -322,6 +322,49 @@ describe("products", () => {
     expect(db.select().from(products).all()).toHaveLength(count);
   });
 
+  it("refuses names and descriptions that hide or reorder text, writing nothing, and stores names in NFC", async () => {
+    const count = db.select().from(products).all().length;
+    const cases: [Record<string, string>, string][] = [
+      // Only invisible characters: zero-width space, joiner, word joiner, BOM, soft hyphen, Hangul filler.
+      [{ name: "\u200B\u200D\u2060\uFEFF\u00AD\u3164" }, "Enter the product's name: this one has only invisible characters."],
+      [{ name: " \u200B \u200C " }, "Enter the product's name: this one has only invisible characters."],
+      // A right-to-left override shows "Oak Stool" for text stored backwards; isolates likewise.
+      [{ name: "\u202Eloots kaO" }, "The name contains a text direction control (U+202E)"],
+      [{ name: "Oak \u2066Stool\u2069" }, "The name contains a text direction control (U+2066)"],
+      [{ name: "Oak\u0000Stool" }, "The name contains a control character (U+0000)"],
+      [{ name: "Oak\tStool" }, "The name contains a control character (U+0009)"], // fine in a description, not in a name
+      [{ description: "Three legs.\u0007" }, "The description contains a control character (U+0007)"],
+      [{ description: "\u200B\u200B" }, "Enter a description: this one has only invisible characters."],
+      [{ description: "Sale \u202Dnow" }, "The description contains a text direction control (U+202D)"],
+    ];
+    for (const [i, [changes, message]] of cases.entries()) {
+      // A slug of its own, so only the name or description can be the problem.
+      const reply = await staff.post("/admin/products/new", productForm({ ...fields, sku: "", slug: `hidden-${i}`, ...changes }));
+      expect(reply.status, JSON.stringify(changes)).toBe(400);
+      expect(page(reply.html), JSON.stringify(changes)).toContain(message);
+    }
+    expect(db.select().from(products).all()).toHaveLength(count);
+    // Refused on edit too.
+    const stool = product("oak-stool")!;
+    const edit = await staff.post(
+      `/admin/products/${stool.id}`,
+      productForm({ name: "\u200B", slug: stool.slug, sku: stool.sku, price: "1", description: "x" }),
+    );
+    expect(edit.status).toBe(400);
+    expect(product("oak-stool")!.name).toBe(stool.name);
+
+    // Decomposed "é" (e + combining accent) is stored composed; line breaks in a
+    // description and joiners inside words (emoji, Persian) are text, not tricks.
+    const saved = await staff.post(
+      "/admin/products/new",
+      productForm({ ...fields, name: "Cafe\u0301 Table \u{1F469}\u200D\u{1F373}", sku: "", description: "Walnut top.\r\nSteel legs.\tمی\u200Cخواهم" }),
+    );
+    expect(saved.status, page(saved.html)).toBe(302);
+    const cafe = product("cafe-table")!;
+    expect(cafe.name).toBe("Caf\u00E9 Table \u{1F469}\u200D\u{1F373}");
+    expect(cafe.description).toBe("Walnut top.\r\nSteel legs.\tمی\u200Cخواهم");
+  });
+
   it("edits a product, keeping its SKU unique and never empty, and leaves its stock to the ledger", async () => {
     const stool = product("oak-stool")!;
     const edit = (changes: Record<string, string>) =>
