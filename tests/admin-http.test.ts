@@ -233,7 +233,8 @@ describe("products", () => {
     expect(created.status, page(created.html)).toBe(302);
     const stool = product("oak-stool")!;
     expect(stool).toMatchObject({ name: "Oak Stool", sku: "OAK-1", priceCents: 124_950, stock: 4, archivedAt: null });
-    expect(stool.image).toMatch(/^\/uploads\/products\/[0-9a-f]{64}\.png$/);
+    // Stored as its variants (tests/product-images.test.ts); the product keeps the largest JPEG.
+    expect(stool.image).toMatch(/^\/uploads\/products\/[0-9a-f]{64}-1x1\.jpg$/);
     expect(created.location).toBe(`/admin/products/${stool.id}`);
     expect(page((await staff.get(created.location!)).html)).toContain("Created Oak Stool (SKU OAK-1).");
     expect(movementsOf(stool.id)).toMatchObject([{ delta: 4, reason: "initial", note: "new product", orderId: null }]);
@@ -245,7 +246,7 @@ describe("products", () => {
     expect(productPage).toContain("SKU OAK-1");
     expect(productPage).toContain("$1,249.50");
     const image = await fetch(`${server.url}${stool.image}`);
-    expect([image.status, image.headers.get("content-type")]).toEqual([200, "image/png"]);
+    expect([image.status, image.headers.get("content-type")]).toEqual([200, "image/jpeg"]);
     expect(image.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     // Only names the store made are served; nothing else under /uploads.
     expect((await fetch(`${server.url}/uploads/products/../../store.db`)).status).toBe(404);
@@ -271,7 +272,7 @@ describe("products", () => {
     expect(dupSku.html).toContain('value="Oak Stool Two"');
     expect(dupSku.html).toContain("Three legs, one seat.");
     // The image went up with the refused form; it comes back with the next one.
-    const kept = /name="uploadedImage" value="(\/uploads\/products\/[0-9a-f]{64}\.png)"/.exec(dupSku.html)?.[1];
+    const kept = /name="uploadedImage" value="(\/uploads\/products\/[0-9a-f]{64}-\d+x\d+\.jpg)"/.exec(dupSku.html)?.[1];
     expect(kept).toBeDefined();
 
     const dupSlug = await staff.post("/admin/products/new", productForm({ ...fields, name: "Stoneware Mug", slug: "", sku: "NEW-9", uploadedImage: kept! }));
@@ -283,7 +284,14 @@ describe("products", () => {
     expect(fixed.status).toBe(302);
     expect(product("oak-stool-two")!.image).toBe(kept);
     // A made-up address is not taken as an upload.
-    for (const [n, uploadedImage] of ["/uploads/../store.db", `/uploads/products/${"0".repeat(64)}.png`, "https://evil.example/x.png"].entries()) {
+    const forgeries = [
+      "/uploads/../store.db",
+      `/uploads/products/${"0".repeat(64)}.png`,
+      `/uploads/products/${"0".repeat(64)}-1x1.jpg`,
+      kept!.replace(/\.jpg$/, ".webp"),
+      "https://evil.example/x.png",
+    ];
+    for (const [n, uploadedImage] of forgeries.entries()) {
       const forged = await staff.post("/admin/products/new", productForm({ ...fields, name: `Forged ${n}`, sku: `F-${n}`, uploadedImage }));
       expect(forged.status).toBe(302);
       expect(product(`forged-${n}`)!.image, uploadedImage).toBe("/images/products/placeholder.svg");
