@@ -130,8 +130,9 @@ describe("uploads", () => {
     expect(sizes(large.variants, "jpg")).toEqual(["400x300", "800x600", "1200x900"]);
     expect(sizes(medium.variants)).toEqual(["400x200", "800x400", "1000x500"]);
     expect(sizes(small.variants)).toEqual(["300x300"]);
-    // The product keeps its largest JPEG's address.
+    // The product keeps its largest JPEG's address. Files are the store's user's alone (umask 077).
     expect(large.product!.image).toMatch(/^\/uploads\/products\/[0-9a-f]{64}-1200x900\.jpg$/);
+    for (const variant of large.variants) expect(statSync(join(uploadsDirectory(path), "products", variant.name)).mode & 0o777).toBe(0o600);
     for (const variant of [...large.variants, ...medium.variants, ...small.variants]) {
       const { response, metadata } = await fetchVariant(variant);
       expect(response.headers.get("content-type")).toBe(variant.format === "webp" ? "image/webp" : "image/jpeg");

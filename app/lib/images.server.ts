@@ -101,8 +101,7 @@ export async function storeImage(databasePath: string, bytes: Uint8Array): Promi
   if (bytes.byteLength > MAX_IMAGE_BYTES) {
     return { ok: false, error: `The image is ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MB; the most is ${MAX_IMAGE_BYTES / 1024 / 1024} MB.` };
   }
-  const type = sniffImageType(bytes);
-  if (!type) return { ok: false, error: "Upload a PNG, JPEG or WebP image. (SVG and other files are not accepted.)" };
+  if (!sniffImageType(bytes)) return { ok: false, error: "Upload a PNG, JPEG or WebP image. (SVG and other files are not accepted.)" };
 
   // The header only: size and orientation, nothing decoded yet (so no pixel
   // limit here: it would refuse a bomb without saying how big it claims to be).
