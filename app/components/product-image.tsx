@@ -37,8 +37,9 @@ export function ProductImage({
       .join(", ");
   const largest = variants.at(-1)!;
   return (
-    // display: contents, so the <img> sits in the layout as if alone.
-    <picture className="contents">
+    // A block the size of its image, where the <img> would have been. Not
+    // display: contents: the <source> would then take a place in a grid.
+    <picture className="block">
       <source type="image/webp" srcSet={srcSet("webp")} sizes={sizes} />
       <img
         src={largest.url}

@@ -127,7 +127,11 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
     expect.poll(() => image.evaluate((img: HTMLImageElement) => (img.complete && img.naturalWidth > 0 ? img.currentSrc : "")));
   await shown(page.locator("main li img")).toMatch(/-400x300\.webp$/);
   await page.getByRole("link", { name: new RegExp(bowl) }).click();
-  await shown(page.getByRole("img", { name: bowl })).toMatch(/-800x600\.webp$/);
+  const picture = page.getByRole("img", { name: bowl });
+  await shown(picture).toMatch(/-800x600\.webp$/);
+  // In its column, the product's name beside it (the <picture> takes one grid cell).
+  const [image, name] = [await picture.boundingBox(), await page.getByRole("heading", { level: 1, name: bowl }).boundingBox()];
+  expect([Math.round(image!.width), name!.x > image!.x + image!.width, name!.y < image!.y + image!.height]).toEqual([544, true, true]);
   const shipped = await buy(browser, bowl, 2, "first@example.com");
   const cancelled = await buy(browser, bowl, 1, "second@example.com");
 
