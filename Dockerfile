@@ -15,11 +15,14 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# drizzle-orm (the migrator) and better-sqlite3 (with its prebuilt binary) are
-# production dependencies; drizzle-kit is a dev tool and stays out.
-# --omit=optional drops TypeScript and @types, which npm otherwise keeps as
-# optional peers of @react-router/* (24 MB the server never loads).
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+# drizzle-orm (the migrator), better-sqlite3 and sharp (with their prebuilt
+# binaries) are production dependencies; drizzle-kit is a dev tool and stays out.
+# Not --omit=optional: sharp's libvips for this platform is an optional
+# dependency (one per platform, npm installs the matching one). TypeScript and
+# @types, which npm keeps as optional peers of @react-router/*, are removed
+# by hand instead (27 MB the server never loads).
+RUN npm ci --omit=dev --no-audit --no-fund \
+  && rm -rf node_modules/typescript node_modules/@types node_modules/undici-types
 
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app

@@ -10,12 +10,13 @@ export default defineConfig(({ command }) => ({
   // a few files instead of about a thousand. Importing drizzle-orm's 448
   // files alone takes Node 0.4–0.6 s, and a bundled copy 20 ms; the store
   // starts in a quarter of the time (docs/decisions/025-bundled-server.md).
-  // Left in node_modules: better-sqlite3 (a native addon), Vite (development
+  // Left in node_modules: better-sqlite3 and sharp (native addons; sharp
+  // finds its platform's libvips package at run time), Vite (development
   // only) and parseurl, whose url.parse() Node would otherwise take for ours
   // and warn about (it warns only for code outside node_modules).
   // `npm run dev` still runs server.ts and the app from source.
   ...(command === "build" && {
-    ssr: { noExternal: true, external: ["better-sqlite3", "vite", "parseurl"] },
+    ssr: { noExternal: true, external: ["better-sqlite3", "sharp", "vite", "parseurl"] },
     // A production build: dependencies' development code (React's is half
     // of it) is left out instead of being bundled and never run.
     define: { "process.env.NODE_ENV": JSON.stringify("production") },

@@ -235,7 +235,8 @@ describe("products", () => {
     expect(created.status, page(created.html)).toBe(302);
     const stool = product("oak-stool")!;
     expect(stool).toMatchObject({ name: "Oak Stool", sku: "OAK-1", priceCents: 124_950, stock: 4, archivedAt: null });
-    expect(stool.image).toMatch(/^\/uploads\/products\/[0-9a-f]{64}\.png$/);
+    // Stored as its variants (tests/product-images.test.ts); the product keeps the largest JPEG.
+    expect(stool.image).toMatch(/^\/uploads\/products\/[0-9a-f]{64}-1x1\.jpg$/);
     expect(created.location).toBe(`/admin/products/${stool.id}`);
     expect(page((await staff.get(created.location!)).html)).toContain("Created Oak Stool (SKU OAK-1).");
     expect(movementsOf(stool.id)).toMatchObject([{ delta: 4, reason: "initial", note: "new product", orderId: null }]);
@@ -247,7 +248,7 @@ describe("products", () => {
     expect(productPage).toContain("SKU OAK-1");
     expect(productPage).toContain("$1,249.50");
     const image = await fetch(`${server.url}${stool.image}`);
-    expect([image.status, image.headers.get("content-type")]).toEqual([200, "image/png"]);
+    expect([image.status, image.headers.get("content-type")]).toEqual([200, "image/jpeg"]);
     expect(image.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     // Only names the store made are served; nothing else under /uploads.
     expect((await fetch(`${server.url}/uploads/products/../../store.db`)).status).toBe(404);
@@ -273,7 +274,7 @@ describe("products", () => {
     expect(dupSku.html).toContain('value="Oak Stool Two"');
     expect(dupSku.html).toContain("Three legs, one seat.");
     // The image went up with the refused form; it comes back with the next one.
-    const kept = /name="uploadedImage" value="(\/uploads\/products\/[0-9a-f]{64}\.png)"/.exec(dupSku.html)?.[1];
+    const kept = /name="uploadedImage" value="(\/uploads\/products\/[0-9a-f]{64}-\d+x\d+\.jpg)"/.exec(dupSku.html)?.[1];
     expect(kept).toBeDefined();
 
     const dupSlug = await staff.post("/admin/products/new", productForm({ ...fields, name: "Stoneware Mug", slug: "", sku: "NEW-9", uploadedImage: kept! }));
@@ -285,7 +286,14 @@ describe("products", () => {
     expect(fixed.status).toBe(302);
     expect(product("oak-stool-two")!.image).toBe(kept);
     // A made-up address is not taken as an upload.
-    for (const [n, uploadedImage] of ["/uploads/../store.db", `/uploads/products/${"0".repeat(64)}.png`, "https://evil.example/x.png"].entries()) {
+    const forgeries = [
+      "/uploads/../store.db",
+      `/uploads/products/${"0".repeat(64)}.png`,
+      `/uploads/products/${"0".repeat(64)}-1x1.jpg`,
+      kept!.replace(/\.jpg$/, ".webp"),
+      "https://evil.example/x.png",
+    ];
+    for (const [n, uploadedImage] of forgeries.entries()) {
       const forged = await staff.post("/admin/products/new", productForm({ ...fields, name: `Forged ${n}`, sku: `F-${n}`, uploadedImage }));
       expect(forged.status).toBe(302);
       expect(product(`forged-${n}`)!.image, uploadedImage).toBe("/images/products/placeholder.svg");
@@ -322,6 +330,49 @@ describe("products", () => {
     const json = await staff.post("/admin/products/new", {}, { "Content-Type": "application/json" });
     expect(json.status).toBe(415);
     expect(db.select().from(products).all()).toHaveLength(count);
+  });
+
+  it("refuses names and descriptions that hide or reorder text, writing nothing, and stores names in NFC", async () => {
+    const count = db.select().from(products).all().length;
+    const cases: [Record<string, string>, string][] = [
+      // Only invisible characters: zero-width space, joiner, word joiner, BOM, soft hyphen, Hangul filler.
+      [{ name: "\u200B\u200D\u2060\uFEFF\u00AD\u3164" }, "Enter the product's name: this one has only invisible characters."],
+      [{ name: " \u200B \u200C " }, "Enter the product's name: this one has only invisible characters."],
+      // A right-to-left override shows "Oak Stool" for text stored backwards; isolates likewise.
+      [{ name: "\u202Eloots kaO" }, "The name contains a text direction control (U+202E)"],
+      [{ name: "Oak \u2066Stool\u2069" }, "The name contains a text direction control (U+2066)"],
+      [{ name: "Oak\u0000Stool" }, "The name contains a control character (U+0000)"],
+      [{ name: "Oak\tStool" }, "The name contains a control character (U+0009)"], // fine in a description, not in a name
+      [{ description: "Three legs.\u0007" }, "The description contains a control character (U+0007)"],
+      [{ description: "\u200B\u200B" }, "Enter a description: this one has only invisible characters."],
+      [{ description: "Sale \u202Dnow" }, "The description contains a text direction control (U+202D)"],
+    ];
+    for (const [i, [changes, message]] of cases.entries()) {
+      // A slug of its own, so only the name or description can be the problem.
+      const reply = await staff.post("/admin/products/new", productForm({ ...fields, sku: "", slug: `hidden-${i}`, ...changes }));
+      expect(reply.status, JSON.stringify(changes)).toBe(400);
+      expect(page(reply.html), JSON.stringify(changes)).toContain(message);
+    }
+    expect(db.select().from(products).all()).toHaveLength(count);
+    // Refused on edit too.
+    const stool = product("oak-stool")!;
+    const edit = await staff.post(
+      `/admin/products/${stool.id}`,
+      productForm({ name: "\u200B", slug: stool.slug, sku: stool.sku, price: "1", description: "x" }),
+    );
+    expect(edit.status).toBe(400);
+    expect(product("oak-stool")!.name).toBe(stool.name);
+
+    // Decomposed "é" (e + combining accent) is stored composed; line breaks in a
+    // description and joiners inside words (emoji, Persian) are text, not tricks.
+    const saved = await staff.post(
+      "/admin/products/new",
+      productForm({ ...fields, name: "Cafe\u0301 Table \u{1F469}\u200D\u{1F373}", sku: "", description: "Walnut top.\r\nSteel legs.\tمی\u200Cخواهم" }),
+    );
+    expect(saved.status, page(saved.html)).toBe(302);
+    const cafe = product("cafe-table")!;
+    expect(cafe.name).toBe("Caf\u00E9 Table \u{1F469}\u200D\u{1F373}");
+    expect(cafe.description).toBe("Walnut top.\r\nSteel legs.\tمی\u200Cخواهم");
   });
 
   it("edits a product, keeping its SKU unique and never empty, and leaves its stock to the ledger", async () => {
@@ -567,5 +618,26 @@ describe("orders", () => {
     const lost = await staff.get("/admin/orders?status=lost&page=abc");
     expect(lost.status).toBe(200);
     expect(listed(lost.html)).toEqual(listed(everything.html));
+  });
+
+  it("shows each order's units in the list: every line, every quantity", async () => {
+    // Several lines and quantities above 1, so a count of lines, of one line,
+    // or a constant cannot pass for the sum (issue 23: every order showed 1).
+    const line = (slug: string, quantity: number) => ({ productId: product(slug)!.id, quantity });
+    const place = (cart: { productId: number; quantity: number }[]) => {
+      const placed = placeOrder(db, { checkoutToken: newToken(), details: customer, cart });
+      if (placed.status !== "placed") throw new Error(placed.status);
+      return db.select().from(orders).where(eq(orders.publicId, placed.publicId)).get()!;
+    };
+    const three = place([line("soy-candle", 2), line("pencil-bundle", 3), line("taper-candles", 1)]);
+    const four = place([line("soy-candle", 4)]);
+    const html = (await staff.get("/admin/orders")).html;
+    /** The cells of the list's row for an order. */
+    const row = (number: string) => {
+      const tr = html.split("<tr").find((r) => r.includes(`>${number}</a>`)) ?? "";
+      return [...tr.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => page(m[1]!).trim());
+    };
+    expect(row(three.number)[3]).toBe("6");
+    expect(row(four.number)[3]).toBe("4");
   });
 });

@@ -6,6 +6,7 @@
 // the bad setups get stores of their own.
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "#app/db/demo-products.ts";
 import { PROJECT_ROOT } from "#tests/helpers/db.ts";
@@ -13,7 +14,8 @@ import { composeStore, type ComposeStore } from "#tests/helpers/compose-store.ts
 import { bindMountsKeepOwners, docker, dockerSkipReason, run } from "#tests/helpers/docker.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
 import { customer, shopper } from "#tests/helpers/shopper.ts";
-import { browser, PASSWORD, PNG, productForm } from "#tests/helpers/staff.ts";
+import { GPS_EXIF, photo } from "#tests/helpers/images.ts";
+import { browser, PASSWORD, productForm } from "#tests/helpers/staff.ts";
 
 // Skipped (with a line saying so) without a Docker engine; a failure under
 // REQUIRE_DOCKER, whether run by `npm run test:docker` or directly.
@@ -145,7 +147,7 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
     expect(await store.sql("SELECT public_id, email FROM orders")).toEqual([order]);
   });
 
-  it("creates the first owner with the image's own CLI; they sign in and upload an image that lands in ./data", async () => {
+  it("creates the first owner with the image's own CLI; they sign in and upload a photo, re-encoded by sharp, that lands in ./data", async () => {
     const created = await store.compose(
       "run", "--rm", "store", "node", "app/db/cli.ts", "staff", "create",
       "--email", "Owner@Example.com", "--role", "owner",
@@ -166,18 +168,23 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
       "/admin/products/new",
       productForm(
         { name: "Volume Vase", sku: "VOL-1", price: "19.00", stock: "3", description: "Kept on the volume." },
-        { bytes: PNG, name: "vase.png", type: "image/png" },
+        { bytes: await photo(1600, 1200, { exif: GPS_EXIF }), name: "vase.jpg", type: "image/jpeg" },
       ),
     );
     expect(saved.status, saved.html).toBe(302);
-    const src = /src="(\/uploads\/products\/[0-9a-f]{64}\.png)"/.exec((await owner.get(saved.location!)).html)?.[1];
+    // sharp's native library loaded in the image (npm ci --omit=dev kept its platform package).
+    const src = /src="(\/uploads\/products\/[0-9a-f]{64}-1200x900\.jpg)"/.exec((await owner.get(saved.location!)).html)?.[1];
     expect(src).toBeDefined();
     // On the host, in the bind-mounted ./data, so it survives the container.
-    expect(readdirSync(join(store.data, "uploads", "products"))).toEqual([src!.split("/").pop()]);
+    const hash = src!.split("/").pop()!.slice(0, 64);
+    expect(readdirSync(join(store.data, "uploads", "products")).sort()).toEqual(
+      ["1200x900.jpg", "1200x900.webp", "400x300.jpg", "400x300.webp", "800x600.jpg", "800x600.webp"].map((v) => `${hash}-${v}`),
+    );
     const served = await fetch(`${store.url}${src}`);
     expect(served.status).toBe(200);
-    expect(served.headers.get("content-type")).toBe("image/png");
-    expect(new Uint8Array(await served.arrayBuffer())).toEqual(PNG);
+    expect(served.headers.get("content-type")).toBe("image/jpeg");
+    const metadata = await sharp(Buffer.from(await served.arrayBuffer())).metadata();
+    expect([metadata.format, metadata.width, metadata.height, metadata.exif]).toEqual(["jpeg", 1200, 900, undefined]);
 
     const check = await store.compose("exec", "-T", "store", "node", "app/db/cli.ts", "inventory", "check");
     expect(check.code, check.stdout + check.stderr).toBe(0);

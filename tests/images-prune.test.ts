@@ -8,11 +8,12 @@ import { describe, expect, it } from "vitest";
 import { closeDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { variantsOfUrl } from "#app/lib/image-variants.ts";
 import { storeImage, uploadsDirectory } from "#app/lib/images.server.ts";
 import { freshDatabase, productBySlug } from "#tests/helpers/db.ts";
+import { png } from "#tests/helpers/images.ts";
 import { runNode } from "#tests/helpers/server.ts";
 
-const PNG = (seed: number) => new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, seed]);
 const DAY = 86_400_000;
 
 function age(path: string, days: number) {
@@ -20,70 +21,99 @@ function age(path: string, days: number) {
   utimesSync(path, when, when);
 }
 
-/** A seeded store with four uploads: one in use, one replaced long ago, one just uploaded, one stray temp file. */
-function storeWithUploads() {
+async function stored(path: string, bytes: Uint8Array) {
+  const result = await storeImage(path, bytes);
+  if (!result.ok) throw new Error(result.error);
+  return result.url;
+}
+
+/**
+ * A seeded store with uploads: one in use (its 400 and 600 wide variants, WebP
+ * and JPEG), one replaced long ago, one just uploaded, an upload stored as
+ * sent before variants existed still in use and another no longer used, a
+ * stray temp file and a file that is not the store's.
+ */
+async function storeWithUploads() {
   const { db, path } = freshDatabase();
   seedDemoProducts(db);
-  const fileOf = (url: string) => join(uploadsDirectory(path), url.replace("/uploads/", ""));
-  const used = storeImage(path, { bytes: PNG(1), type: "png" });
-  const replaced = storeImage(path, { bytes: PNG(2), type: "png" });
-  const fresh = storeImage(path, { bytes: PNG(3), type: "png" });
-  const mug = productBySlug(db, "stoneware-mug");
-  db.update(products).set({ image: used }).where(eq(products.id, mug.id)).run();
-  closeDatabase(db);
   const folder = join(uploadsDirectory(path), "products");
-  const temporary = join(folder, `${"a".repeat(64)}.png.1234.tmp`);
+  const filesOf = (url: string) => (variantsOfUrl(url) ?? []).map((v) => join(folder, v.name));
+  const used = await stored(path, await png(600, 300));
+  const replaced = await stored(path, await png(20, 10));
+  const fresh = await stored(path, await png(30, 10));
+  const legacyUsed = join(folder, `${"b".repeat(64)}.png`);
+  const legacyUnused = join(folder, `${"c".repeat(64)}.jpg`);
+  writeFileSync(legacyUsed, "as sent");
+  writeFileSync(legacyUnused, "as sent");
+  db.update(products).set({ image: used }).where(eq(products.id, productBySlug(db, "stoneware-mug").id)).run();
+  db.update(products).set({ image: `/uploads/products/${"b".repeat(64)}.png` }).where(eq(products.id, productBySlug(db, "tea-tin").id)).run();
+  closeDatabase(db);
+  const temporary = join(folder, `${"a".repeat(64)}-400x200.webp.1234.tmp`);
   writeFileSync(temporary, "half");
   const notOurs = join(folder, "README.txt");
   writeFileSync(notOurs, "someone's notes");
-  for (const file of [fileOf(used), fileOf(replaced), temporary, notOurs]) age(file, 30);
-  return { path, folder, used: fileOf(used), replaced: fileOf(replaced), fresh: fileOf(fresh), temporary, notOurs };
+  const store = {
+    path,
+    folder,
+    used: filesOf(used),
+    replaced: filesOf(replaced),
+    fresh: filesOf(fresh),
+    legacyUsed,
+    legacyUnused,
+    temporary,
+    notOurs,
+  };
+  for (const file of [...store.used, ...store.replaced, legacyUsed, legacyUnused, temporary, notOurs]) age(file, 30);
+  return store;
 }
 
 describe("images prune", () => {
   it("with --dry-run lists what it would delete and deletes nothing", async () => {
-    const store = storeWithUploads();
+    const store = await storeWithUploads();
     const before = readdirSync(store.folder).sort();
     const result = await runNode(["app/db/cli.ts", "images", "prune", "--dry-run"], { env: { DATABASE_PATH: store.path } });
     expect(result.code).toBe(0);
-    expect(result.output).toContain(`would delete ${store.replaced}`);
-    expect(result.output).toContain(`would delete ${store.temporary}`);
-    expect(result.output).toContain("images: 2 unused file(s)");
+    for (const file of [...store.replaced, store.legacyUnused, store.temporary]) expect(result.output).toContain(`would delete ${file}`);
+    expect(result.output).toContain("images: 4 unused file(s)");
     expect(readdirSync(store.folder).sort()).toEqual(before);
   });
 
-  it("deletes unused images older than --days, and keeps used, young and foreign files", async () => {
-    const store = storeWithUploads();
+  it("deletes unused images older than --days, and keeps every variant of a used one, young and foreign files", async () => {
+    const store = await storeWithUploads();
+    expect(store.used).toHaveLength(4); // 400 and 600 wide, WebP and JPEG
     const result = await runNode(["app/db/cli.ts", "images", "prune"], { env: { DATABASE_PATH: store.path } });
     expect(result.code).toBe(0);
-    expect(result.output).toContain("images: 2 unused file(s), 0.0 MB, deleted; 2 kept");
-    expect([store.replaced, store.temporary].map(existsSync)).toEqual([false, false]);
-    expect([store.used, store.fresh, store.notOurs].map(existsSync)).toEqual([true, true, true]);
+    expect(result.output).toContain("images: 4 unused file(s), 0.0 MB, deleted; 7 kept");
+    expect([...store.replaced, store.legacyUnused, store.temporary].map(existsSync)).toEqual([false, false, false, false]);
+    const keep = [...store.used, ...store.fresh, store.legacyUsed, store.notOurs];
+    expect(keep.filter((file) => !existsSync(file))).toEqual([]);
 
-    // --days 0: the young one goes too, the one in use never does.
+    // --days 0: the young one goes too, the ones in use never do.
     const now = await runNode(["app/db/cli.ts", "images", "prune", "--days", "0"], { env: { DATABASE_PATH: store.path } });
     expect(now.code).toBe(0);
-    expect([store.used, store.fresh].map(existsSync)).toEqual([true, false]);
+    expect([...store.used, store.legacyUsed].filter((file) => !existsSync(file))).toEqual([]);
+    expect(store.fresh.filter(existsSync)).toEqual([]);
   });
 
-  it("counts an upload of bytes already stored as new, so a form holding it keeps it", () => {
+  it("counts an upload of bytes already stored as new, so a form holding it keeps it", async () => {
     const { db, path } = freshDatabase();
     closeDatabase(db);
-    const url = storeImage(path, { bytes: PNG(9), type: "png" });
-    const file = join(uploadsDirectory(path), url.replace("/uploads/", ""));
-    age(file, 30);
-    expect(storeImage(path, { bytes: PNG(9), type: "png" })).toBe(url);
-    expect(Date.now() - statSync(file).mtimeMs).toBeLessThan(DAY);
+    const image = await png(500, 100);
+    const url = await stored(path, image);
+    const files = variantsOfUrl(url)!.map((v) => join(uploadsDirectory(path), "products", v.name));
+    for (const file of files) age(file, 30);
+    expect(await stored(path, image)).toBe(url);
+    for (const file of files) expect(Date.now() - statSync(file).mtimeMs).toBeLessThan(DAY);
   });
 
   it("refuses a wrong --days or action with its usage, exit 2", async () => {
     const { db, path } = freshDatabase();
     closeDatabase(db);
     mkdirSync(join(uploadsDirectory(path), "products"), { recursive: true });
-    for (const args of [["prune", "--days", "-1"], ["prune", "--days", "soon"], ["tidy"]]) {
+    for (const args of [["prune", "--days", "-1"], ["prune", "--days", "soon"], ["tidy"], []]) {
       const result = await runNode(["app/db/cli.ts", "images", ...args], { env: { DATABASE_PATH: path } });
       expect(result.code).toBe(2);
-      expect(result.output).toContain("usage: node app/db/cli.ts images prune [--days <n>] [--dry-run]");
+      expect(result.output).toContain("usage: node app/db/cli.ts images variants | images prune [--days <n>] [--dry-run]");
     }
   });
 });

@@ -1,14 +1,24 @@
 import { Link } from "react-router";
+import { ProductImage } from "#app/components/product-image.tsx";
 import { formatPrice } from "#app/lib/money.ts";
 import type { CatalogItem } from "#app/lib/products.server.ts";
+
+/**
+ * How wide a card's image is drawn, for the catalog's grid (app/routes/catalog.tsx:
+ * 1 column, 2 from 640 px, 3 from 1024 px, 4 from 1280 px, 24 px gaps, in a
+ * 1152 px page with 16 px margins). Change both together.
+ */
+const CARD_IMAGE_SIZES =
+  "(min-width: 1280px) 262px, (min-width: 1024px) calc((100vw - 80px) / 3), (min-width: 640px) calc((100vw - 56px) / 2), calc(100vw - 32px)";
 
 export function ProductCard({ product }: { product: CatalogItem }) {
   return (
     <li className="group overflow-hidden rounded-lg border border-stone-200 bg-white shadow-sm transition hover:shadow-md">
       <Link to={`/products/${product.slug}`} className="block focus-visible:outline-2 focus-visible:outline-amber-600">
-        <img
+        <ProductImage
           src={product.image}
           alt=""
+          sizes={CARD_IMAGE_SIZES}
           width={400}
           height={400}
           loading="lazy"

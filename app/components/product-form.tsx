@@ -1,7 +1,9 @@
 import { Form } from "react-router";
 import { buttonClass, fieldErrorCount, FormAlert, TextAreaField } from "#app/components/admin-ui.tsx";
 import { Field } from "#app/components/field.tsx";
+import { ProductImage } from "#app/components/product-image.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
+import { MAX_IMAGE_PIXELS } from "#app/lib/image-variants.ts";
 
 // Loose on purpose: a failed save's values, or the product's own.
 type Values = Partial<Record<string, string>>;
@@ -74,12 +76,13 @@ export function ProductForm({
           Image <span className="font-normal text-stone-600">(optional)</span>
         </label>
         <p id="image-hint" className="text-sm text-stone-600">
-          {`PNG, JPEG or WebP, at most ${maxImageMb} MB.${image ? ` Leave empty to keep ${kept ? "the image you uploaded" : "the current image"}.` : ""}`}
+          {`PNG, JPEG or WebP, at most ${maxImageMb} MB and ${MAX_IMAGE_PIXELS / 1_000_000} megapixels; stored without its metadata (camera, location).${image ? ` Leave empty to keep ${kept ? "the image you uploaded" : "the current image"}.` : ""}`}
         </p>
         {image && (
-          <img
+          <ProductImage
             src={image}
             alt={kept ? "Uploaded image" : "Current image"}
+            sizes="96px"
             width={96}
             height={96}
             className="mt-2 size-24 rounded border border-stone-200 object-cover"

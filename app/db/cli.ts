@@ -149,12 +149,12 @@ const commands: Record<string, Command> = {
     },
   },
   images: {
-    usage: "images prune [--days <n>] [--dry-run]",
-    summary: "delete uploaded images no product uses, untouched for --days (default 7)",
+    usage: "images variants | images prune [--days <n>] [--dry-run]",
+    summary: "make the variants of images uploaded before they existed; delete images no product uses, untouched for --days (7)",
     options: { days: { type: "string", default: "7" }, "dry-run": { type: "boolean" } },
     async run({ positionals, values }) {
       const { imagesCommand } = await import("#app/lib/staff-cli.server.ts");
-      imagesCommand(positionals, { days: wholeNumber(values.days, "days", 0), dryRun: values["dry-run"] === true });
+      await imagesCommand(positionals, { days: wholeNumber(values.days, "days", 0), dryRun: values["dry-run"] === true });
     },
   },
   lint: {

@@ -7,7 +7,7 @@
 // status it showed (always `placed`, the only status with buttons), and the
 // UPDATE only matches an order that still has it. If another member of staff
 // got there first, nothing changes and the page says what happened (409).
-import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, sql, sum } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
@@ -29,6 +29,14 @@ export function listOrders(db: AppDatabase, options: { status?: OrderStatusFilte
   const total = db.select({ n: count() }).from(orders).where(where).get()!.n;
   const pageCount = Math.max(1, Math.ceil(total / ORDERS_PAGE_SIZE));
   const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
+  // The units of each listed order, as a correlated subquery built by Drizzle
+  // rather than written in a sql`` template: in a single-table select, Drizzle
+  // prints the columns inside a template without their table's name, and
+  // `"order_id" = "id"` would compare order_items with itself (issue 23).
+  const units = db
+    .select({ units: sum(orderItems.quantity) })
+    .from(orderItems)
+    .where(eq(orderItems.orderId, orders.id));
   const items = db
     .select({
       id: orders.id,
@@ -37,7 +45,7 @@ export function listOrders(db: AppDatabase, options: { status?: OrderStatusFilte
       status: orders.status,
       totalCents: orders.totalCents,
       createdAt: orders.createdAt,
-      itemCount: sql<number>`(SELECT sum(${orderItems.quantity}) FROM ${orderItems} WHERE ${orderItems.orderId} = ${orders.id})`.mapWith(Number),
+      itemCount: sql<number>`${units}`.mapWith(Number),
     })
     .from(orders)
     .where(where)

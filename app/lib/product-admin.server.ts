@@ -9,6 +9,7 @@ import { orderItems, products, stockMovements } from "#app/db/schema.ts";
 import { GENERATED_SKU, skuForId } from "#app/db/sku.ts";
 import { catalogChanged } from "#app/lib/catalog-changes.server.ts";
 import { moveStock } from "#app/lib/inventory.server.ts";
+import { plainTextProblem } from "#app/lib/plain-text.ts";
 import { toFtsQuery } from "#app/lib/products.server.ts";
 
 export const ADMIN_PAGE_SIZE = 20;
@@ -36,8 +37,18 @@ export function parsePrice(input: string): number | null {
   return Number.isSafeInteger(cents) ? cents : null;
 }
 
-const text = (label: string, max: number) =>
-  z.string().trim().min(1, `Enter ${label}.`).max(max, `Use at most ${max} characters.`);
+/** Text shoppers read: NFC, trimmed, and nothing hidden (app/lib/plain-text.ts). */
+const text = (what: string, label: string, max: number, options: { multiline?: boolean } = {}) =>
+  z
+    .string()
+    .normalize("NFC")
+    .trim()
+    .min(1, `Enter ${what}.`)
+    .max(max, `Use at most ${max} characters.`)
+    .superRefine((value, ctx) => {
+      const problem = plainTextProblem(value, { label, emptyMessage: `Enter ${what}`, multiline: options.multiline });
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
 
 const wholeNumber = (label: string, max: number) =>
   z
@@ -62,7 +73,7 @@ const wholeNumber = (label: string, max: number) =>
  */
 export const productSchema = z
   .object({
-    name: text("the product's name", 120),
+    name: text("the product's name", "name", 120),
     slug: z.string().trim().toLowerCase().max(80, "Use at most 80 characters."),
     sku: z
       .string()
@@ -80,7 +91,7 @@ export const productSchema = z
         else if (cents > MAX_PRICE_CENTS) ctx.addIssue({ code: "custom", message: "That price is too high." });
         return cents ?? 0;
       }),
-    description: text("a description", 2000),
+    description: text("a description", "description", 2000, { multiline: true }),
   })
   .transform((form, ctx) => {
     const slug = form.slug || slugify(form.name);

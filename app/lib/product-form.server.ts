@@ -1,19 +1,9 @@
 // The product form's action, shared by "New product" and "Edit": check every
 // field of the multipart body and the image, save, and turn the database's
 // unique-index refusals into messages beside the SKU or slug.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { env } from "#app/env.server.ts";
 import { formFailure, formValues, type FormErrors } from "#app/lib/forms.server.ts";
-import {
-  checkImage,
-  MAX_IMAGE_BYTES,
-  PLACEHOLDER_IMAGE,
-  STORED_IMAGE,
-  storeImage,
-  uploadsDirectory,
-  UPLOADS_URL,
-} from "#app/lib/images.server.ts";
+import { MAX_IMAGE_BYTES, PLACEHOLDER_IMAGE, storeImage, variantsStored } from "#app/lib/images.server.ts";
 import {
   DuplicateValue,
   initialStockSchema,
@@ -46,13 +36,12 @@ export async function checkProductForm(form: FormData, options: { isNew: boolean
   const file = form.get("image");
   let image: string | undefined;
   if (file instanceof File && file.size > 0) {
-    const checked = await checkImage(file);
-    if (checked.ok) image = storeImage(env().DATABASE_PATH, checked);
-    else errors.image = checked.error;
+    const stored = await storeImage(env().DATABASE_PATH, new Uint8Array(await file.arrayBuffer()));
+    if (stored.ok) image = stored.url;
+    else errors.image = stored.error;
   } else if (values.uploadedImage) {
-    // Only an address this store made (and that exists) is taken back.
-    const path = values.uploadedImage.startsWith(`${UPLOADS_URL}/`) ? values.uploadedImage.slice(UPLOADS_URL.length) : "";
-    if (STORED_IMAGE.test(path) && existsSync(join(uploadsDirectory(env().DATABASE_PATH), path))) image = values.uploadedImage;
+    // Only an address this store made, with every variant on disk, is taken back.
+    if (variantsStored(env().DATABASE_PATH, values.uploadedImage)) image = values.uploadedImage;
   }
   values.uploadedImage = image ?? "";
 

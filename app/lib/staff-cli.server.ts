@@ -11,6 +11,7 @@ import { env, publicUrl } from "#app/env.server.ts";
 import { KnownError, UsageError } from "#app/errors.ts";
 import { products } from "#app/db/schema.ts";
 import { pruneImages } from "#app/lib/images.server.ts";
+import { convertLegacyImages } from "#app/lib/legacy-images.server.ts";
 import { ledgerDrift, reconcileLedger } from "#app/lib/inventory.server.ts";
 import { weakPasswordReason } from "#app/lib/password-strength.server.ts";
 import {
@@ -198,10 +199,14 @@ export function inventoryCommand(positionals: string[], values: Values) {
   throw new UsageError(action ? `unknown inventory command "${action}"` : "inventory needs check or reconcile");
 }
 
-/** `images prune`: uploaded images no product uses, untouched for `days`. */
-export function imagesCommand(positionals: string[], options: { days: number; dryRun: boolean }) {
+/**
+ * `images variants`: uploads stored as sent get their variants (once, at an
+ * upgrade). `images prune`: uploaded images no product uses, untouched for `days`.
+ */
+export async function imagesCommand(positionals: string[], options: { days: number; dryRun: boolean }) {
   const [action] = positionals;
-  if (action !== "prune") throw new UsageError(action ? `unknown images command "${action}"` : "images needs prune");
+  if (action === "variants") return imageVariantsCommand();
+  if (action !== "prune") throw new UsageError(action ? `unknown images command "${action}"` : "images needs variants or prune");
   const db = migratedDatabase();
   const used = db.select({ image: products.image }).from(products).all().map((p) => p.image);
   const result = pruneImages(env().DATABASE_PATH, used, { graceMs: options.days * 86_400_000, dryRun: options.dryRun });
@@ -211,4 +216,25 @@ export function imagesCommand(positionals: string[], options: { days: number; dr
     `images: ${result.removed.length} unused file(s), ${size}, ${options.dryRun ? "would be deleted" : "deleted"}; ` +
       `${result.kept} kept (used by a product, or touched in the last ${options.days} day(s))`,
   );
+}
+
+async function imageVariantsCommand() {
+  const reports = await convertLegacyImages(migratedDatabase(), env().DATABASE_PATH);
+  for (const report of reports) {
+    const used = "slugs" in report ? ` (used by ${report.slugs.join(", ")})` : "";
+    if (report.status === "converted") console.log(`converted ${report.from} → ${report.to} (${report.products} product(s))`);
+    if (report.status === "refused") console.error(`refused ${report.from}${used}: ${report.error}`);
+    if (report.status === "missing") console.error(`missing ${report.from}${used}: no such file in the uploads folder; restore it, or upload another image.`);
+  }
+  const count = (status: string) => reports.filter((r) => r.status === status).length;
+  if (reports.length === 0) {
+    console.log("images: nothing to convert, every uploaded product image has its variants");
+    return;
+  }
+  console.log(
+    `images: ${count("converted")} converted, ${count("refused")} refused, ${count("missing")} missing; ` +
+      "the originals stay until `images prune` deletes them (untouched for --days, 7 by default)",
+  );
+  // Refused or missing: pages still show the old file, so say so with the exit code.
+  if (count("converted") < reports.length) process.exitCode = 1;
 }

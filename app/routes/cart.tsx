@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "react";
 import { Form, href, Link, redirect } from "react-router";
 import { EmptyCart } from "#app/components/empty-cart.tsx";
+import { ProductImage } from "#app/components/product-image.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import {
@@ -144,7 +145,7 @@ function CartRow({
   return (
     <li className="flex flex-wrap items-center gap-4 p-4">
       {product ? (
-        <img src={product.image} alt="" width={64} height={64} className="h-16 w-16 rounded bg-stone-100 object-cover" />
+        <ProductImage src={product.image} alt="" sizes="64px" width={64} height={64} className="h-16 w-16 rounded bg-stone-100 object-cover" />
       ) : (
         <div className="h-16 w-16 rounded bg-stone-200" />
       )}

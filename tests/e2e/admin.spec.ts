@@ -5,7 +5,8 @@ import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
 import { ledgerDrift } from "#app/lib/inventory.server.ts";
 import { expect, expectAccessible, fillCheckout, test, watchResponses } from "#tests/helpers/browser.ts";
-import { PNG, staffAccount } from "#tests/helpers/staff.ts";
+import { photo } from "#tests/helpers/images.ts";
+import { staffAccount } from "#tests/helpers/staff.ts";
 
 // Running the store: the owner made with the CLI, a member of staff added by
 // the owner, a product with a SKU, a shopper buying it, shipping one order
@@ -115,7 +116,7 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   await page.getByLabel("Price (USD)").fill("42");
   await page.getByLabel("Stock on hand").fill("5");
   await page.getByLabel("Description").fill("Turned from one piece of walnut, oiled.");
-  await page.getByLabel(/^Image/).setInputFiles({ name: "bowl.png", mimeType: "image/png", buffer: Buffer.from(PNG) });
+  await page.getByLabel(/^Image/).setInputFiles({ name: "bowl.jpg", mimeType: "image/jpeg", buffer: Buffer.from(await photo(1600, 1200)) });
   await page.getByRole("button", { name: "Create product" }).click();
   await expect(page.getByText(`Created ${bowl} (SKU ${sku}).`)).toBeVisible();
   await expect(page.getByRole("heading", { level: 1, name: bowl })).toBeVisible();
@@ -124,6 +125,17 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   // In the catalog at once, for shoppers.
   await page.goto("/?q=walnut");
   await expect(page.getByText("1 product matches “walnut”", { exact: true })).toBeVisible();
+  // The browser picks the variant the layout needs, as WebP: at 1280 px a
+  // card is 262 px wide (the 400 px file), the product page's image 544 px (800).
+  const shown = (image: ReturnType<Page["locator"]>) =>
+    expect.poll(() => image.evaluate((img: HTMLImageElement) => (img.complete && img.naturalWidth > 0 ? img.currentSrc : "")));
+  await shown(page.locator("main li img")).toMatch(/-400x300\.webp$/);
+  await page.getByRole("link", { name: new RegExp(bowl) }).click();
+  const picture = page.getByRole("img", { name: bowl });
+  await shown(picture).toMatch(/-800x600\.webp$/);
+  // In its column, the product's name beside it (the <picture> takes one grid cell).
+  const [image, name] = [await picture.boundingBox(), await page.getByRole("heading", { level: 1, name: bowl }).boundingBox()];
+  expect([Math.round(image!.width), name!.x > image!.x + image!.width, name!.y < image!.y + image!.height]).toEqual([544, true, true]);
   const shipped = await buy(browser, bowl, 2, "first@example.com");
   const cancelled = await buy(browser, bowl, 1, "second@example.com");
 

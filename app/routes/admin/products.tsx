@@ -1,6 +1,7 @@
 import { Form, Link, useSearchParams } from "react-router";
 import { buttonClass, formatPrice, linkClass, PageHeading, StatusBadge } from "#app/components/admin-ui.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
+import { ProductImage } from "#app/components/product-image.tsx";
 import { useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
@@ -95,7 +96,15 @@ export default function Products({ loaderData }: Route.ComponentProps) {
                 <tr key={product.id}>
                   <td className="py-2 pr-4">
                     <div className="flex items-center gap-3">
-                      <img src={product.image} alt="" width={40} height={40} loading="lazy" className="size-10 rounded border border-stone-200 object-cover" />
+                      <ProductImage
+                        src={product.image}
+                        alt=""
+                        sizes="40px"
+                        width={40}
+                        height={40}
+                        loading="lazy"
+                        className="size-10 rounded border border-stone-200 object-cover"
+                      />
                       <Link to={`/admin/products/${product.id}`} className={linkClass}>
                         {product.name}
                       </Link>
