@@ -98,7 +98,7 @@ describe.skipIf(unavailable)("the image with a file:// replica on a second volum
       `docker kill: ${acked.length} orders acknowledged in 5 s, ${lost.length} lost, the oldest of them acknowledged ` +
         `${rpoMs} ms before \`docker kill\` returned (it took ${killReturned - killStarted} ms; sync interval ${SYNC_INTERVAL_MS} ms)`,
     );
-    expect(acked.length).toBeGreaterThan(20);
+    expect(acked.length).toBeGreaterThan(10);
     expect(lost.filter((o) => o.ackedAt < killStarted - SYNC_INTERVAL_MS)).toEqual([]);
   });
 
@@ -114,7 +114,7 @@ describe.skipIf(unavailable)("the image with a file:// replica on a second volum
     expect(log).toMatch(/msg="litestream shut down"/);
 
     await loseDataAndStart();
-    expect(acked.length).toBeGreaterThan(10);
+    expect(acked.length).toBeGreaterThan(5);
     expect(await missing(acked)).toEqual([]);
   });
 
@@ -123,9 +123,12 @@ describe.skipIf(unavailable)("the image with a file:// replica on a second volum
     const load = ordersUnderLoad(store.url, 4);
     await delay(3_000);
     await docker("kill", "--signal", "TERM", id);
+    const signalled = Date.now();
     await delay(1_000); // orders keep coming in the 2 s before draining
     load.stop();
     const acked = await load.done;
+    // The orders that matter most: acknowledged after the first signal, just before the exit.
+    expect(acked.filter((o) => o.ackedAt > signalled).length).toBeGreaterThan(0);
     const exited = docker("wait", id); // before the signal: the exit it reports is this one
     await docker("kill", "--signal", "TERM", id);
     expect(await exited).toBe("1");
@@ -135,7 +138,6 @@ describe.skipIf(unavailable)("the image with a file:// replica on a second volum
     await store.must("stop");
 
     await loseDataAndStart();
-    expect(acked.length).toBeGreaterThan(10);
     expect(await missing(acked)).toEqual([]);
   });
 
