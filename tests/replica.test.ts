@@ -295,6 +295,28 @@ describe.skipIf(!binary)("the image's entry script with a file:// replica (real 
     expect(entry.output()).toContain("[store] stopped");
   });
 
+  it("a replica it cannot read, with no database: exits 1 rather than start an empty store", async () => {
+    const s = store();
+    // An S3 endpoint nobody listens on (port 9, discard): the replica's listing fails.
+    const result = spawnSync("sh", [ENTRY, process.execPath, SERVER_BUILD], {
+      cwd: PROJECT_ROOT,
+      env: serverEnv({
+        DATABASE_PATH: s.db,
+        LITESTREAM_REPLICA_URL: "s3://shop-backups/store",
+        LITESTREAM_ENDPOINT: "http://127.0.0.1:9",
+        LITESTREAM_REGION: "auto",
+        LITESTREAM_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        LITESTREAM_SECRET_ACCESS_KEY: "not-a-real-secret",
+      }),
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr).toContain("[store] replica: cannot read the replica (Litestream's reason above), so cannot tell whether it holds this store; not starting");
+    expect(result.stdout + result.stderr).not.toContain("not-a-real-secret");
+    expect(readdirSync(s.data)).toEqual([]);
+  });
+
   it("a one-off command (the CLI) is run as it is, after the restore: nothing replicates beside it", async () => {
     const s = store();
     const entry = await startEntry(s.env);

@@ -41,7 +41,10 @@ if [ ! -e "$db" ]; then
   started=$(date +%s)
   # Fails (exit 1) when the replica cannot be read: better than starting an
   # empty store that would then replicate over the real one's history.
-  litestream restore -config "$config" -no-expand-env -if-db-not-exists -if-replica-exists "$db"
+  if ! litestream restore -config "$config" -no-expand-env -if-db-not-exists -if-replica-exists "$db"; then
+    say "replica: cannot read the replica (Litestream's reason above), so cannot tell whether it holds this store; not starting"
+    exit 1
+  fi
   if [ -e "$db" ]; then
     say "replica: restored $db in $(($(date +%s) - started)) s"
   else
