@@ -8,10 +8,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { REPLICA_VARIABLES } from "#app/db/replica.server.ts";
 import { parseEnv, publicUrl } from "#app/env.server.ts";
 import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
 type ComposeService = {
+  image?: string;
   stop_grace_period?: string;
   read_only?: boolean;
   tmpfs?: string[];
@@ -39,10 +41,16 @@ describe(".dockerignore", () => {
 });
 
 describe("docker-compose.yml", () => {
-  it("waits longer than the app's drain deadline before killing it", () => {
+  it("waits longer than the app's drain deadline, and Litestream's final sync after it, before killing it", () => {
     const defaults = parseEnv({ NODE_ENV: "development" });
     const drain = (defaults.SHUTDOWN_DELAY_MS + defaults.SHUTDOWN_TIMEOUT_MS) / 1000;
-    expect(seconds(store.stop_grace_period!)).toBeGreaterThan(drain);
+    // The final sync uploads at most the last second's writes: a few seconds to a slow bucket.
+    const finalSync = 10;
+    expect(seconds(store.stop_grace_period!)).toBeGreaterThan(drain + finalSync);
+  });
+
+  it("names the image from STORE_IMAGE, so two checkouts on one host keep their own", () => {
+    expect(store.image).toBe("${STORE_IMAGE:-corner-store:latest}");
   });
 
   it("runs the store hardened: read-only root, a small /tmp, no capabilities, no privilege gain", () => {
@@ -61,6 +69,11 @@ describe("docker-compose.yml", () => {
     // Every documented name is one the app reads.
     const known = Object.keys(parseEnv({ NODE_ENV: "development" }));
     for (const name of names) expect(known).toContain(name);
+    // The replica's settings are commented out (replication is off by
+    // default): each one is a name the replica settings read.
+    const replica = [...example.matchAll(/^# (LITESTREAM_[A-Z_]+)=/gm)].map((m) => m[1]);
+    expect(replica).toContain("LITESTREAM_REPLICA_URL");
+    expect(REPLICA_VARIABLES).toEqual(expect.arrayContaining(replica));
   });
 
   it(".env.example as copied, with a secret, starts a production store whose links work on this machine", () => {
@@ -73,7 +86,9 @@ describe("docker-compose.yml", () => {
 describe("deployment examples", () => {
   const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), "utf8");
   type Container = {
+    image?: string;
     command?: string[];
+    args?: string[];
     securityContext?: Record<string, unknown>;
     env?: { name: string; value?: string }[];
     livenessProbe?: { httpGet: { path: string } };
@@ -82,7 +97,7 @@ describe("deployment examples", () => {
   type PodSpec = { securityContext?: Record<string, unknown>; containers: Container[] };
   const hardenedPod = { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } };
   const hardenedContainer = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
-  type Manifest = { kind: string; spec: { strategy?: { type: string }; template: { spec: PodSpec } } };
+  type Manifest = { kind: string; metadata: { labels?: Record<string, string> }; spec: { strategy?: { type: string }; template: { spec: PodSpec } } };
 
   it("Kubernetes: probes on the health endpoints, one writer, migrations as a Job with the same runner", () => {
     const docs = parseAllDocuments(read("docs/deploy/kubernetes/store.yaml")).map((d) => d.toJS()) as Manifest[];
@@ -105,7 +120,21 @@ describe("deployment examples", () => {
 
     const job = parse(read("docs/deploy/kubernetes/migrate-job.yaml")) as Manifest;
     expect(job.kind).toBe("Job");
-    expect(job.spec.template.spec.containers[0]!.command).toEqual(["node", "app/db/cli.ts", "migrate"]);
+    // args, not command: Kubernetes' command would replace the image's entry
+    // script, which restores a lost volume from the replica first.
+    expect(job.spec.template.spec.containers[0]!.args).toEqual(["node", "app/db/cli.ts", "migrate"]);
+    expect(job.spec.template.spec.containers[0]!.command).toBeUndefined();
+    // `kubectl apply -k . -l app.kubernetes.io/component=migrate` applies the Job alone.
+    expect(job.metadata.labels).toEqual({ "app.kubernetes.io/component": "migrate" });
+
+    // One image tag in one place: the Job never migrates with one version while the Deployment serves another.
+    const kustomization = parse(read("docs/deploy/kubernetes/kustomization.yaml")) as {
+      resources: string[];
+      images: { name: string; newName: string; newTag: string }[];
+    };
+    expect(kustomization.resources.sort()).toEqual(["migrate-job.yaml", "store.yaml"]);
+    expect(kustomization.images).toEqual([{ name: "corner-store", newName: expect.any(String), newTag: expect.any(String) }]);
+    expect([container.image, job.spec.template.spec.containers[0]!.image]).toEqual(["corner-store", "corner-store"]);
     expect(job.spec.template.spec.securityContext).toMatchObject(hardenedPod);
     expect(job.spec.template.spec.containers[0]!.securityContext).toEqual(hardenedContainer);
   });

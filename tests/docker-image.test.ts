@@ -103,6 +103,9 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
     await store.must("up", "-d", "--build");
     await store.healthy();
 
+    // What is bound: every interface in the container (and no replica: it is off by default).
+    expect(await store.logs()).toContain("[store] listening on 0.0.0.0:3000 (production)");
+    expect(await store.logs()).not.toContain("replica");
     seeded = Number(/seeded (\d+) demo products/.exec(await store.logs())?.[1]);
     expect(seeded).toBe(demoProducts.length);
     expect(await store.sql("SELECT count(*) AS n FROM products")).toEqual([{ n: seeded }]);
@@ -226,6 +229,9 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
     const processes = await docker("top", id, "-eo", "pid,uid,args");
     expect(processes).toMatch(/^\s*\d+\s+1000\s+node build\/server\/server\.js\s*$/m);
     expect(processes).not.toMatch(/^\s*\d+\s+0\s/m);
+    // Replication off: the entry script replaced itself with node (exec): no
+    // shell stays behind, no litestream runs (only init's command line names the script).
+    expect(processes).not.toMatch(/^\s*\d+\s+\d+\s+(\/bin\/sh |sh |\S*litestream )/m);
   });
 
   it.skipIf(!ownersKept)("writes nothing to ./data on the host that uid 1000 does not own, nor that another account may read", async () => {
@@ -250,7 +256,9 @@ describe.skipIf(unavailable)("the image under Docker Compose", () => {
     await release.must("up", "-d");
     await release.until("the store to listen", async () => (await release.logs()).includes("[store] listening"));
     expect(await release.logs()).toMatch(/migrations: \d+ pending .*MIGRATE_ON_START=false, so not ready/);
-    expect((await fetch(`${release.url}/health/ready`)).status).toBe(503);
+    const ready = await fetch(`${release.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get("retry-after")).toBeNull(); // for probes; pages tell people when to come back
     const page = await fetch(`${release.url}/`);
     expect(page.status).toBe(503);
     expect(page.headers.get("retry-after")).toBe("5");

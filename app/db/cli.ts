@@ -157,6 +157,17 @@ const commands: Record<string, Command> = {
       await imagesCommand(positionals, { days: wholeNumber(values.days, "days", 0), dryRun: values["dry-run"] === true });
     },
   },
+  // Off-site replication with Litestream (docs/operations.md#off-site-replication).
+  // Loaded only when run, like staff and inventory.
+  replica: {
+    usage: "replica config|drill [--max-lag <seconds>]",
+    summary: "config: check the LITESTREAM_* settings, print Litestream's file; drill: restore the replica and compare",
+    options: { "max-lag": { type: "string", default: "60" } },
+    async run({ positionals: [action], values }) {
+      const { replicaCommand } = await import("#app/db/replica-cli.server.ts");
+      replicaCommand(action, { maxLagSeconds: wholeNumber(values["max-lag"], "max-lag", 0) });
+    },
+  },
   lint: {
     usage: "lint [migrations folder]",
     summary: "check drizzle/ for migrations that would fail or lose data",

@@ -112,10 +112,10 @@ function startProcess(args: string[], env: Record<string, string> = {}): Promise
       // read and dropped, or this process would spend its time keeping them.
       if (listening) return;
       output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on \S+:(\d+) \(/.exec(output);
       if (match) {
         listening = true;
-        resolve({ url: match[1]!.replace("localhost", "127.0.0.1"), pid: child.pid! });
+        resolve({ url: `http://127.0.0.1:${match[1]}`, pid: child.pid! });
       }
     };
     child.stdout!.on("data", onData);

@@ -28,7 +28,12 @@ async function noDefaultBridge() {
   return (await run("docker", ["network", "inspect", "bridge"])).code !== 0;
 }
 
-export async function composeStore(options: { image: string; env?: Record<string, string> }) {
+export async function composeStore(options: {
+  image: string;
+  env?: Record<string, string>;
+  /** More folders of the project mounted into the store, as `<folder>:<path in the container>` (a second volume). */
+  volumes?: string[];
+}) {
   const root = mkdtempSync(join(tmpdir(), "store-compose-"));
   const dir = join(root, "store");
   cpSync(PROJECT_ROOT, dir, { recursive: true, filter: (source) => !NOT_COPIED.has(source.slice(PROJECT_ROOT.length + 1)) });
@@ -49,7 +54,12 @@ export async function composeStore(options: { image: string; env?: Record<string
   // the host's network (else `npm ci` in the Dockerfile cannot reach npm).
   const override = join(root, "compose.test.yml");
   const build = (await noDefaultBridge()) ? "    build:\n      network: host\n" : "";
-  writeFileSync(override, `services:\n  store:\n    image: ${options.image}\n${build}`);
+  // Compose merges these with the project's volumes (by container path).
+  const folders = (options.volumes ?? []).map((v) => v.split(":")[0]!);
+  const volumes = folders.length
+    ? `    volumes:\n${(options.volumes ?? []).map((v) => `      - ${join(dir, v)}\n`).join("")}`
+    : "";
+  writeFileSync(override, `services:\n  store:\n    image: ${options.image}\n${build}${volumes}`);
 
   const [command, ...prefix] = composeCommand()!;
   const compose = (...args: string[]): Promise<Result> =>
@@ -84,10 +94,13 @@ export async function composeStore(options: { image: string; env?: Record<string
     return result.stdout + result.stderr;
   }
 
-  /** Runs a command as root in a container of the image with ./data mounted. */
+  /** Runs a command as root in a container of the image with ./data (or another folder) mounted at /app/data. */
   async function rootInData(command: string, ...args: string[]) {
-    const result = await run("docker", ["run", "--rm", "--user", "root", "--entrypoint", command, "-v", `${join(dir, "data")}:/app/data`, options.image, ...args]);
-    if (result.code !== 0) throw new Error(`${command} in ./data exited ${result.code}: ${result.stderr}`);
+    return rootIn("data", command, ...args);
+  }
+  async function rootIn(folder: string, command: string, ...args: string[]) {
+    const result = await run("docker", ["run", "--rm", "--user", "root", "--entrypoint", command, "-v", `${join(dir, folder)}:/app/data`, options.image, ...args]);
+    if (result.code !== 0) throw new Error(`${command} in ./${folder} exited ${result.code}: ${result.stderr}`);
   }
 
   const store = {
@@ -111,6 +124,12 @@ export async function composeStore(options: { image: string; env?: Record<string
       // root container of the image on the same folder. Plain `docker run`,
       // because the compose service drops the capability chown needs.
       await rootInData("chown", "1000:1000", "/app/data");
+      for (const folder of folders) await rootIn(folder, "chown", "1000:1000", "/app/data");
+    },
+
+    /** Deletes everything in ./data (a lost volume), as root: the files are uid 1000's. */
+    async emptyData() {
+      await rootInData("find", "/app/data", "-mindepth", "1", "-delete");
     },
 
     /** Waits for Docker's healthcheck to report healthy; fails at once if the store exits or restarts. */
@@ -156,7 +175,7 @@ export async function composeStore(options: { image: string; env?: Record<string
       // ./data belongs to uid 1000: as another user, empty it from a container.
       const imageExists = (await run("docker", ["image", "inspect", options.image])).code === 0;
       if (process.getuid?.() !== 0 && imageExists) {
-        await rootInData("find", "/app/data", "-mindepth", "1", "-delete").catch(() => {});
+        for (const folder of ["data", ...folders]) await rootIn(folder, "find", "/app/data", "-mindepth", "1", "-delete").catch(() => {});
       }
       const down = await compose("down", "--timeout", "5", "--remove-orphans").catch((error: Error) => ({ code: 1, stdout: "", stderr: error.message }));
       if (down.code !== 0) console.warn(`could not remove Compose project ${name}: ${down.stderr}`);

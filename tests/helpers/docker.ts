@@ -2,6 +2,7 @@
 // types. Node built-ins only: `npm run test:docker` loads this file with
 // plain Node before Vitest starts.
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { skipOrFail } from "#tests/helpers/required.ts";
 
 export type Result = { code: number | null; stdout: string; stderr: string };
@@ -77,4 +78,20 @@ export function bindMountsKeepOwners(): boolean {
   if (process.platform !== "linux") return false;
   const os = spawnSync("docker", ["info", "--format", "{{.OperatingSystem}}"], { encoding: "utf8", timeout: 30_000 });
   return os.status === 0 && !os.stdout.includes("Docker Desktop");
+}
+
+/**
+ * The Litestream image the Dockerfile pins (ARG LITESTREAM_IMAGE): present,
+ * or built as a stand-in from the npm package's binary
+ * (tests/helpers/litestream-image.sh), or pulled. Why it cannot be had
+ * otherwise (linux arm64 without a registry, say), or undefined when it is here.
+ */
+export function litestreamImageMissing(projectRoot: string): string | undefined {
+  const tag = /^ARG LITESTREAM_IMAGE=(\S+)/m.exec(readFileSync(`${projectRoot}/Dockerfile`, "utf8"))![1]!;
+  const has = () => spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" }).status === 0;
+  if (has()) return undefined;
+  const standIn = spawnSync(`${projectRoot}/tests/helpers/litestream-image.sh`, [tag], { encoding: "utf8", timeout: 300_000 });
+  if (standIn.status === 0 && has()) return undefined;
+  if (spawnSync("docker", ["pull", tag], { stdio: "ignore", timeout: 300_000 }).status === 0) return undefined;
+  return `no ${tag} image: ${standIn.stderr.trim().split("\n").at(-1)}, and docker pull fails`;
 }

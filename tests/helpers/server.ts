@@ -14,7 +14,7 @@ export const UNLIMITED = { RATE_LIMIT_POSTS: "0/1", RATE_LIMIT_ORDERS: "0/1", RA
 
 export type ServerProcess = {
   child: ChildProcess;
-  /** http://localhost:<port> once listening. */
+  /** http://127.0.0.1:<port> once listening. */
   url: string;
   /** Everything printed so far on stdout and stderr. */
   output: () => string;
@@ -79,9 +79,15 @@ export function spawnServer(options: SpawnOptions = {}) {
   return { child, output: () => output, exited };
 }
 
-/** The address a server's log says it listens on, or undefined before that. */
+/**
+ * The URL to reach a server at, from the address its log says it bound
+ * ("listening on 127.0.0.1:43210 (production)"), or undefined before that.
+ */
 export function listeningUrl(output: string): string | undefined {
-  return /listening on (http:\/\/localhost:\d+)/.exec(output)?.[1]?.replace("localhost", "127.0.0.1");
+  const match = /listening on (\S+):(\d+) \(/.exec(output);
+  if (!match) return undefined;
+  const host = ["0.0.0.0", "[::]"].includes(match[1]!) ? "127.0.0.1" : match[1]!;
+  return `http://${host}:${match[2]}`;
 }
 
 /** Starts the production server and resolves once it is listening. */
