@@ -13,7 +13,7 @@ import { litestreamBinary, ReplicaConfigError, replicaSettings } from "#app/db/r
 import { PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
 import { ordersUnderLoad, placeOrder } from "#tests/helpers/orders-under-load.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
-import { delay, listeningUrl, runNode, SERVER_BUILD, stageApp, TEST_SESSION_SECRETS, UNLIMITED } from "#tests/helpers/server.ts";
+import { delay, listeningUrl, runNode, SERVER_BUILD, stageApp, TEST_PUBLIC_URL, TEST_SESSION_SECRETS, UNLIMITED } from "#tests/helpers/server.ts";
 
 const binary = litestreamBinary();
 const ENTRY = join(PROJECT_ROOT, "app", "db", "container-entrypoint.sh");
@@ -115,6 +115,7 @@ function serverEnv(env: Record<string, string>) {
     PORT: "0",
     HOST: "127.0.0.1",
     SESSION_SECRETS: TEST_SESSION_SECRETS,
+    PUBLIC_URL: TEST_PUBLIC_URL,
     SEED_DEMO_DATA: "true",
     TMPDIR: tempDir("store-entry-tmp-"),
     ...UNLIMITED,
