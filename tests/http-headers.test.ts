@@ -166,11 +166,10 @@ describe("security headers", () => {
     }
   });
 
-  it("with a nonce that is new for every render and is the one the page's scripts carry", async () => {
+  it("with a nonce that is new for every response and is the one the page's scripts carry", async () => {
     const nonces = new Set<string>();
     // Five pages, five renders; then a page the micro-cache replays, which
-    // carries its render's nonce in its header and its body alike
-    // (decisions 020 and 024).
+    // gets a nonce of its own in its header and its body alike (decision 028).
     const paths = [1, 2, 3, 4, 5].map((n) => `/products/stoneware-mug?n=${n}`);
     for (const [i, path] of [...paths, paths[0]!].entries()) {
       const response = await fetch(`${server.url}${path}`);
@@ -182,7 +181,7 @@ describe("security headers", () => {
       for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
       nonces.add(nonce);
     }
-    expect(nonces.size).toBe(5);
+    expect(nonces.size).toBe(6);
   });
 
   it("keeps an order's private address out of Referer headers", async () => {
