@@ -90,17 +90,28 @@ describe("cache rules", () => {
     expect(personal.filter((s) => s.reply.headers.get("cache-control") !== "private, no-store").map((s) => `${s.what}: ${s.reply.headers.get("cache-control")}`)).toEqual([]);
   });
 
-  it("only the catalog, search and product pages, answered to a visitor without a cookie, may be kept by a shared cache", () => {
+  it("only the data of the catalog, search and product pages, answered to a visitor without a cookie, may be kept by a shared cache", () => {
+    const asked = (paths: string[]) => paths.flatMap((path) => [`anonymous GET ${path}`, `anonymous GET ${path} again`]).sort();
     const shared = seen.filter((s) => /\bpublic\b/.test(s.reply.headers.get("cache-control") ?? ""));
-    expect(shared.map((s) => s.what).sort()).toEqual(
-      SHAREABLE.flatMap((path) => [`anonymous GET ${path}`, `anonymous GET ${path} again`]).sort(),
-    );
+    expect(shared.map((s) => s.what).sort()).toEqual(asked(SHAREABLE.filter((path) => path.includes(".data"))));
     for (const s of shared) {
       expect(s.reply.status).toBe(200);
       expect(s.reply.headers.getSetCookie()).toEqual([]);
       expect(s.reply.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=5, stale-while-revalidate=30");
       expect(s.reply.headers.get("vary")).toMatch(/\bCookie\b/);
+      expect(s.reply.html).not.toMatch(/nonce=/);
     }
+    // The pages themselves carry this response's CSP nonce, which a shared
+    // cache would hand to the next visitor: private (decision 028).
+    const pages = seen.filter((s) => asked(SHAREABLE.filter((path) => !path.includes(".data"))).includes(s.what));
+    expect(pages).toHaveLength(8);
+    for (const s of pages) {
+      expect(s.reply.status).toBe(200);
+      expect(s.reply.headers.get("cache-control"), s.what).toBe("private, max-age=0");
+      expect(s.reply.html).toMatch(/<script nonce="/);
+    }
+    const kept = seen.filter((s) => s.reply.headers.get("cache-control") === "private, max-age=0");
+    expect(kept.map((s) => s.what).sort()).toEqual(pages.map((s) => s.what).sort());
   });
 
   it("the micro-cache answered the shareable pages the second time, for visitors without a cookie and for shoppers, never for staff", () => {
@@ -112,7 +123,7 @@ describe("cache rules", () => {
     expect(hits.every((s) => s.what.endsWith(" again"))).toBe(true);
   });
 
-  it("only the pages a shared cache may keep say what they show (Cache-Tag)", () => {
+  it("only the shareable pages say what they show (Cache-Tag)", () => {
     const tagged = seen.filter((s) => s.reply.headers.has("cache-tag"));
     for (const s of tagged) {
       expect(s.reply.status).toBe(200);

@@ -55,7 +55,8 @@ describe("the micro-cache in the store", () => {
         .filter(([name]) => !["date", "x-micro-cache", "content-length", "transfer-encoding", "keep-alive", "connection"].includes(name))
         .map(([name, value]) => [name, value.replace(/'nonce-[^']*'/g, "'nonce-'")]);
     expect(headers(again)).toEqual(headers(first));
-    expect(again.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=5, stale-while-revalidate=30");
+    // A document carries a nonce: for this server's cache, not a shared one (decision 028).
+    expect(again.headers.get("cache-control")).toBe("private, max-age=0");
     expect(again.headers.get("content-encoding")).toBe("gzip"); // compressed for this client, as the first was
     // The same goes for the data a browser with JavaScript asks for.
     const data = [await get(`${server.url}/products/linen-notebook.data`), await get(`${server.url}/products/linen-notebook.data`)];
@@ -217,7 +218,7 @@ describe("the micro-cache in the store", () => {
         expect(answer.html).not.toContain("to your cart.");
         expect(answer.headers.getSetCookie()).toEqual([]);
         expect(answer.headers.get("cache-control")).toBe(
-          cookie ? "private, no-store" : "public, max-age=0, s-maxage=5, stale-while-revalidate=30",
+          cookie ? "private, no-store" : "private, max-age=0",
         );
       }
     }

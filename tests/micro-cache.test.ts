@@ -201,7 +201,7 @@ describe("the micro-cache middleware", () => {
     }
   });
 
-  it("never keeps an answer that sets a cookie, or one that is not public for a visitor without a cookie", async () => {
+  it("never keeps an answer that sets a cookie, or one no cache may store for a visitor without a cookie", async () => {
     renders = 0;
     const { url } = await start(storePage);
     for (let i = 0; i < 3; i++) {

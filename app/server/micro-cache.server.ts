@@ -277,13 +277,15 @@ export function joinWith(pieces: Buffer[], glue: Buffer): Buffer {
 /**
  * A recorded answer may be kept when the route declared its page shareable
  * (a Cache-Tag), it is a 200 that sets no cookie, and, for a visitor without
- * a cookie, the cache rules made it public (app/lib/cache.server.ts).
+ * a cookie, the cache rules let it be kept at all (app/lib/cache.server.ts):
+ * `public` for data, `private, max-age=0` for a document, whose nonce no
+ * shared cache could renew (this one does); never `no-store`.
  */
 function shareable(page: CachedPage, variant: string): boolean {
   const header = (name: string) => page.headers.find(([n]) => n === name)?.[1];
   if (page.status !== 200 || page.tags.length === 0 || header("set-cookie") !== undefined) return false;
   if (header("content-encoding") !== undefined) return false;
-  return variant !== "anonymous" || /\bpublic\b/.test(String(header("cache-control") ?? ""));
+  return variant !== "anonymous" || !/\bno-store\b/.test(String(header("cache-control") ?? "no-store"));
 }
 
 /**
