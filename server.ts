@@ -275,8 +275,8 @@ app.use((_req, res, next) => {
 // Catalog, search and product pages: rendered once per MICRO_CACHE_MS for
 // everyone who would see the same page (docs/decisions/024-micro-cache.md).
 // Mounted here, last before React Router: after the access log (which logs
-// hits too), the security headers (a copy keeps the CSP its body's nonce
-// matches), compression (which encodes each replay) and the rate limits
+// hits too), the security headers (whose nonce each replay fills into
+// its copy), compression (which encodes each replay) and the rate limits
 // (a request they marked is never answered from, or kept in, the cache).
 app.use(storeMicroCache(config));
 app.use(

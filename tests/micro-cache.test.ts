@@ -2,17 +2,20 @@
 // bound, expiry, purges, and the middleware in front of a stand-in page
 // handler that counts its renders. tests/micro-cache-http.test.ts runs it
 // in the real store.
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import express, { type RequestHandler } from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { catalogChanged } from "#app/lib/catalog-changes.server.ts";
 import { RATE_LIMITED_HEADER } from "#app/lib/rate-limited.server.ts";
-import { microCache, normalizedUrl, PageCache, type CachedPage } from "#app/server/micro-cache.server.ts";
+import { requestInfo } from "#app/lib/request-info.ts";
+import { cutAt, joinWith, microCache, normalizedUrl, PageCache, type CachedPage } from "#app/server/micro-cache.server.ts";
 
 const page = (body: string, tags = ["catalog"]): CachedPage => ({
   status: 200,
   headers: [["content-type", "text/html"]],
-  body: Buffer.from(body),
+  body: [Buffer.from(body)],
+  nonce: "",
   tags,
 });
 
@@ -45,7 +48,7 @@ describe("PageCache", () => {
     const cache = new PageCache({ ttlMs: 500, maxBytes: 1e6, now: () => now });
     cache.set("a", page("A"));
     now += 499;
-    expect(cache.get("a")?.body.toString()).toBe("A");
+    expect(Buffer.concat(cache.get("a")!.body).toString()).toBe("A");
     now += 1;
     expect(cache.get("a")).toBeUndefined();
     expect(cache.bytes).toBe(0);
@@ -68,6 +71,15 @@ describe("PageCache", () => {
     // Begun after it: kept.
     cache.begin("vase").finish(page("vase", ["product-3"]));
     expect(cache.get("vase")?.body.toString()).toBe("vase");
+  });
+
+  it("cuts a body at every occurrence of the nonce, and joins the pieces with another", () => {
+    const body = Buffer.from("NONCE<p>NONCENONCE</p>NONCE");
+    const pieces = cutAt(body, "NONCE");
+    expect(pieces.map(String)).toEqual(["", "<p>", "", "</p>", ""]);
+    expect(joinWith(pieces, Buffer.from("fresh")).toString()).toBe("fresh<p>freshfresh</p>fresh");
+    expect(cutAt(body, "").map(String)).toEqual([body.toString()]); // no nonce (development): one piece
+    expect(cutAt(Buffer.from("<p>none</p>"), "NONCE").map(String)).toEqual(["<p>none</p>"]);
   });
 
   it("the URL's query is sorted by name, keeping repeated names in order", () => {
@@ -96,8 +108,10 @@ type Options = {
 };
 
 /**
- * A store in miniature: every render gets its own nonce, in a CSP header
- * and in the body, as the real store's pages will; `/slow` takes 50 ms.
+ * A store in miniature: every response gets its own nonce, as the security
+ * headers make one (app/server/security-headers.server.ts), and a render
+ * writes it in a CSP header and in the body, as the real store's pages do;
+ * `/slow` takes 50 ms.
  */
 async function start(page: RequestHandler, options: Options = {}) {
   const app = express();
@@ -107,7 +121,8 @@ async function start(page: RequestHandler, options: Options = {}) {
     shareable: (req) => /^\/(?:slow|fast|private|cookie|fail)?$/.test(req.path),
     variant: (req) => (options.variant ?? ((cookie) => (cookie ? null : "anonymous")))(req.headers.cookie),
   });
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
+    requestInfo(res).nonce = randomBytes(16).toString("base64");
     delete req.headers[RATE_LIMITED_HEADER];
     if (options.mark?.(req)) req.headers[RATE_LIMITED_HEADER] = "form post;60";
     next();
@@ -123,7 +138,7 @@ async function start(page: RequestHandler, options: Options = {}) {
 let renders = 0;
 const storePage: RequestHandler = (req, res) => {
   const n = ++renders;
-  const nonce = `nonce-${n}`;
+  const { nonce } = requestInfo(res);
   res.setHeader("Content-Security-Policy", `script-src 'nonce-${nonce}'`);
   res.setHeader("Cache-Tag", req.path === "/fast" ? "product-7" : "catalog");
   res.setHeader("Cache-Control", req.path === "/private" ? "private, no-store" : "public, s-maxage=5");
@@ -143,6 +158,10 @@ async function get(url: string, cookie?: string) {
   return { status: response.status, headers: response.headers, body: await response.text() };
 }
 
+/** A page without its nonce: what a replay has in common with the render. */
+const withoutNonce = (body: string) => body.replace(/nonce="[^"]*"/g, 'nonce=""');
+const cspNonce = (headers: Headers) => /'nonce-([^']+)'/.exec(headers.get("content-security-policy") ?? "")?.[1];
+
 describe("the micro-cache middleware", () => {
   it("renders concurrent requests for one page once and replays it with the headers it was rendered with", async () => {
     renders = 0;
@@ -151,18 +170,40 @@ describe("the micro-cache middleware", () => {
     expect(renders).toBe(1);
     expect(replies.map((r) => r.headers.get("x-micro-cache")).sort()).toEqual([...Array(19).fill("hit"), "miss"]);
     for (const reply of replies) {
-      expect(reply.body).toBe(replies[0]!.body);
-      // The CSP's nonce is the body's nonce: they were stored together.
+      expect(withoutNonce(reply.body)).toBe(withoutNonce(replies[0]!.body));
+      // The CSP's nonce is the body's nonce, and it is this response's own.
       const nonce = /nonce="([^"]+)"/.exec(reply.body)![1];
       expect(reply.headers.get("content-security-policy")).toBe(`script-src 'nonce-${nonce}'`);
       expect(reply.headers.get("cache-control")).toBe("public, s-maxage=5");
     }
+    expect(new Set(replies.map((reply) => cspNonce(reply.headers))).size).toBe(20);
     // The same query in another order is the same page.
     expect((await get(`${url}/slow?a=1&b=2`)).headers.get("x-micro-cache")).toBe("hit");
     expect(renders).toBe(1);
   });
 
-  it("never keeps an answer that sets a cookie, or one that is not public for a visitor without a cookie", async () => {
+  it("gives every replay its own response's nonce, wherever the render wrote its own", async () => {
+    const { url } = await start((_req, res) => {
+      const { nonce } = requestInfo(res);
+      res.setHeader("Content-Security-Policy", `script-src 'nonce-${nonce}'`);
+      res.setHeader("Cache-Tag", "catalog");
+      res.setHeader("Cache-Control", "public, s-maxage=5");
+      res.status(200).type("html");
+      // At the very start, twice in a row, at the end, and cut in two by a write.
+      res.write(`${nonce}${nonce}<script nonce="${nonce.slice(0, 5)}`);
+      res.end(`${nonce.slice(5)}"></script>${nonce}`);
+    });
+    const replies = [await get(url), await get(url), await get(url)];
+    expect(replies.map((reply) => reply.headers.get("x-micro-cache"))).toEqual(["miss", "hit", "hit"]);
+    const nonces = replies.map((reply) => cspNonce(reply.headers)!);
+    expect(new Set(nonces).size).toBe(3);
+    for (const [i, reply] of replies.entries()) {
+      const nonce = nonces[i]!;
+      expect(reply.body).toBe(`${nonce}${nonce}<script nonce="${nonce}"></script>${nonce}`);
+    }
+  });
+
+  it("never keeps an answer that sets a cookie, or one no cache may store for a visitor without a cookie", async () => {
     renders = 0;
     const { url } = await start(storePage);
     for (let i = 0; i < 3; i++) {
@@ -179,12 +220,12 @@ describe("the micro-cache middleware", () => {
     const variant = (cookie: string | undefined) => (cookie === "staff" ? null : (cookie ?? "anonymous"));
     const { url } = await start(storePage, { variant });
     const first = await get(`${url}/fast`, "cart=1");
-    expect((await get(`${url}/fast`, "cart=1")).body).toBe(first.body);
+    expect(withoutNonce((await get(`${url}/fast`, "cart=1")).body)).toBe(withoutNonce(first.body));
     const other = await get(`${url}/fast`, "cart=2");
-    expect(other.body).not.toBe(first.body);
+    expect(withoutNonce(other.body)).not.toBe(withoutNonce(first.body));
     const anonymous = await get(`${url}/fast`);
-    expect(anonymous.body).not.toBe(first.body);
-    expect(anonymous.body).not.toBe(other.body);
+    expect(withoutNonce(anonymous.body)).not.toBe(withoutNonce(first.body));
+    expect(withoutNonce(anonymous.body)).not.toBe(withoutNonce(other.body));
     const staff = [await get(`${url}/fast`, "staff"), await get(`${url}/fast`, "staff")];
     expect(staff.map((r) => r.headers.get("x-micro-cache"))).toEqual(["bypass", "bypass"]);
     expect(renders).toBe(5);
@@ -233,7 +274,7 @@ describe("the micro-cache middleware", () => {
     renders = 0;
     const { url } = await start(storePage);
     const before = get(`${url}/slow`); // rendering for 50 ms
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect.poll(() => renders, { interval: 1 }).toBe(1); // (a fixed wait fails on a loaded machine)
     catalogChanged({ productIds: [], lists: true });
     const after = await get(`${url}/slow`);
     expect(after.body).toContain("render 2");

@@ -12,7 +12,12 @@ import { STAFF_COOKIE } from "#app/lib/staff-session.server.ts";
 // - a route may declare its page the same for every visitor without a cookie
 //   (the catalog, search and product pages, through `sharedPageHeaders()` in
 //   their `headers` export): then, for a request that carries no store
-//   cookie and an answer that sets none, shared caches may keep it briefly;
+//   cookie and an answer that sets none, shared caches may keep its data
+//   (`.data`, what the browser fetches for a client-side navigation)
+//   briefly. Not the HTML document: its scripts carry this response's CSP
+//   nonce, which must never be good twice, and a shared cache replays bytes.
+//   The document is `private, max-age=0`: the store's own micro-cache, which
+//   gives every replay a fresh nonce, still shares it (decision 028);
 // - an answer that sets a cookie, or to a request that carries one (the cart
 //   session, a staff session), is `private, no-store`: it was made for
 //   that visitor;
@@ -72,6 +77,8 @@ export const cachePolicy: MiddlewareFunction<Response> = async ({ request }, nex
   if (personal) response.headers.set("Cache-Control", "private, no-store");
   else if (!/\bpublic\b/.test(declared) || response.status !== 200) {
     if (!/\bno-store\b/.test(declared)) response.headers.set("Cache-Control", "no-store");
+  } else if (/^text\/html\b/.test(response.headers.get("Content-Type") ?? "")) {
+    response.headers.set("Cache-Control", "private, max-age=0");
   }
   response.headers.append("Vary", "Cookie");
   return response;

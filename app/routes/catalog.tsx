@@ -17,9 +17,10 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
   ];
 }
 
-// The same page for every visitor without a cookie: shared caches may keep it
-// briefly (app/lib/cache.server.ts decides, per request). Any product change
-// may change a list, so every list has the one tag.
+// The same page for every visitor without a cookie: the server's micro-cache
+// shares it, shared caches its `.data` answer (app/lib/cache.server.ts
+// decides, per request). Any product change may change a list, so every list
+// has the one tag.
 export function headers() {
   return sharedPageHeaders(LISTS_TAG);
 }

@@ -19,9 +19,10 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
   ];
 }
 
-// The same page for every visitor without a cookie: shared caches may keep it
-// briefly (app/lib/cache.server.ts decides, per request). Tagged with the
-// product it shows, which only the loader knows.
+// The same page for every visitor without a cookie: the server's micro-cache
+// shares it, shared caches its `.data` answer (app/lib/cache.server.ts
+// decides, per request). Tagged with the product it shows, which only the
+// loader knows.
 export function headers({ loaderHeaders }: Route.HeadersArgs) {
   return sharedPageHeaders(loaderHeaders.get(CACHE_TAG));
 }

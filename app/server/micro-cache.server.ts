@@ -14,12 +14,13 @@
 //     whose page must be its own (staff, a notice to show) is not cached.
 //   - Concurrent requests for a key that is being rendered wait for that
 //     render instead of starting their own.
-//   - A copy is replayed exactly as it was first sent: status, every header
-//     (a Content-Security-Policy with its nonce included) and body, with
-//     the route that rendered it for the access log. Hop-by-hop
-//     headers and the compression of the moment are the only exceptions:
-//     the copy is kept uncompressed and compression (mounted before this)
-//     encodes each replay for its client.
+//   - A copy is replayed as it was first sent: status, every header and
+//     body, with the route that rendered it for the access log, but for
+//     three things. The Content-Security-Policy nonce: the copy is kept cut
+//     at every place the render wrote its nonce, and each replay fills in
+//     its own response's (a nonce must never be good twice; decision 028).
+//     Hop-by-hop headers. And compression: the copy is kept uncompressed and
+//     compression (mounted before this) encodes each replay for its client.
 //   - At most `maxBytes` of pages; the least recently used go first.
 //   - A product changed through the app (app/lib/catalog-changes.server.ts)
 //     drops the pages tagged with it at once, and every render that was
@@ -38,7 +39,10 @@ export type CachedPage = {
   status: number;
   /** Every header as it was sent, but for the ones below that belong to one connection. */
   headers: [string, OutgoingHttpHeader][];
-  body: Buffer;
+  /** The body, cut at every place the render wrote `nonce`: a replay joins the pieces with its own. */
+  body: Buffer[];
+  /** The render's CSP nonce, in `headers` and between the pieces of `body`; "" when it had none. */
+  nonce: string;
   tags: string[];
   /** The route pattern that rendered it, and whether it was a `.data` answer (for the access log). */
   route?: string;
@@ -121,7 +125,7 @@ export class PageCache {
   }
 
   set(key: string, page: CachedPage) {
-    const bytes = key.length + page.body.length + page.headers.reduce((n, [name, value]) => n + name.length + String(value).length, 0);
+    const bytes = key.length + page.body.reduce((n, piece) => n + piece.length, 0) + page.headers.reduce((n, [name, value]) => n + name.length + String(value).length, 0);
     if (bytes > this.maxEntryBytes) return;
     const old = this.entries.get(key);
     if (old) this.delete(old);
@@ -234,27 +238,55 @@ function render(_req: Request, res: Response, next: NextFunction) {
 
 function replay(res: Response, page: CachedPage) {
   if (res.headersSent || res.writableEnded) return;
+  const info = requestInfo(res);
+  // This response's own nonce (the security headers made it, as for a
+  // render) where the render had its: in the CSP header and in the body.
+  const fill = (value: OutgoingHttpHeader) =>
+    page.nonce && typeof value === "string" ? value.replaceAll(page.nonce, info.nonce) : value;
+  const body = page.body.length === 1 ? page.body[0]! : joinWith(page.body, Buffer.from(info.nonce));
   res.statusCode = page.status;
-  for (const [name, value] of page.headers) res.setHeader(name, value);
-  res.setHeader("Content-Length", page.body.length); // compression drops it when it encodes
+  for (const [name, value] of page.headers) res.setHeader(name, fill(value));
+  res.setHeader("Content-Length", body.length); // compression drops it when it encodes
   res.setHeader(MICRO_CACHE_HEADER, "hit");
   // The access log names the route, as for the render it replays.
-  const info = requestInfo(res);
   if (page.route !== undefined) info.route = page.route;
   if (page.data) info.data = true;
-  res.end(page.body);
+  res.end(body);
+}
+
+/** `body` cut at every occurrence of `nonce` (one piece when there is none, or no nonce). */
+export function cutAt(body: Buffer, nonce: string): Buffer[] {
+  if (!nonce) return [body];
+  const needle = Buffer.from(nonce);
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (let at = body.indexOf(needle); at >= 0; at = body.indexOf(needle, from)) {
+    pieces.push(body.subarray(from, at));
+    from = at + needle.length;
+  }
+  pieces.push(body.subarray(from));
+  return pieces;
+}
+
+/** The pieces with `glue` between each two: one copy of the page. */
+export function joinWith(pieces: Buffer[], glue: Buffer): Buffer {
+  const parts: Buffer[] = [pieces[0]!];
+  for (let i = 1; i < pieces.length; i++) parts.push(glue, pieces[i]!);
+  return Buffer.concat(parts);
 }
 
 /**
  * A recorded answer may be kept when the route declared its page shareable
  * (a Cache-Tag), it is a 200 that sets no cookie, and, for a visitor without
- * a cookie, the cache rules made it public (app/lib/cache.server.ts).
+ * a cookie, the cache rules let it be kept at all (app/lib/cache.server.ts):
+ * `public` for data, `private, max-age=0` for a document, whose nonce no
+ * shared cache could renew (this one does); never `no-store`.
  */
 function shareable(page: CachedPage, variant: string): boolean {
   const header = (name: string) => page.headers.find(([n]) => n === name)?.[1];
   if (page.status !== 200 || page.tags.length === 0 || header("set-cookie") !== undefined) return false;
   if (header("content-encoding") !== undefined) return false;
-  return variant !== "anonymous" || /\bpublic\b/.test(String(header("cache-control") ?? ""));
+  return variant !== "anonymous" || !/\bno-store\b/.test(String(header("cache-control") ?? "no-store"));
 }
 
 /**
@@ -298,8 +330,9 @@ function record(res: Response, done: (page: CachedPage | undefined) => void) {
     keep(chunk, rest[0]);
     const result = (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
     const tags = String(headers.find(([name]) => name === "cache-tag")?.[1] ?? "");
-    const { route, data } = requestInfo(this);
-    finish({ status, headers, body: Buffer.concat(chunks), tags: tags ? tags.split(/\s*,\s*/) : [], route, data });
+    const { route, data, nonce } = requestInfo(this);
+    const body = cutAt(Buffer.concat(chunks), nonce);
+    finish({ status, headers, body, nonce, tags: tags ? tags.split(/\s*,\s*/) : [], route, data });
     return result;
   } as Response["end"];
   res.once("close", () => finish(undefined));

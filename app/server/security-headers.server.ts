@@ -41,9 +41,10 @@ export function securityHeaders({ production }: { production: boolean }): Reques
           // a LAN would then ask for its own scripts over HTTPS and break.
         },
       },
-      // Sent only over HTTPS, below: over plain HTTP it is ignored anyway, and
-      // a store tried out on http:// must not be pinned to HTTPS.
+      // Sent only where browsers honour them, below.
       strictTransportSecurity: false,
+      crossOriginOpenerPolicy: false,
+      originAgentCluster: false,
       // Not helmet's no-referrer: with it, browsers send `Origin: null` on a
       // form post, which the store's origin check (decision 010) refuses.
       referrerPolicy: { policy: "strict-origin-when-cross-origin" },
@@ -51,7 +52,18 @@ export function securityHeaders({ production }: { production: boolean }): Reques
     }),
     (req, res, next) => {
       // req.secure honours TRUST_PROXY (X-Forwarded-Proto from a trusted proxy).
+      // HSTS over HTTPS only: over plain HTTP it is ignored anyway, and a
+      // store tried out on http:// must not be pinned to HTTPS.
       if (req.secure) res.setHeader("Strict-Transport-Security", "max-age=31536000");
+      // These two work only in a secure context, and over plain HTTP at a
+      // real host name Chromium says so on every page (an error for
+      // Cross-Origin-Opener-Policy, a warning for Origin-Agent-Cluster).
+      // Sent where they work: over HTTPS, or at a loopback name, which
+      // browsers trust as they trust HTTPS.
+      if (req.secure || isLoopback(req.hostname ?? "")) {
+        res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+        res.setHeader("Origin-Agent-Cluster", "?1");
+      }
       res.setHeader(
         "Permissions-Policy",
         "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), display-capture=(), geolocation=(), " +
@@ -60,4 +72,15 @@ export function securityHeaders({ production }: { production: boolean }): Reques
       next();
     },
   ];
+}
+
+/**
+ * Whether a host name is one browsers count as potentially trustworthy
+ * without HTTPS: `localhost` and its subdomains, 127.0.0.0/8 and `[::1]`
+ * (https://w3c.github.io/webappsec-secure-contexts/#is-origin-trustworthy).
+ * `hostname` is Express's req.hostname: the Host header without its port.
+ */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(host);
 }

@@ -119,12 +119,15 @@ test("catalog → search → product → cart → checkout → confirmation → 
 });
 
 test("an unknown product answers 404 with a page that leads back", async ({ page }) => {
+  const responses = watchResponses(page);
+  responses.expect(404, "GET", /^\/products\/not-a-real-product$/);
   const response = await page.goto("/products/not-a-real-product");
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await page.getByRole("link", { name: "Back to the catalog" }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole("heading", { level: 1, name: "Catalog" })).toBeVisible();
+  expect(responses.unexpected()).toEqual([]);
 });
 
 test("a search that matches nothing says so, and odd input is harmless", async ({ page }) => {

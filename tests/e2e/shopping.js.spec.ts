@@ -1,7 +1,7 @@
 // What only exists with JavaScript on (run in the "javascript" project
 // only): focus moved to what needs attention, pending buttons that cannot be
 // pressed twice. The journeys both ways are in journeys.spec.ts.
-import { addToCart, expect, expectAccessible, fillCheckout, storeDatabase, test } from "#tests/helpers/browser.ts";
+import { addToCart, expect, expectAccessible, fillCheckout, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
 import { productBySlug, setStock, writes } from "#tests/helpers/db.ts";
 
 // The production server's database (playwright.config.ts): tests change
@@ -10,6 +10,8 @@ const db = storeDatabase();
 const orderCount = () => writes(db).orders.length;
 
 test("a checkout with mistakes keeps the input, explains each error and moves focus to it", async ({ page }) => {
+  const responses = watchResponses(page);
+  responses.expect(400, "POST", /^\/checkout\.data$/);
   await addToCart(page, "stoneware-mug", 1);
   await page.goto("/checkout");
   // Keyboard only: type into a field, Tab to the next.
@@ -40,9 +42,12 @@ test("a checkout with mistakes keeps the input, explains each error and moves fo
   await page.getByRole("button", { name: /Place order/ }).click();
   await expect(page).toHaveURL(/\/orders\//);
   await expect(page.getByText("Thank you for your order")).toBeVisible();
+  expect(responses.unexpected()).toEqual([]);
 });
 
 test("stock that runs out during checkout is refused, named, and fixable", async ({ page }) => {
+  const responses = watchResponses(page);
+  responses.expect(409, "POST", /^\/checkout\.data$/);
   await addToCart(page, "wool-throw", 2);
   await addToCart(page, "tea-tin", 1);
   await page.goto("/checkout");
@@ -82,6 +87,7 @@ test("stock that runs out during checkout is refused, named, and fixable", async
   await page.goto("/products/wool-throw");
   await expect(page.getByText("Sold out")).toBeVisible();
   await expect(page.getByRole("button", { name: "Add to cart" })).toHaveCount(0);
+  expect(responses.unexpected()).toEqual([]);
 });
 
 test("removing an item keeps focus on the page, and the empty cart says so", async ({ page }) => {

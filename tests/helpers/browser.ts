@@ -7,24 +7,40 @@ import { products } from "#app/db/schema.ts";
 import { writes } from "#tests/helpers/db.ts";
 
 /**
- * Playwright's test, with one check on every page of every test: nothing
- * the Content-Security-Policy blocked. A blocked script would leave a page
- * that renders but never hydrates, which a test of the text on the page
- * would not notice. The specs import `test` and `expect` from here.
+ * Playwright's test, with one check on every page of every test: a console
+ * without errors or warnings. A script the Content-Security-Policy blocked
+ * would leave a page that renders but never hydrates, which a test of the
+ * text on the page would not notice; a header the browser ignores (it says
+ * so in the console) protects nothing. The specs run at http://store.test
+ * (playwright.config.ts): a real host name over plain HTTP, where browsers
+ * ignore the most. The one message a test may cause is the browser's report
+ * of an error status, for an answer the test said it expects
+ * (`watchResponses(page).expect`). The specs import `test` and `expect`
+ * from here.
  */
-export const test = base.extend<{ cspViolations: string[] }>({
-  cspViolations: [
+export const test = base.extend<{ cleanConsole: void }>({
+  cleanConsole: [
     async ({ page }, use) => {
-      const violations: string[] = [];
+      expectedErrors = [];
+      const messages: { text: string; url: string }[] = [];
       page.on("console", (message) => {
-        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+        if (message.type() === "error" || message.type() === "warning") {
+          messages.push({ text: `${message.type()} at ${message.location().url}: ${message.text()}`, url: message.location().url });
+        }
       });
-      await use(violations);
-      expect(violations, "Content-Security-Policy violations").toEqual([]);
+      await use();
+      const expected = ({ text, url }: { text: string; url: string }) => {
+        const status = Number(/: Failed to load resource: the server responded with a status of (\d{3})\b/.exec(text)?.[1]);
+        return expectedErrors.some((e) => e.status === status && e.path.test(new URL(url).pathname));
+      };
+      expect(messages.filter((m) => !expected(m)).map((m) => m.text), "console errors and warnings").toEqual([]);
     },
     { auto: true },
   ],
 });
+
+/** The error answers the running test said it causes (watchResponses, below). */
+let expectedErrors: { status: number; method: string; path: RegExp }[] = [];
 export { expect };
 
 /**
@@ -84,7 +100,9 @@ export async function fillCheckout(page: Page, email = "ada@example.com") {
  * Records every response the page gets that is an error (4xx/5xx). A test
  * says which ones it causes on purpose with `expect(status, method, path)`;
  * `unexpected()` lists the rest. A page that looks right after a stray 404
- * (a `.data` request for the wrong URL, say) still fails the test.
+ * (a `.data` request for the wrong URL, say) still fails the test. The
+ * browser reports each error answer in the console too: the expected ones
+ * are no console problem.
  */
 export function watchResponses(page: Page) {
   const errors: Response[] = [];
@@ -95,6 +113,7 @@ export function watchResponses(page: Page) {
   return {
     expect(status: number, method: string, path: RegExp) {
       allowed.push({ status, method, path });
+      expectedErrors.push({ status, method, path });
     },
     unexpected() {
       return errors
