@@ -6,7 +6,7 @@ import { isRouteErrorResponse, ServerRouter } from "react-router";
 import { isbot } from "isbot";
 import type { RenderToPipeableStreamOptions } from "react-dom/server";
 import { renderToPipeableStream } from "react-dom/server";
-import { isCorrupt, reportDamage } from "#app/db/connection.server.ts";
+import { isCorrupt, isDiskFull, reportDamage } from "#app/db/connection.server.ts";
 import { errorMessage } from "#app/errors.ts";
 import { NonceProvider, requestInfoContext } from "#app/lib/request-info.ts";
 
@@ -15,8 +15,15 @@ export const streamTimeout = 5_000;
 // Unexpected errors only: a thrown 404/400 is an answer, not a fault, and a
 // request the client abandoned is not worth a stack trace. (Form posts from
 // another origin never get here: server.ts refuses them first.)
-export const handleError: HandleErrorFunction = (error, { request }) => {
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted || isRouteErrorResponse(error)) return;
+  // A full disk refuses a write (SQLite rolls the transaction back: nothing
+  // half-written). Not a bug: one line, and the page answers 503 (recordRoute).
+  if (isDiskFull(error)) {
+    context.get(requestInfoContext).unavailable = "disk full";
+    console.error(`[store] a write was refused: the disk holding the database is full (${errorMessage(error)}); answered 503`);
+    return;
+  }
   // A damaged database file: one line, once, and server.ts stops serving.
   if (isCorrupt(error)) {
     if (reportDamage(error)) {

@@ -363,11 +363,15 @@ describe("a full disk (a small tmpfs, as root)", () => {
 
       // The order's transaction needs new pages in the -wal, and there are none.
       fillDisk(join(mount, "filler"));
+      const loggedAt = server.output().length;
       const refused = await buyer.checkout(token);
-      // An error page, not an order. (Not pinned: today it is a 500 and a stack
-      // trace in the log, short of this file's promise; SQLITE_FULL is not yet
-      // turned into a 503 and one line, as a damaged database is.)
-      expect(refused.status).toBeGreaterThanOrEqual(500);
+      // An error page, not an order: a 503 to try again later, and one line in
+      // the log, no stack trace.
+      expect([refused.status, refused.retryAfter]).toEqual([503, "60"]);
+      await delay(100);
+      const logged = server.output().slice(loggedAt);
+      expect(logged).toContain("[store] a write was refused: the disk holding the database is full");
+      expect(stackLines(logged)).toEqual([]);
       expect({ ...writes(db), movements: db.select().from(stockMovements).all() }).toEqual(before);
 
       // Room again: the same checkout (its token unused) goes through, once.

@@ -119,6 +119,11 @@ export function closeDatabase(db: AppDatabase) {
   }
 }
 
+/** SQLITE_FULL: a write found no room on the disk (the transaction is rolled back). */
+export function isDiskFull(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "SQLITE_FULL";
+}
+
 /** SQLITE_CORRUPT (or one of its extended codes), or SQLITE_NOTADB: the file is damaged. */
 export function isCorrupt(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code?.toString() ?? "";

@@ -8,7 +8,13 @@ import { createContext, type MiddlewareFunction, type RouterContext } from "reac
 //   every script;
 // - the route pattern React Router matched (`/orders/:publicId`), which the
 //   access log prints instead of the URL (app/server/access-log.server.ts).
-export type RequestInfo = { nonce: string; route?: string; data?: boolean };
+export type RequestInfo = {
+  nonce: string;
+  route?: string;
+  data?: boolean;
+  /** Why a write this request tried could not be made now (app/entry.server.tsx): its 500 becomes a 503. */
+  unavailable?: string;
+};
 
 // server.ts runs this module directly and the app bundle has its own copy
 // (as with the database connection, decision 001): one key for both, on
@@ -27,13 +33,22 @@ export function requestInfo(res: { locals: Record<string, unknown> }): RequestIn
   return ((res.locals.requestInfo as RequestInfo | undefined) ??= { nonce: "" });
 }
 
-/** Root middleware: tells the access log which route answered. */
-export const recordRoute: MiddlewareFunction<Response> = ({ context, pattern, request }, next) => {
+/**
+ * Root middleware: tells the access log which route answered. And a page
+ * that failed only because the store could not write right now (a full
+ * disk: handleError in app/entry.server.tsx says so) answers 503 with
+ * Retry-After, not 500: nothing is wrong with the request, nor with the code.
+ */
+export const recordRoute: MiddlewareFunction<Response> = async ({ context, pattern, request }, next) => {
   const info = context.get(requestInfoContext);
   info.route = `/${pattern.replace(/^\//, "")}`;
   // React Router's own data request (a navigation or form post with JavaScript on).
   info.data = new URL(request.url).pathname.endsWith(".data");
-  return next();
+  const response = await next();
+  if (info.unavailable === undefined || response.status !== 500) return response;
+  const headers = new Headers(response.headers);
+  headers.set("Retry-After", "60");
+  return new Response(response.body, { status: 503, headers });
 };
 
 // The nonce reaches the components that render <script> tags through React
