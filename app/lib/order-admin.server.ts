@@ -2,7 +2,7 @@
 // staff may do to it: mark a manual order paid, ship a paid order, cancel an
 // unpaid manual order (its items go back in stock, with a ledger movement
 // per line, in the same transaction). The moves themselves are
-// app/lib/order-states.server.ts; refunds are app/lib/refunds.server.ts.
+// app/lib/order-states.server.ts.
 //
 // Each refuses to act on a page that is out of date: the form says which
 // status it showed, and the UPDATE only matches an order that still has it.

@@ -22,12 +22,10 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Order ${loaderData?.order.number ?? ""} · Store admin` }];
 }
 
-export function loader({ params, context }: Route.LoaderArgs) {
+export function loader({ params }: Route.LoaderArgs) {
   const order = getOrderForStaff(database(), idParam(params.orderId, "order"));
   if (!order) throw data("There is no such order.", { status: 404 });
-  const { staff } = signedInStaff(context);
-  const refundable = staff.role === "owner" && (order.status === "paid" || order.status === "shipped");
-  return { order, moves: staffMoves(order.status), refundable };
+  return { order, moves: staffMoves(order.status) };
 }
 
 // A 409 means someone else changed the order: show it as it is now.
@@ -79,7 +77,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
 const reasons = { initial: "Opening balance", sale: "Sold", cancellation: "Returned to stock", adjustment: "Adjustment" } as const;
 
 export default function Order({ loaderData, actionData }: Route.ComponentProps) {
-  const { order, moves, refundable } = loaderData;
+  const { order, moves } = loaderData;
   const paying = useIsPending({ fields: { intent: "pay" } });
   const shipping = useIsPending({ fields: { intent: "ship" } });
   const cancelling = useIsPending({ fields: { intent: "cancel" } });
@@ -103,7 +101,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
           {`Payment needs a look: ${order.paymentIssue} See docs/payments.md, "When money and orders disagree".`}
         </p>
       )}
-      {(moves.length > 0 || refundable) && (
+      {moves.length > 0 && (
         <div className="mt-6 flex flex-wrap items-start gap-4">
           {moves.includes("pay") && (
             <Form method="post">
@@ -131,11 +129,6 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
                 {cancelling ? "Cancelling…" : "Cancel order and return stock"}
               </button>
             </Form>
-          )}
-          {refundable && (
-            <Link to={`/admin/orders/${order.id}/refund`} className={dangerButtonClass}>
-              Refund…
-            </Link>
           )}
         </div>
       )}
