@@ -9,7 +9,7 @@ import { backfillSkus, BackfillError } from "#app/ops/backfill-skus.server.ts";
 import { backupDatabase, defaultBackupPath, integrityProblem, restoreDatabase } from "#app/db/backup.server.ts";
 import { closeSharedDatabase, database } from "#app/db/connection.server.ts";
 import { formatFinding, lintMigrations } from "#app/ops/migration-lint.server.ts";
-import { MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { migrationStatus } from "#app/ops/status.server.ts";
 import { env } from "#app/core/env.server.ts";
@@ -72,6 +72,12 @@ const commands: Record<string, Command> = {
     usage: "seed",
     summary: "fill an empty catalog with the demo products",
     run() {
+      const path = env().DATABASE_PATH;
+      // database() would create an empty file, and seeding it fails on a
+      // missing table: say what to run instead, and leave nothing behind.
+      if (!existsSync(path)) throw new KnownError(`no database at ${path}: run db:migrate first (the server migrates when it starts)`);
+      const pending = migrationState(database().$client, MIGRATIONS_FOLDER).pending.length;
+      if (pending > 0) throw new KnownError(`${pending} migration(s) pending on ${path}: run db:migrate first`);
       const inserted = seedDemoProducts(database());
       console.log(inserted > 0 ? `seeded ${inserted} demo products` : "catalog not empty: nothing seeded");
     },

@@ -223,6 +223,11 @@ describe("db:check (docs/operations.md)", SLOW, () => {
 describe("db:seed (README)", SLOW, () => {
   it("fills an empty catalog with the demo products, their opening stock in the ledger, and adds nothing to one that has products", async () => {
     const path = join(tempDir(), "store.db");
+    // Before migrating: one line saying what to run, and no empty file left behind.
+    const early = await cli(path, ["seed"]);
+    expect(early.code).toBe(1);
+    expect(early.output).toContain(`seed failed: no database at ${path}: run db:migrate first`);
+    expect(existsSync(path)).toBe(false);
     expect((await cli(path, ["migrate"])).code).toBe(0);
     const seeded = await cli(path, ["seed"]);
     expect(seeded.code, seeded.output).toBe(0);
