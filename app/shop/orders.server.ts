@@ -9,7 +9,7 @@ import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
-import { orderLimits, type CartLine } from "#app/shop/cart.server.ts";
+import type { CartLine, OrderLimits } from "#app/shop/cart.server.ts";
 import { catalogChanged } from "#app/store/catalog-changes.server.ts";
 import { recordMovement } from "#app/store/inventory.server.ts";
 
@@ -176,12 +176,12 @@ const prepared = perConnection((db: AppDatabase) => {
 export function placeOrder(
   db: AppDatabase,
   input: { checkoutToken: string; details: CheckoutDetails; cart: CartLine[] },
+  limits: OrderLimits,
 ): PlaceOrderResult {
   const { checkoutToken, details, cart } = input;
   if (cart.length === 0) throw new Error("placeOrder needs at least one cart line");
-  // The caps on what one order may reserve, checked again here: a cart
-  // written before a cap was lowered must not get past it.
-  const limits = orderLimits();
+  // The caps on what one order may reserve are checked again here: a cart
+  // written before a cap was lowered must not get past them.
   const total = cart.reduce((sum, l) => sum + l.quantity, 0);
 
   const statement = prepared(db);

@@ -348,12 +348,12 @@ function record(res: Response, done: (page: CachedPage | undefined) => void) {
 export const SHAREABLE_ROUTES = new Set(["/", "/products/:slug"]);
 
 /** The store's micro-cache as configured, or a middleware that does nothing when MICRO_CACHE_MS is 0. */
-export function storeMicroCache(config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACHE_MAX_MB">): RequestHandler {
+export function storeMicroCache(config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACHE_MAX_MB" | "SESSION_SECRETS">): RequestHandler {
   if (config.MICRO_CACHE_MS === 0) return (_req, _res, next) => next();
   return microCache({
     ttlMs: config.MICRO_CACHE_MS,
     maxBytes: config.MICRO_CACHE_MAX_MB * 1024 * 1024,
     shareable: (req) => SHAREABLE_ROUTES.has(requestRoute(req)?.pattern ?? ""),
-    variant: (req) => pageVariant(req.headers.cookie),
+    variant: (req) => pageVariant(req.headers.cookie, config),
   });
 }

@@ -3,8 +3,9 @@ import { Form, href, Link, redirect, type ShouldRevalidateFunctionArgs } from "r
 import { EmptyCart } from "#app/ui/empty-cart.tsx";
 import { Field, focusFirstInvalid } from "#app/ui/field.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
-import { getCartView } from "#app/shop/cart.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { getCartView, orderLimits } from "#app/shop/cart.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import {
@@ -23,7 +24,7 @@ export function meta() {
 
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
-  const cart = getCartView(database(), readCart(session));
+  const cart = getCartView(context.get(databaseContext), readCart(session));
   return { cart, checkoutToken: cart.lines.length === 0 ? null : checkoutTokenFor(session) };
 }
 
@@ -36,7 +37,7 @@ export function shouldRevalidate({ actionStatus, defaultShouldRevalidate }: Shou
 
 export async function action({ request, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), [...checkoutFields, "checkoutToken"]);
-  const db = database();
+  const db = context.get(databaseContext);
   const session = getSession(context);
 
   const token = values.checkoutToken;
@@ -56,7 +57,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 
   // Prices, names and totals are read by placeOrder from the database; the
   // form has none, and any the client adds are never looked at.
-  const result = placeOrder(db, { checkoutToken: token, details: parsed.data, cart });
+  const result = placeOrder(db, { checkoutToken: token, details: parsed.data, cart }, orderLimits(context.get(configContext)));
   if (result.status === "rejected") {
     // Named as placeOrder found them, under the write lock.
     const problems = result.problems.map((p) => `${p.name ?? "A product in your cart"} ${p.message}.`);

@@ -1,5 +1,5 @@
 import { data, Link } from "react-router";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
 import type { Route } from "./+types/order";
@@ -16,8 +16,8 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
   ];
 }
 
-export function loader({ params }: Route.LoaderArgs) {
-  const order = getOrder(database(), params.publicId);
+export function loader({ params, context }: Route.LoaderArgs) {
+  const order = getOrder(context.get(databaseContext), params.publicId);
   if (!order) throw data("No such order", { status: 404 });
   return { order };
 }

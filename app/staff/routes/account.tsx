@@ -4,7 +4,7 @@ import { useRef } from "react";
 import { buttonClass, fieldErrorCount, FormAlert, PageHeading, useClearPasswords } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { MIN_PASSWORD_LENGTH } from "#app/core/limits.ts";
 import { weakPasswordReason } from "#app/staff/password-strength.server.ts";
@@ -42,7 +42,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const weak = await weakPasswordReason(parsed.data.password, staff.email);
   if (weak) return formFailure(blank, { password: weak });
 
-  const db = database();
+  const db = context.get(databaseContext);
   const changed = await changePassword(db, {
     staffId: staff.id,
     current: parsed.data.current,

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { linkClass, PageHeading } from "#app/ui/kit.tsx";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { storeSummary } from "#app/staff/order-admin.server.ts";
 import type { Route } from "./+types/dashboard";
 
@@ -8,8 +8,8 @@ export function meta() {
   return [{ title: "Dashboard · Store admin" }];
 }
 
-export function loader() {
-  return storeSummary(database());
+export function loader({ context }: Route.LoaderArgs) {
+  return storeSummary(context.get(databaseContext));
 }
 
 export default function Dashboard({ loaderData }: Route.ComponentProps) {

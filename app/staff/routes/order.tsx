@@ -10,7 +10,7 @@ import {
   StatusBadge,
 } from "#app/ui/kit.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { getOrderForStaff, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
 import { idParam } from "#app/web/route-params.server.ts";
@@ -22,8 +22,8 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Order ${loaderData?.order.number ?? ""} · Store admin` }];
 }
 
-export function loader({ params }: Route.LoaderArgs) {
-  const order = getOrderForStaff(database(), idParam(params.orderId, "order"));
+export function loader({ params, context }: Route.LoaderArgs) {
+  const order = getOrderForStaff(context.get(databaseContext), idParam(params.orderId, "order"));
   if (!order) throw data("There is no such order.", { status: 404 });
   return { order, moves: staffMoves(order.status) };
 }
@@ -55,7 +55,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const parsed = transitionSchema.safeParse(values);
   if (!parsed.success) return formFailure(values, parsed.error);
 
-  const db = database();
+  const db = context.get(databaseContext);
   const result = transitionOrder(db, { orderId, intent: parsed.data.intent, expected: parsed.data.status, staffId: staff.id });
   if (result.status === "missing") throw data("There is no such order.", { status: 404 });
   if (result.status === "conflict") {
