@@ -1,7 +1,8 @@
 // Orders as staff see them (/admin/orders): the list, one order, and the two
 // things that can happen to a placed order. Shipping marks it shipped;
 // cancelling puts its items back in stock, with a ledger movement per line,
-// in the same transaction that changes the status.
+// in the same transaction that changes the status. Both queue an email to
+// the shopper in that transaction too.
 //
 // Both refuse to act on a page that is out of date: the form says which
 // status it showed (always `placed`, the only status with buttons), and the
@@ -12,6 +13,7 @@ import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
 import { moveStock } from "#app/lib/inventory.server.ts";
+import { enqueueMessage } from "#app/lib/mail/outbox.server.ts";
 
 export const ORDERS_PAGE_SIZE = 25;
 
@@ -163,6 +165,8 @@ export function transitionOrder(
           });
         }
       }
+      // The shopper hears about it, if and only if the change commits.
+      enqueueMessage(db, { kind: input.intent === "ship" ? "order_shipped" : "order_cancelled", orderId: input.orderId });
       return { status: "done", order: { number: updated.number, status: to } } as const;
     },
     { behavior: "immediate" },

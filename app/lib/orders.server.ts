@@ -12,6 +12,7 @@ import { orderItems, orders, products } from "#app/db/schema.ts";
 import { orderLimits, type CartLine } from "#app/lib/cart.server.ts";
 import { catalogChanged } from "#app/lib/catalog-changes.server.ts";
 import { recordMovement } from "#app/lib/inventory.server.ts";
+import { enqueueMessage } from "#app/lib/mail/outbox.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
 export function newToken(): string {
@@ -247,6 +248,9 @@ export function placeOrder(
           // as the stock it took (app/lib/inventory.server.ts).
           recordMovement(db, { productId: item.productId, delta: -item.quantity, reason: "sale", orderId: order.id });
         }
+        // The confirmation email, in the same transaction: it exists
+        // exactly when the order does (app/lib/mail/outbox.server.ts).
+        enqueueMessage(db, { kind: "order_placed", orderId: order.id });
         return { status: "placed", publicId, number, totalCents } as const;
       },
       { behavior: "immediate" },

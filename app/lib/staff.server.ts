@@ -15,6 +15,7 @@ import { sessions, signInLinks, staff, staffRoles, stockMovements, type StaffRol
 import { env, publicUrl } from "#app/env.server.ts";
 import { KnownError } from "#app/errors.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "#app/lib/limits.ts";
+import { enqueueMessage, mailConfigured, type StaffMessageKind } from "#app/lib/mail/outbox.server.ts";
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from "#app/lib/password.server.ts";
 
 /** A sign-in link works once, for this long. */
@@ -95,9 +96,16 @@ export function findStaffById(db: AppDatabase, id: number) {
 /**
  * A one-time link that lets the person set their password. Any earlier link
  * for the same account stops working. Returns the token for the URL
- * (/admin/welcome/<token>); only its digest is stored.
+ * (/admin/welcome/<token>); only its digest is stored. With `mail` (an
+ * invitation or a sign-in link) and mail configured, the link also goes to
+ * the person by email, queued in the same transaction.
  */
-export function issueSignInLink(db: AppDatabase, staffId: number, now = new Date()): string {
+export function issueSignInLink(
+  db: AppDatabase,
+  staffId: number,
+  now = new Date(),
+  mail: StaffMessageKind | null = null,
+): string {
   const token = newSecretToken();
   db.transaction(
     (tx) => {
@@ -110,6 +118,7 @@ export function issueSignInLink(db: AppDatabase, staffId: number, now = new Date
           expiresAt: new Date(now.getTime() + SIGN_IN_LINK_TTL_MS),
         })
         .run();
+      if (mail && mailConfigured()) enqueueMessage(db, { kind: mail, staffId, link: signInLinkUrl(token) });
     },
     { behavior: "immediate" },
   );
