@@ -37,7 +37,8 @@ export function startMail(
     giveUpAfterMs: config.MAIL_GIVE_UP_AFTER_MS,
     // Longer than one send can take (connect, greet, each step: a timeout
     // each), so no other process claims a row this one is still sending.
-    leaseMs: Math.max(60_000, 10 * config.MAIL_SMTP_TIMEOUT_MS),
+    // (5 minutes by default: how long a row a killed process held waits.)
+    leaseMs: 10 * config.MAIL_SMTP_TIMEOUT_MS,
     log,
   });
 }

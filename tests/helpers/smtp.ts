@@ -54,7 +54,9 @@ export async function startSmtpSink(options: { plan?: Behaviour[] } = {}): Promi
         const reply = (error?: Error & { responseCode?: number }) => callback(error ?? null, "2.0.0 queued");
         if (behaviour === "temporary") return reply(Object.assign(new Error("4.3.0 try again later"), { responseCode: 451 }));
         if (behaviour === "permanent") {
-          return reply(Object.assign(new Error("5.1.1 <somebody@example.com> mailbox unavailable"), { responseCode: 550 }));
+          // Real servers name the mailbox they refuse: the sender must not pass it on.
+          const to = session.envelope.rcptTo[0]?.address ?? "";
+          return reply(Object.assign(new Error(`5.1.1 <${to}> mailbox unavailable`), { responseCode: 550 }));
         }
         const keep = () => {
           received.push(parse(Buffer.concat(chunks).toString("utf8"), session));
