@@ -178,6 +178,27 @@ function schemaFor(nodeEnv: string | undefined) {
     MAIL_RETRY_MAX_MS: int(900_000, 10, 86_400_000),
     MAIL_GIVE_UP_AFTER_MS: int(86_400_000, 100, 30 * 86_400_000),
     MAIL_SMTP_TIMEOUT_MS: int(30_000, 100, 600_000),
+    // Payment (docs/payments.md). The store's currency, as ISO 4217 in lower
+    // case; prices are integer amounts of its minor unit (cents), so only a
+    // currency with two decimals fits.
+    STORE_CURRENCY: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .default("usd")
+      .refine(twoDecimalCurrency, "must be an ISO 4217 code with two decimals, like usd or eur"),
+    // How long an order waiting for online payment holds its stock. Stripe
+    // accepts a Checkout Session that expires 30 minutes to 24 hours later.
+    PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
+    // Both set: payment by Stripe Checkout; both unset: manual payment.
+    STRIPE_SECRET_KEY: z.string().trim().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().trim().optional(),
+    // Tests only: where the Stripe client sends its requests
+    // (http://127.0.0.1:<port> of a test double). Refused in production.
+    STRIPE_API_BASE: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^https?:\/\/[^/]+\/?$/.test(v), "must be http(s)://host:port"),
     // Graceful shutdown: readiness fails first, then after SHUTDOWN_DELAY_MS the
     // server stops accepting and drains; past SHUTDOWN_TIMEOUT_MS it exits 1.
     // Together they must end before the platform's SIGKILL: `docker stop`
@@ -193,6 +214,16 @@ function schemaFor(nodeEnv: string | undefined) {
     };
     if (production && others.SMTP_URL && !others.MAIL_FROM) {
       ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: 'is required with SMTP_URL in production, e.g. "Shop <orders@shop.example.com>"' });
+      return z.NEVER;
+    }
+    // Half a Stripe set-up would take orders it can never see paid.
+    if (Boolean(rest.STRIPE_SECRET_KEY) !== Boolean(rest.STRIPE_WEBHOOK_SECRET)) {
+      const missing = rest.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY";
+      ctx.addIssue({ code: "custom", path: [missing], message: "is required too: set both Stripe keys, or neither for manual payment" });
+      return z.NEVER;
+    }
+    if (production && rest.STRIPE_API_BASE) {
+      ctx.addIssue({ code: "custom", path: ["STRIPE_API_BASE"], message: "is for tests only: unset it in production" });
       return z.NEVER;
     }
     if (SESSION_SECRETS && SESSION_SECRET) {
@@ -214,6 +245,21 @@ function schemaFor(nodeEnv: string | undefined) {
     });
     return { ...rest, SESSION_SECRETS: secrets };
   });
+}
+
+function twoDecimalCurrency(code: string): boolean {
+  if (!/^[a-z]{3}$/.test(code)) return false;
+  try {
+    const format = new Intl.NumberFormat("en", { style: "currency", currency: code });
+    return format.resolvedOptions().maximumFractionDigits === 2 && Intl.supportedValuesOf("currency").includes(code.toUpperCase());
+  } catch {
+    return false;
+  }
+}
+
+/** Which payment provider the settings choose: Stripe when both its keys are set. */
+export function paymentProvider(config: Env): "manual" | "stripe" {
+  return config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET ? "stripe" : "manual";
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  type ShouldRevalidateFunctionArgs,
   useLocation,
   useNavigation,
   useRouteLoaderData,
@@ -39,6 +40,14 @@ export function loader({ context }: Route.LoaderArgs) {
   return { cartCount: cartCount(session), notice: takeNotice(session) };
 }
 
+// A refused form (an action's 4xx) keeps every loader's data by default, so
+// an earlier "Added …" notice would stay on the page beside the new error.
+// After any form post the root reads the session again: the notice has been
+// taken, and it goes. Cheap: the root loader reads the cookie, not the database.
+export function shouldRevalidate({ formMethod, defaultShouldRevalidate }: ShouldRevalidateFunctionArgs) {
+  return (formMethod !== undefined && formMethod.toUpperCase() !== "GET") || defaultShouldRevalidate;
+}
+
 export function Layout({ children }: { children: React.ReactNode }) {
   // Undefined when the root loader itself failed and the error page renders.
   const rootData = useRouteLoaderData<typeof loader>("root");
@@ -60,14 +69,16 @@ export function Layout({ children }: { children: React.ReactNode }) {
           Skip to content
         </a>
         <header className="border-b border-stone-200 bg-white">
+          {/* One line at every width: at 390 px the store's name and three links fit
+              only with the smaller gaps, and nothing in it may wrap (tests/e2e/phone.spec.ts). */}
           <nav
             aria-label="Main"
-            className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-4 py-4"
+            className="mx-auto flex max-w-6xl items-center justify-between gap-3 whitespace-nowrap px-4 py-3 sm:gap-4 sm:py-4"
           >
-            <Link to="/" className="text-lg font-semibold tracking-tight">
+            <Link to="/" className="text-base font-semibold tracking-tight sm:text-lg">
               Corner Store
             </Link>
-            <ul className="flex items-center gap-5 text-sm">
+            <ul className="flex items-center gap-3 text-sm sm:gap-5">
               <li>
                 <NavLink to="/" end className={navClass}>
                   Catalog
@@ -91,7 +102,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
           </nav>
           <NavigationProgress />
         </header>
-        <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+        <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-5 sm:py-8">
           <Notice message={rootData?.notice ?? null} />
           {children}
         </main>

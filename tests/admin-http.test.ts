@@ -525,22 +525,41 @@ describe("orders", () => {
     return db.select().from(orders).where(eq(orders.publicId, placed.publicId)).get()!;
   }
 
-  it("ships a placed order; a second click from a stale page gets a 409 that says what happened", async () => {
+  it("marks a manual order paid, then ships it; shipping an unpaid order is refused; a stale page gets a 409 that says what happened", async () => {
     const o = order();
     const url = `/admin/orders/${o.id}`;
+    const status = () => db.select().from(orders).where(eq(orders.id, o.id)).get()!.status;
     const detail = page((await staff.get(url)).html);
     expect(detail).toContain(`Order ${o.number}`);
     expect(detail).toContain("Grace Hopper");
-    const shipped = await staff.post(url, { intent: "ship", status: "placed" });
+    expect(detail).toContain("Mark paid");
+    expect(detail).not.toContain("Mark shipped");
+    // The server refuses, whatever a hand-made form says the page showed.
+    const unpaid = await staff.post(url, { intent: "ship", status: "placed" });
+    expect(unpaid.status).toBe(409);
+    expect(page(unpaid.html)).toContain("Nothing changed: this order is placed meanwhile");
+    expect(status()).toBe("placed");
+
+    const paid = await staff.post(url, { intent: "pay", status: "placed" });
+    expect([paid.status, paid.location]).toEqual([302, url]);
+    expect(status()).toBe("paid");
+    expect(db.select().from(orders).where(eq(orders.id, o.id)).get()!.paidAt).toBeInstanceOf(Date);
+    const afterPay = page((await staff.get(url)).html);
+    expect(afterPay).toContain(`Order ${o.number} is marked paid: it can be shipped.`);
+    expect(afterPay).toContain("Mark shipped");
+    expect(afterPay).not.toContain("Mark paid");
+
+    const shipped = await staff.post(url, { intent: "ship", status: "paid" });
     expect([shipped.status, shipped.location]).toEqual([302, url]);
-    expect(db.select().from(orders).where(eq(orders.id, o.id)).get()!.status).toBe("shipped");
+    expect(status()).toBe("shipped");
     expect(page((await staff.get(url)).html)).toContain(`Order ${o.number} is marked shipped.`);
 
     const stale = await other.post(url, { intent: "cancel", status: "placed" });
     expect(stale.status).toBe(409);
     expect(page(stale.html)).toContain("Nothing changed: this order was shipped meanwhile");
-    expect(db.select().from(orders).where(eq(orders.id, o.id)).get()!.status).toBe("shipped");
+    expect(status()).toBe("shipped");
     expect((await staff.post(url, { intent: "ship", status: "shipped" })).status).toBe(409);
+    expect((await staff.post(url, { intent: "pay", status: "paid" })).status).toBe(409);
     expect((await staff.post(url, { intent: "refund", status: "placed" })).status).toBe(400);
     expect((await staff.get("/admin/orders/424242")).status).toBe(404);
   });

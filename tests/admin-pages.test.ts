@@ -70,7 +70,7 @@ describe("the dashboard", () => {
 
     const throws = await buy("wool-throw", 3); // 6 → 3
     const lamps = await buy("desk-lamp", 3); // 8 → 5: on the line, so listed
-    await buy("stoneware-mug", 1); // 40 → 39
+    const mugs = await buy("stoneware-mug", 1); // 40 → 39
     await adjust("glass-carafe", -15); // 15 → 0
     await adjust("brass-candle-holder", -13); // 16 → 3: as low as the throws, and before them by name
     await adjust("desk-organizer", -4); // 10 → 6: one above the line, not listed
@@ -80,7 +80,7 @@ describe("the dashboard", () => {
 
     const id = (slug: string) => productBySlug(db, slug).id;
     expect(await dashboard()).toEqual({
-      toShip: 3,
+      toShip: 0,
       low: [
         [id("glass-carafe"), "Glass Carafe", "Sold out"],
         [id("brass-candle-holder"), "Brass Candle Holder", "3 left"],
@@ -90,8 +90,12 @@ describe("the dashboard", () => {
       everyoneStocked: false,
     });
 
-    // Shipping one order and cancelling another (its lamps back on the shelf).
-    expect((await staff.post(`/admin/orders/${throws}`, { intent: "ship", status: "placed" })).status).toBe(302);
+    // Nothing is paid yet, so nothing is to ship. Two paid by bank
+    // transfer, one of them shipped; another cancelled (its lamps back on the shelf).
+    expect((await staff.post(`/admin/orders/${throws}`, { intent: "pay", status: "placed" })).status).toBe(302);
+    expect((await staff.post(`/admin/orders/${mugs}`, { intent: "pay", status: "placed" })).status).toBe(302);
+    expect((await dashboard()).toShip).toBe(2);
+    expect((await staff.post(`/admin/orders/${throws}`, { intent: "ship", status: "paid" })).status).toBe(302);
     expect((await staff.post(`/admin/orders/${lamps}`, { intent: "cancel", status: "placed" })).status).toBe(302);
     expect(await dashboard()).toEqual({
       toShip: 1,

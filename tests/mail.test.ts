@@ -16,6 +16,7 @@ import { enqueueMessage, failedMessages, orderMessages, outboxCounts, retryMessa
 import { backoffMs, startSender, type Sender, type SenderOptions } from "#app/lib/mail/sender.server.ts";
 import { fileTransport, smtpTransport } from "#app/lib/mail/transport.server.ts";
 import { transitionOrder } from "#app/lib/order-admin.server.ts";
+import { messageFor, moveOrder } from "#app/lib/order-states.server.ts";
 import { newToken, placeOrder, type CheckoutDetails } from "#app/lib/orders.server.ts";
 import { createStaff, issueSignInLink } from "#app/lib/staff.server.ts";
 import { freshDatabase, productBySlug, seededDatabase, tempDir } from "#tests/helpers/db.ts";
@@ -116,18 +117,38 @@ describe("the outbox", () => {
     expect(rows(db).map((r) => r.kind)).toEqual(["order_placed"]);
   });
 
-  it("queues shipped and cancelled with the status change, and nothing for a refused one", () => {
+  it("queues paid, shipped and cancelled with the status change, and nothing for a refused one", () => {
     const db = seededDatabase();
     const owner = createStaff(db, { email: "owner@example.com", role: "owner" });
     const first = order(db);
     const second = order(db, { email: "grace@example.com" });
     const idOf = (publicId: string) => db.$client.prepare("SELECT id FROM orders WHERE public_id = ?").pluck().get(publicId) as number;
-    expect(transitionOrder(db, { orderId: idOf(first.publicId), intent: "ship", expected: "placed", staffId: owner.id }).status).toBe("done");
-    expect(transitionOrder(db, { orderId: idOf(second.publicId), intent: "cancel", expected: "placed", staffId: owner.id }).status).toBe("done");
+    const move = (publicId: string, intent: "pay" | "ship" | "cancel", expected: "placed" | "paid") =>
+      transitionOrder(db, { orderId: idOf(publicId), intent, expected, staffId: owner.id }).status;
+    expect(move(first.publicId, "pay", "placed")).toBe("done");
+    expect(move(first.publicId, "ship", "paid")).toBe("done");
+    expect(move(second.publicId, "cancel", "placed")).toBe("done");
     // Out of date: already shipped, so nothing changes and nothing is queued.
-    expect(transitionOrder(db, { orderId: idOf(first.publicId), intent: "cancel", expected: "placed", staffId: owner.id }).status).toBe("conflict");
-    expect(orderMessages(db, idOf(first.publicId)).map((m) => m.kind)).toEqual(["order_placed", "order_shipped"]);
+    expect(move(first.publicId, "cancel", "placed")).toBe("conflict");
+    expect(orderMessages(db, idOf(first.publicId)).map((m) => m.kind)).toEqual(["order_placed", "order_paid", "order_shipped"]);
     expect(orderMessages(db, idOf(second.publicId)).map((m) => m.kind)).toEqual(["order_placed", "order_cancelled"]);
+  });
+
+  it("confirms an order paid online when it is paid, never one whose payment did not come, and says when it is refunded", () => {
+    const db = seededDatabase();
+    const idOf = (publicId: string) => db.$client.prepare("SELECT id FROM orders WHERE public_id = ?").pluck().get(publicId) as number;
+    // Two orders as online payment leaves them: awaiting payment, no confirmation yet.
+    const [paying, abandoned] = [order(db), order(db, { email: "grace@example.com" })].map((o) => idOf(o.publicId));
+    db.delete(outboxMessages).run();
+    db.$client
+      .prepare("UPDATE orders SET status = 'awaiting_payment', hold_expires_at = unixepoch() + 1800 WHERE id IN (?, ?)")
+      .run(paying, abandoned);
+    expect(moveOrder(db, paying!, ["awaiting_payment"], "paid").status).toBe("moved");
+    expect(moveOrder(db, abandoned!, ["awaiting_payment"], "cancelled").status).toBe("moved");
+    expect(moveOrder(db, paying!, ["paid"], "refunded").status).toBe("moved");
+    expect(orderMessages(db, paying!).map((m) => m.kind)).toEqual(["order_placed", "order_refunded"]);
+    expect(orderMessages(db, abandoned!)).toEqual([]);
+    expect(messageFor("placed", "paid")).toBe("order_paid");
   });
 });
 

@@ -147,6 +147,9 @@ export function SelectField({
 
 const statusStyles: Record<string, string> = {
   placed: "border-amber-700 bg-amber-50 text-amber-950",
+  awaiting_payment: "border-amber-700 bg-amber-50 text-amber-950",
+  paid: "border-sky-700 bg-sky-50 text-sky-900",
+  refunded: "border-stone-500 bg-stone-100 text-stone-800",
   shipped: "border-green-700 bg-green-50 text-green-900",
   cancelled: "border-stone-500 bg-stone-100 text-stone-800",
   archived: "border-stone-500 bg-stone-100 text-stone-800",

@@ -20,3 +20,18 @@ export function useIsPending({
     Object.entries(fields).every(([name, value]) => navigation.formData?.get(name) === value)
   );
 }
+
+/**
+ * A submit button's props while its form is `busy`: marked busy, and a
+ * second press does nothing. Not `disabled`: a disabled button drops the
+ * keyboard focus it holds, and the person is thrown back to the top of the
+ * page; this one keeps it, on the same button after the page has updated.
+ */
+export function busyButton(busy: boolean) {
+  return {
+    "aria-disabled": busy || undefined,
+    onClick: (event: { preventDefault(): void }) => {
+      if (busy) event.preventDefault();
+    },
+  };
+}

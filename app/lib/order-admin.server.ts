@@ -1,23 +1,22 @@
-// Orders as staff see them (/admin/orders): the list, one order, and the two
-// things that can happen to a placed order. Shipping marks it shipped;
-// cancelling puts its items back in stock, with a ledger movement per line,
-// in the same transaction that changes the status. Both queue an email to
-// the shopper in that transaction too.
+// Orders as staff see them (/admin/orders): the list, one order, and what
+// staff may do to it: mark a manual order paid, ship a paid order, cancel an
+// unpaid manual order (its items go back in stock, with a ledger movement
+// per line, in the same transaction). The moves themselves are
+// app/lib/order-states.server.ts.
 //
-// Both refuse to act on a page that is out of date: the form says which
-// status it showed (always `placed`, the only status with buttons), and the
-// UPDATE only matches an order that still has it. If another member of staff
-// got there first, nothing changes and the page says what happened (409).
-import { and, asc, count, desc, eq, sql, sum } from "drizzle-orm";
+// Each refuses to act on a page that is out of date: the form says which
+// status it showed, and the UPDATE only matches an order that still has it.
+// If another member of staff got there first, nothing changes and the page
+// says what happened (409).
+import { asc, count, desc, eq, inArray, sql, sum } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
-import { moveStock } from "#app/lib/inventory.server.ts";
-import { enqueueMessage } from "#app/lib/mail/outbox.server.ts";
+import { moveOrder, type OrderStatus } from "#app/lib/order-states.server.ts";
 
 export const ORDERS_PAGE_SIZE = 25;
 
-export type OrderStatus = (typeof orderStatuses)[number];
+export type { OrderStatus };
 export const orderStatusFilters = ["all", ...orderStatuses] as const;
 export type OrderStatusFilter = (typeof orderStatusFilters)[number];
 
@@ -74,6 +73,12 @@ export function getOrderForStaff(db: AppDatabase, id: number) {
       totalCents: orders.totalCents,
       createdAt: orders.createdAt,
       updatedAt: orders.updatedAt,
+      paymentProvider: orders.paymentProvider,
+      currency: orders.currency,
+      paymentReference: orders.paymentReference,
+      paidAt: orders.paidAt,
+      holdExpiresAt: orders.holdExpiresAt,
+      paymentIssue: orders.paymentIssue,
     })
     .from(orders)
     .where(eq(orders.id, id))
@@ -111,71 +116,68 @@ export function getOrderForStaff(db: AppDatabase, id: number) {
   return { ...order, items, movements };
 }
 
-/** The ship and cancel buttons: which order, and the status the page showed. */
+/** The order page's buttons: which move, and the status the page showed. */
 export const transitionSchema = z.object({
-  intent: z.enum(["ship", "cancel"], { error: "Choose ship or cancel." }),
+  intent: z.enum(["pay", "ship", "cancel"], { error: "Choose mark paid, ship or cancel." }),
   status: z.enum(orderStatuses, { error: "This page is out of date. Reload it and try again." }),
 });
+export type StaffIntent = z.infer<typeof transitionSchema>["intent"];
 
 export type TransitionResult =
   | { status: "done"; order: { number: string; status: OrderStatus } }
   | { status: "missing" }
-  /** The order is no longer in the status the page showed: nothing changed. */
+  /** The order is no longer in the status the page showed, or cannot make this move: nothing changed. */
   | { status: "conflict"; current: OrderStatus };
 
-const NEXT = { ship: "shipped", cancel: "cancelled" } as const;
+// What each button may do. Shipping needs a paid order: the server refuses
+// to ship one whose money has not come in, whatever the page sent. Only a
+// manual order is marked paid by hand; a Stripe order is paid by Stripe's
+// webhook, and one waiting for it is cancelled by the sweeper when its hold
+// runs out (docs/payments.md).
+const MOVES = {
+  pay: { from: ["placed"], to: "paid" },
+  ship: { from: ["paid"], to: "shipped" },
+  cancel: { from: ["placed"], to: "cancelled" },
+} as const satisfies Record<StaffIntent, { from: readonly OrderStatus[]; to: OrderStatus }>;
+
+/** The moves staff may make from a status, for the page's buttons. */
+export function staffMoves(status: OrderStatus): StaffIntent[] {
+  return (Object.keys(MOVES) as StaffIntent[]).filter((intent) =>
+    (MOVES[intent].from as readonly OrderStatus[]).includes(status),
+  );
+}
 
 /**
- * placed → shipped, or placed → cancelled with the stock returned. `expected`
- * is the status the staff member's page showed.
+ * Marks a manual order paid, ships a paid order, or cancels an unpaid
+ * manual order with its stock returned. `expected` is the status the staff
+ * member's page showed: if the order has moved since, nothing changes.
  */
 export function transitionOrder(
   db: AppDatabase,
-  input: { orderId: number; intent: "ship" | "cancel"; expected: OrderStatus; staffId: number },
+  input: { orderId: number; intent: StaffIntent; expected: OrderStatus; staffId: number },
 ): TransitionResult {
-  return db.transaction(
-    () => {
-      const to = NEXT[input.intent];
-      // Only `placed` orders move; the page's status must still be the
-      // order's status. One UPDATE checks both under the write lock.
-      const updated = db
-        .update(orders)
-        .set({ status: to, updatedAt: sql`(unixepoch())` })
-        .where(and(eq(orders.id, input.orderId), eq(orders.status, input.expected), eq(orders.status, "placed")))
-        .returning({ number: orders.number })
-        .get();
-      if (!updated) {
-        const current = db.select({ status: orders.status }).from(orders).where(eq(orders.id, input.orderId)).get();
-        return current ? ({ status: "conflict", current: current.status } as const) : ({ status: "missing" } as const);
-      }
-      if (input.intent === "cancel") {
-        const items = db
-          .select({ productId: orderItems.productId, quantity: orderItems.quantity })
-          .from(orderItems)
-          .where(eq(orderItems.orderId, input.orderId))
-          .orderBy(asc(orderItems.id))
-          .all();
-        for (const item of items) {
-          moveStock(db, {
-            productId: item.productId,
-            delta: item.quantity,
-            reason: "cancellation",
-            orderId: input.orderId,
-            staffId: input.staffId,
-          });
-        }
-      }
-      // The shopper hears about it, if and only if the change commits.
-      enqueueMessage(db, { kind: input.intent === "ship" ? "order_shipped" : "order_cancelled", orderId: input.orderId });
-      return { status: "done", order: { number: updated.number, status: to } } as const;
-    },
-    { behavior: "immediate" },
-  );
+  const move = MOVES[input.intent];
+  const from = (move.from as readonly OrderStatus[]).filter((s) => s === input.expected);
+  if (from.length === 0) {
+    const current = db.select({ status: orders.status }).from(orders).where(eq(orders.id, input.orderId)).get();
+    return current ? { status: "conflict", current: current.status } : { status: "missing" };
+  }
+  const result = moveOrder(db, input.orderId, from, move.to, {
+    staffId: input.staffId,
+    ...(move.to === "paid" ? { paidAt: new Date() } : {}),
+  });
+  if (result.status !== "moved") return result;
+  return { status: "done", order: { number: result.number, status: move.to } };
 }
 
 /** For the dashboard: orders waiting to be shipped, and products running low. */
 export function storeSummary(db: AppDatabase, lowStock = 5) {
-  const toShip = db.select({ n: count() }).from(orders).where(eq(orders.status, "placed")).get()!.n;
+  const toShip = db.select({ n: count() }).from(orders).where(eq(orders.status, "paid")).get()!.n;
+  const toPay = db
+    .select({ n: count() })
+    .from(orders)
+    .where(inArray(orders.status, ["placed", "awaiting_payment"]))
+    .get()!.n;
   const running = db
     .select({ id: products.id, name: products.name, sku: products.sku, stock: products.stock })
     .from(products)
@@ -183,5 +185,5 @@ export function storeSummary(db: AppDatabase, lowStock = 5) {
     .orderBy(asc(products.stock), asc(products.name))
     .limit(10)
     .all();
-  return { toShip, lowStock: running, lowStockThreshold: lowStock };
+  return { toShip, toPay, lowStock: running, lowStockThreshold: lowStock };
 }

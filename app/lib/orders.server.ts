@@ -147,7 +147,7 @@ const prepared = perConnection((db: AppDatabase) => {
         postalCode: param("postalCode"),
         country: param("country"),
       })
-      .returning({ id: orders.id })
+      .returning({ id: orders.id, status: orders.status })
       .prepare(),
     insertItem: db
       .insert(orderItems)
@@ -249,8 +249,9 @@ export function placeOrder(
           recordMovement(db, { productId: item.productId, delta: -item.quantity, reason: "sale", orderId: order.id });
         }
         // The confirmation email, in the same transaction: it exists
-        // exactly when the order does (app/lib/mail/outbox.server.ts).
-        enqueueMessage(db, { kind: "order_placed", orderId: order.id });
+        // exactly when the order does (app/lib/mail/outbox.server.ts). An
+        // order waiting for online payment gets it when paid (moveOrder).
+        if (order.status === "placed") enqueueMessage(db, { kind: "order_placed", orderId: order.id });
         return { status: "placed", publicId, number, totalCents } as const;
       },
       { behavior: "immediate" },

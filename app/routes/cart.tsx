@@ -2,7 +2,7 @@ import { useEffect, useRef } from "react";
 import { Form, href, Link, redirect } from "react-router";
 import { EmptyCart } from "#app/components/empty-cart.tsx";
 import { ProductImage } from "#app/components/product-image.tsx";
-import { useIsPending } from "#app/components/use-is-pending.ts";
+import { busyButton, useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import {
   cartLineSchema,
@@ -27,8 +27,8 @@ export function loader({ context }: Route.LoaderArgs) {
   return { ...getCartView(database(), cart), maxPerOrder: orderLimits().perProduct };
 }
 
-// Two forms post here: each line's quantity form (intent=update) and its
-// Remove button (intent=remove). Each has its own schema. A change redirects
+// Two forms post here: each line's quantity form (intent=update, or its
+// − and + buttons: decrease, increase) and its Remove button (intent=remove). Each has its own schema. A change redirects
 // back here, so the page is rendered from the new cookie and a reload does
 // not post again; a refusal answers 400, and the page shows the message next
 // to the line whose productId it carries.
@@ -43,11 +43,17 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (!parsed.success) return formFailure(values, parsed.error);
     writeCart(session, removeFromCart(cart, parsed.data.productId));
     session.flash("notice", "Removed the item from your cart.");
-  } else if (values.intent === "update") {
-    const parsed = cartLineSchema.safeParse(values);
-    if (!parsed.success) return formFailure(values, parsed.error);
+  } else if (values.intent === "update" || values.intent === "decrease" || values.intent === "increase") {
+    // − and + are submit buttons of the line's form (they work without
+    // JavaScript): one less or one more than the cart holds now, checked
+    // like a typed quantity.
+    const current = cart.find((l) => String(l.productId) === values.productId)?.quantity;
+    const step = values.intent === "decrease" ? -1 : values.intent === "increase" ? 1 : 0;
+    const line = step === 0 || current === undefined ? values : { ...values, quantity: String(current + step) };
+    const parsed = cartLineSchema.safeParse(line);
+    if (!parsed.success) return formFailure(line, parsed.error);
     const change = setQuantity(database(), cart, parsed.data);
-    if (!change.ok) return formFailure(values, { quantity: change.error });
+    if (!change.ok) return formFailure(line, { quantity: change.error });
     writeCart(session, change.cart);
     session.flash("notice", `Updated ${change.name} to ${parsed.data.quantity}.`);
   } else {
@@ -142,14 +148,19 @@ function CartRow({
   const id = `quantity-${line.productId}`;
   const messageId = `${id}-message`;
   const message = error ?? line.problem;
+  const max = product ? Math.min(product.stock, maxPerOrder) : 0;
+  const stepClass =
+    "h-9 w-9 rounded border border-stone-400 bg-white text-lg leading-none hover:bg-stone-100 aria-disabled:opacity-40";
+  // A phone gets two tidy lines: the product and its total, then the
+  // quantity controls and Remove. Wider screens put it all on one.
   return (
-    <li className="flex flex-wrap items-center gap-4 p-4">
+    <li className="grid grid-cols-[4rem_1fr_auto] items-center gap-x-3 gap-y-3 p-4 sm:flex sm:gap-4">
       {product ? (
         <ProductImage src={product.image} alt="" sizes="64px" width={64} height={64} className="h-16 w-16 rounded bg-stone-100 object-cover" />
       ) : (
         <div className="h-16 w-16 rounded bg-stone-200" />
       )}
-      <div className="min-w-40 flex-1">
+      <div className="min-w-0 sm:flex-1">
         {product ? (
           <Link to={`/products/${product.slug}`} className="font-medium hover:underline">
             {product.name}
@@ -164,13 +175,29 @@ function CartRow({
           </p>
         )}
       </div>
-      {product && product.stock > 0 && (
-        <Form method="post" noValidate className="flex items-end gap-2">
-          <input type="hidden" name="productId" value={line.productId} />
-          <div className="flex flex-col">
-            <label htmlFor={id} className="text-xs font-medium text-stone-700">
+      <p className="text-right font-medium sm:order-last sm:w-24">{line.lineTotalCents > 0 ? formatPrice(line.lineTotalCents) : "—"}</p>
+      <div className="col-span-3 flex items-center justify-between gap-3 sm:contents">
+        {product && product.stock > 0 ? (
+          <Form method="post" noValidate className="flex items-center gap-1.5">
+            <input type="hidden" name="productId" value={line.productId} />
+            {/* Enter in the quantity field presses a form's first submit button:
+                this one, not −. Out of sight and out of the tab order. */}
+            <button type="submit" name="intent" value="update" tabIndex={-1} aria-hidden="true" className="sr-only">
+              Update
+            </button>
+            <label htmlFor={id} className="sr-only text-xs font-medium text-stone-700 sm:not-sr-only sm:mr-1">
               Quantity<span className="sr-only">{` of ${product.name}`}</span>
             </label>
+            <button
+              type="submit"
+              name="intent"
+              value="decrease"
+              className={stepClass}
+              {...busyButton(busy || line.quantity <= 1)}
+            >
+              <span aria-hidden="true">−</span>
+              <span className="sr-only">{`One fewer ${product.name}`}</span>
+            </button>
             <input
               ref={inputRef}
               id={id}
@@ -178,40 +205,51 @@ function CartRow({
               type="number"
               inputMode="numeric"
               min={1}
-              max={Math.min(product.stock, maxPerOrder)}
+              max={max}
               step={1}
               required
               defaultValue={submitted ?? line.quantity}
               key={submitted ?? line.quantity}
               aria-invalid={message ? true : undefined}
               aria-describedby={message ? messageId : undefined}
-              className="mt-1 w-20 rounded border border-stone-400 bg-white px-2 py-1.5 aria-invalid:border-red-700"
+              className="h-9 w-14 rounded border border-stone-400 bg-white px-2 text-center aria-invalid:border-red-700"
             />
-          </div>
+            <button
+              type="submit"
+              name="intent"
+              value="increase"
+              className={stepClass}
+              {...busyButton(busy || line.quantity >= max)}
+            >
+              <span aria-hidden="true">+</span>
+              <span className="sr-only">{`One more ${product.name}`}</span>
+            </button>
+            <button
+              type="submit"
+              name="intent"
+              value="update"
+              className="ml-1 h-9 rounded border border-stone-400 bg-white px-3 text-sm hover:bg-stone-100 aria-disabled:opacity-60"
+              {...busyButton(busy)}
+            >
+              Update<span className="sr-only">{` ${product.name}`}</span>
+            </button>
+          </Form>
+        ) : (
+          <span />
+        )}
+        <Form method="post">
+          <input type="hidden" name="productId" value={line.productId} />
           <button
             type="submit"
             name="intent"
-            value="update"
-            disabled={busy}
-            className="rounded border border-stone-400 bg-white px-3 py-1.5 text-sm hover:bg-stone-100 disabled:opacity-60"
+            value="remove"
+            className="text-sm text-red-800 underline hover:text-red-600 aria-disabled:opacity-60"
+            {...busyButton(busy)}
           >
-            Update<span className="sr-only">{` ${product.name}`}</span>
+            Remove<span className="sr-only">{` ${product?.name ?? "the product that is no longer sold"}`}</span>
           </button>
         </Form>
-      )}
-      <p className="w-24 text-right font-medium">{line.lineTotalCents > 0 ? formatPrice(line.lineTotalCents) : "—"}</p>
-      <Form method="post">
-        <input type="hidden" name="productId" value={line.productId} />
-        <button
-          type="submit"
-          name="intent"
-          value="remove"
-          disabled={busy}
-          className="text-sm text-red-800 underline hover:text-red-600 disabled:opacity-60"
-        >
-          Remove<span className="sr-only">{` ${product?.name ?? "the product that is no longer sold"}`}</span>
-        </button>
-      </Form>
+      </div>
     </li>
   );
 }

@@ -1,7 +1,8 @@
-import { Form, Link, useSearchParams } from "react-router";
+import { Form, Link, useSearchParams, useSubmit } from "react-router";
+import { useHydrated } from "#app/components/use-hydrated.ts";
 import { Pagination } from "#app/components/pagination.tsx";
 import { ProductCard } from "#app/components/product-card.tsx";
-import { useIsPending } from "#app/components/use-is-pending.ts";
+import { busyButton, useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/lib/limits.ts";
 import { listProducts } from "#app/lib/products.server.ts";
@@ -38,6 +39,8 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
   const { items, total, page, pageCount, query, sort } = loaderData;
   const [searchParams] = useSearchParams();
   const searching = useIsPending({ formMethod: "GET" });
+  const submit = useSubmit();
+  const hydrated = useHydrated();
   // The empty value is "the default order": best match for a search, newest
   // otherwise, so typing a new search is never stuck on an old sort.
   const choices = [
@@ -47,20 +50,24 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
     { value: "price-desc", label: "Price: high to low" },
   ];
   const selectedSort = sort === (query ? "relevance" : "newest") ? "" : sort;
+  // The heading says what this page is: the catalog or a search, and which page of it.
+  const heading = `${query ? `Results for “${query}”` : "Catalog"}${page > 1 ? `, page ${page}` : ""}`;
   return (
     <>
-      <div className="flex flex-col gap-4 md:flex-row md:items-end md:justify-between">
+      <div className="flex flex-col gap-3 md:flex-row md:items-end md:justify-between md:gap-4">
         <div>
-          <h1 className="text-2xl font-semibold tracking-tight">{query ? "Search results" : "Catalog"}</h1>
+          <h1 className="text-xl font-semibold tracking-tight sm:text-2xl">{heading}</h1>
           <p className="mt-1 text-sm text-stone-600" role="status">
             {query
               ? `${total} ${total === 1 ? "product matches" : "products match"} “${query}”`
               : `${total} products`}
           </p>
         </div>
-        {/* A GET form: the query, sort and page live in the URL, so results can be shared and bookmarked. */}
-        <Form method="get" role="search" className="flex flex-wrap items-end gap-2">
-          <div className="flex flex-col">
+        {/* A GET form: the query, sort and page live in the URL, so results can be shared and bookmarked.
+            On a phone it is two short rows (search and its button; sort), so the first products
+            still show on the first screen. */}
+        <Form method="get" role="search" className="grid grid-cols-[1fr_auto] items-end gap-x-2 gap-y-2 md:flex md:flex-wrap">
+          <div className="flex min-w-0 flex-col">
             <label htmlFor="q" className="text-sm font-medium">
               Search products
             </label>
@@ -71,20 +78,29 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
               defaultValue={query}
               key={query}
               maxLength={MAX_QUERY_LENGTH}
-              placeholder="mug, notebook, candle…"
-              className="mt-1 w-56 rounded border border-stone-400 bg-white px-3 py-2"
+              placeholder="Mugs, candles…"
+              className="mt-1 w-full rounded border border-stone-400 bg-white px-3 py-2 md:w-56"
             />
           </div>
-          <div className="flex flex-col">
+          <button
+            type="submit"
+            {...busyButton(searching)}
+            className="rounded bg-stone-900 px-4 py-2 font-medium text-white hover:bg-stone-700 aria-disabled:opacity-60 md:order-last"
+          >
+            {searching ? "Searching…" : "Search"}
+          </button>
+          <div className="col-span-2 flex items-center gap-2 md:flex-col md:items-start md:gap-0">
             <label htmlFor="sort" className="text-sm font-medium">
               Sort by
             </label>
+            {/* With JavaScript a new choice applies at once; without it, the Sort button does. */}
             <select
               id="sort"
               name="sort"
               defaultValue={selectedSort}
               key={selectedSort}
-              className="mt-1 rounded border border-stone-400 bg-white px-3 py-2"
+              onChange={(event) => submit(event.currentTarget.form)}
+              className="rounded border border-stone-400 bg-white px-3 py-2 md:mt-1"
             >
               {choices.map((o) => (
                 <option key={o.value} value={o.value}>
@@ -92,14 +108,15 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
                 </option>
               ))}
             </select>
+            {!hydrated && (
+              <button
+                type="submit"
+                className="rounded border border-stone-400 bg-white px-3 py-2 text-sm font-medium hover:bg-stone-100"
+              >
+                Sort
+              </button>
+            )}
           </div>
-          <button
-            type="submit"
-            disabled={searching}
-            className="rounded bg-stone-900 px-4 py-2 font-medium text-white hover:bg-stone-700 disabled:opacity-60"
-          >
-            {searching ? "Searching…" : "Search"}
-          </button>
         </Form>
       </div>
       {items.length === 0 ? (
@@ -116,7 +133,7 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
           )}
         </div>
       ) : (
-        <ul className="mt-6 grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
+        <ul className="mt-5 grid grid-cols-2 gap-3 sm:gap-6 lg:grid-cols-3 xl:grid-cols-4">
           {items.map((product) => (
             <ProductCard key={product.id} product={product} />
           ))}

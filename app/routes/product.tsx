@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import { data, Form, href, Link, redirect } from "react-router";
 import { ProductImage } from "#app/components/product-image.tsx";
-import { useIsPending } from "#app/components/use-is-pending.ts";
+import { busyButton, useIsPending } from "#app/components/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { addToCart, cartLineSchema, orderLimits } from "#app/lib/cart.server.ts";
 import { formFailure, formValues, readForm } from "#app/lib/forms.server.ts";
@@ -120,8 +120,8 @@ export default function Product({ loaderData, actionData }: Route.ComponentProps
               />
               <button
                 type="submit"
-                disabled={adding}
-                className="rounded bg-stone-900 px-5 py-2 font-medium text-white hover:bg-stone-700 disabled:opacity-60"
+                {...busyButton(adding)}
+                className="rounded bg-stone-900 px-5 py-2 font-medium text-white hover:bg-stone-700 aria-disabled:opacity-60"
               >
                 {adding ? "Adding…" : "Add to cart"}
               </button>

@@ -144,7 +144,7 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   const shipped = await buy(browser, bowl, 2, "first@example.com");
   const cancelled = await buy(browser, bowl, 1, "second@example.com");
 
-  // Ship the first order.
+  // Mark the first order paid (the bank transfer came in), then ship it.
   await page.goto("/admin");
   await adminNav(page).getByRole("link", { name: "Orders" }).click();
   await page.getByLabel("Status").selectOption("placed");
@@ -154,6 +154,9 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   await page.getByRole("link", { name: shipped }).click();
   await expect(page.getByRole("heading", { level: 1, name: `Order ${shipped}` })).toBeVisible();
   await expectAccessible(page);
+  await expect(page.getByRole("button", { name: "Mark shipped" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Mark paid" }).click();
+  await expect(page.getByText(`Order ${shipped} is marked paid: it can be shipped.`)).toBeVisible();
   await page.getByRole("button", { name: "Mark shipped" }).click();
   await expect(page.getByText(`Order ${shipped} is marked shipped.`)).toBeVisible();
   await expect(page.getByRole("button", { name: "Mark shipped" })).toHaveCount(0);

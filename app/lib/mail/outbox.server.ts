@@ -29,6 +29,7 @@ export type NewMessage =
 /** What staff see of a message: never its text or its address. */
 export const outboxKindLabels: Record<OutboxKind, string> = {
   order_placed: "Order confirmation",
+  order_paid: "Payment received",
   order_shipped: "Order shipped",
   order_cancelled: "Order cancelled",
   order_refunded: "Order refunded",

@@ -13,7 +13,7 @@ export function loader() {
 }
 
 export default function Dashboard({ loaderData }: Route.ComponentProps) {
-  const { toShip, lowStock, lowStockThreshold } = loaderData;
+  const { toShip, toPay, lowStock, lowStockThreshold } = loaderData;
   return (
     <section>
       <PageHeading title="Dashboard" />
@@ -21,9 +21,10 @@ export default function Dashboard({ loaderData }: Route.ComponentProps) {
         <div className="rounded-lg border border-stone-200 bg-white p-5">
           <h2 className="text-lg font-medium">Orders to ship</h2>
           <p className="mt-2 text-3xl font-semibold">{toShip}</p>
-          <Link to="/admin/orders?status=placed" className={`mt-3 inline-block text-sm ${linkClass}`}>
-            See orders waiting to be shipped
+          <Link to="/admin/orders?status=paid" className={`mt-3 inline-block text-sm ${linkClass}`}>
+            See paid orders waiting to be shipped
           </Link>
+          <p className="mt-3 text-sm text-stone-700">{`${toPay} more waiting for payment.`}</p>
         </div>
         <div className="rounded-lg border border-stone-200 bg-white p-5">
           <h2 className="text-lg font-medium">{`Running low (${lowStockThreshold} or fewer)`}</h2>

@@ -21,9 +21,12 @@ export function loader({ request }: Route.LoaderArgs) {
 
 const filters = [
   { value: "all", label: "All orders" },
-  { value: "placed", label: "To ship (placed)" },
+  { value: "placed", label: "To be paid by hand (placed)" },
+  { value: "awaiting_payment", label: "Paying online (awaiting payment)" },
+  { value: "paid", label: "To ship (paid)" },
   { value: "shipped", label: "Shipped" },
   { value: "cancelled", label: "Cancelled" },
+  { value: "refunded", label: "Refunded" },
 ];
 
 export default function Orders({ loaderData }: Route.ComponentProps) {

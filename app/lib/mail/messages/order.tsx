@@ -12,6 +12,11 @@ const wording: Record<OrderMessageKind, { subject: (n: string) => string; title:
     title: "Thank you for your order",
     lead: "We have your order and will let you know when it ships.",
   },
+  order_paid: {
+    subject: (n) => `We have your payment for order ${n}`,
+    title: "Thank you for your payment",
+    lead: "Your payment came in. We will let you know when your order ships.",
+  },
   order_shipped: {
     subject: (n) => `Your order ${n} has shipped`,
     title: "Your order is on its way",

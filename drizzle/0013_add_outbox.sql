@@ -16,7 +16,7 @@ CREATE TABLE `outbox_messages` (
 	`sent_at_ms` integer,
 	FOREIGN KEY (`order_id`) REFERENCES `orders`(`id`) ON UPDATE no action ON DELETE restrict,
 	FOREIGN KEY (`staff_id`) REFERENCES `staff`(`id`) ON UPDATE no action ON DELETE cascade,
-	CONSTRAINT "outbox_messages_kind_check" CHECK(kind in ('order_placed', 'order_shipped', 'order_cancelled', 'order_refunded', 'staff_invitation', 'staff_sign_in_link')),
+	CONSTRAINT "outbox_messages_kind_check" CHECK(kind in ('order_placed', 'order_paid', 'order_shipped', 'order_cancelled', 'order_refunded', 'staff_invitation', 'staff_sign_in_link')),
 	CONSTRAINT "outbox_messages_status_check" CHECK(status in ('queued', 'sent', 'failed')),
 	CONSTRAINT "outbox_messages_subject_check" CHECK((order_id IS NOT NULL) + (staff_id IS NOT NULL) = 1)
 );
