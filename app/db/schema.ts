@@ -53,7 +53,7 @@ export const products = sqliteTable(
   ],
 );
 
-// The order's life (app/lib/order-states.server.ts moves it, and only that):
+// The order's life (app/store/order-states.server.ts moves it, and only that):
 //   placed            waiting for a payment staff record by hand (provider manual)
 //   awaiting_payment  its stock is held while the shopper pays on Stripe's page,
 //                     until hold_expires_at
@@ -270,7 +270,7 @@ export type StockReason = (typeof stockReasons)[number];
 // The outbox: every email the store sends, written in the same transaction
 // as the change that causes it (an order placed, shipped, cancelled; a staff
 // invitation), so a message exists exactly when that change committed. The
-// sender (app/lib/mail/sender.server.ts) claims due rows with a lease, sends
+// sender (app/store/mail/sender.server.ts) claims due rows with a lease, sends
 // them and marks them. A row names what the message is about, not its text:
 // the text is rendered at send time (docs/decisions/036-outbox.md).
 // Times the sender schedules by are unix milliseconds: a retry may be due in
