@@ -16,6 +16,8 @@ import { errorMessage } from "#app/core/errors.ts";
 import { startStore } from "#app/ops/startup.server.ts";
 import { createApp } from "#app/web/app.server.ts";
 import { createDrainableServer } from "#app/web/drain.server.ts";
+import { startMail } from "#app/web/mail.server.ts";
+import type { Sender } from "#app/store/mail/sender.server.ts";
 
 function log(message: string) {
   console.log(`[store] ${message}`);
@@ -63,9 +65,12 @@ async function main() {
   process.umask(0o077);
 
   const config = readSettings(built);
+  // The email sender starts once the outbox table exists and the templates
+  // can be loaded (docs/email.md); it sends outside any request.
+  let startMailOnce = () => {};
   let store: ReturnType<typeof startStore>;
   try {
-    store = startStore(config, log);
+    store = startStore(config, log, { onSchemaReady: () => startMailOnce() });
   } catch (error) {
     fail(errorMessage(error));
   }
@@ -76,6 +81,18 @@ async function main() {
   } catch (error) {
     fail(errorMessage(error), db);
   }
+  let sender: Sender | null = null;
+  let mailStarted = false;
+  startMailOnce = () => {
+    if (mailStarted || readiness.draining) return;
+    mailStarted = true;
+    try {
+      sender = startMail(db, config, app.loadRender, log);
+    } catch (error) {
+      log(`mail: cannot start the sender, messages stay queued: ${errorMessage(error)}`);
+    }
+  };
+  if (readiness.schemaReady) startMailOnce();
 
   const web = createDrainableServer(app.app);
   const server = web.server.listen(config.PORT, config.HOST, () => {
@@ -119,6 +136,9 @@ async function main() {
 
     // Every request that reached us is answered; then the connections close.
     await web.drain();
+    // Then the sender: the sends under way finish and are marked, and the
+    // rows it held are let go for the next process (docs/email.md).
+    await sender?.stop();
     clearTimeout(deadline);
     await app.closeDevServer?.();
     closeDatabase(db);

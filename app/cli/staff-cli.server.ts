@@ -14,6 +14,7 @@ import { pruneImages } from "#app/store/images.server.ts";
 import { convertLegacyImages } from "#app/ops/legacy-images.server.ts";
 import { ledgerDrift, reconcileLedger } from "#app/store/inventory.server.ts";
 import { weakPasswordReason } from "#app/staff/password-strength.server.ts";
+import { mailConfigured } from "#app/store/mail/outbox.server.ts";
 import {
   createStaff,
   emailField,
@@ -56,12 +57,14 @@ function parseEmail(value: string | boolean | undefined) {
   return parsed.data;
 }
 
-function printLink(origin: string, email: string, token: string) {
+function printLink(origin: string, email: string, token: string, context: CliContext) {
   const hours = SIGN_IN_LINK_TTL_MS / 3_600_000;
   console.log(`sign-in link for ${email} (works once, for ${hours} hours; it is not stored and will not be shown again):`);
   console.log("");
   console.log(`  ${signInLinkUrl(origin, token)}`);
   console.log("");
+  // The store's sender delivers it (the CLI queues, it does not send).
+  if (mailConfigured(context.config())) console.log("It is also queued as an email to them; the running store sends it.");
 }
 
 /**
@@ -134,7 +137,7 @@ export async function staffCommand(positionals: string[], values: Values, contex
         await setPassword(db, account.id, password);
         console.log(`password set; sign in at ${origin}/admin/sign-in`);
       } else {
-        printLink(origin, account.email, issueSignInLink(db, account.id));
+        printLink(origin, account.email, issueSignInLink(db, account.id, new Date(), { kind: "staff_invitation", config: context.config() }), context);
       }
       return;
     }
@@ -144,7 +147,7 @@ export async function staffCommand(positionals: string[], values: Values, contex
       const account = findStaffByEmail(db, parseEmail(values.email));
       if (!account) throw new StaffError(`there is no account for ${String(values.email)}`);
       if (account.disabledAt) throw new StaffError(`${account.email} is disabled: enable it first (staff enable --email …)`);
-      printLink(origin, account.email, issueSignInLink(db, account.id));
+      printLink(origin, account.email, issueSignInLink(db, account.id, new Date(), { kind: "staff_sign_in_link", config: context.config() }), context);
       return;
     }
     case "list": {

@@ -22,7 +22,7 @@ export type StartedStore = { db: AppDatabase; readiness: Readiness };
 type Log = (message: string) => void;
 
 /** Steps 1 to 4. Throws a StartupError (the database closed) when the store must not start. */
-export function startStore(config: Env, log: Log): StartedStore {
+export function startStore(config: Env, log: Log, { onSchemaReady }: { onSchemaReady?: () => void } = {}): StartedStore {
   let db: AppDatabase;
   try {
     db = openDatabase(config.DATABASE_PATH);
@@ -41,7 +41,7 @@ export function startStore(config: Env, log: Log): StartedStore {
         throw new StartupError(`cannot seed the demo products: ${errorMessage(error)}`);
       }
     } else {
-      waitForReleaseStep(db, config, readiness, log);
+      waitForReleaseStep(db, config, readiness, log, onSchemaReady);
     }
     return { db, readiness };
   } catch (error) {
@@ -109,7 +109,7 @@ function seedIfEnabled(db: AppDatabase, config: Env, log: Log) {
 
 // Once the release step has applied the pending migrations, become ready
 // without a restart.
-function waitForReleaseStep(db: AppDatabase, config: Env, readiness: Readiness, log: Log) {
+function waitForReleaseStep(db: AppDatabase, config: Env, readiness: Readiness, log: Log, onSchemaReady?: () => void) {
   const timer = setInterval(() => {
     if (readiness.schemaReady || readiness.draining) return clearInterval(timer);
     try {
@@ -117,6 +117,7 @@ function waitForReleaseStep(db: AppDatabase, config: Env, readiness: Readiness, 
       log("migrations: applied by another process; ready");
       seedIfEnabled(db, config, log);
       readiness.schemaReady = true;
+      onSchemaReady?.();
     } catch (error) {
       log(`migrations: cannot read state: ${errorMessage(error)}`);
     }

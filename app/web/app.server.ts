@@ -19,6 +19,7 @@ import { resolveRoutes } from "#app/web/request-route.server.ts";
 import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/web/requests.server.ts";
 import { securityHeaders } from "#app/web/security-headers.server.ts";
 import { productImages } from "#app/web/uploads.server.ts";
+import type { RenderModule } from "#app/web/mail.server.ts";
 import { KnownError } from "#app/core/errors.ts";
 
 export class AppError extends KnownError {
@@ -41,7 +42,12 @@ export function isReady(readiness: Readiness) {
   return readiness.schemaReady && !readiness.draining && !databaseDamage();
 }
 
-export type App = { app: express.Express; closeDevServer?: () => Promise<void> };
+export type App = {
+  app: express.Express;
+  closeDevServer?: () => Promise<void>;
+  /** The email templates (React components), loaded the way the pages are: bundled, or through Vite. */
+  loadRender: () => Promise<RenderModule>;
+};
 
 export async function createApp(config: Env, { db, readiness }: { db: AppDatabase; readiness: Readiness }, log: (message: string) => void): Promise<App> {
   const production = config.NODE_ENV === "production";
@@ -88,6 +94,7 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
   app.use(refuseCrossOrigin());
 
   let closeDevServer: (() => Promise<void>) | undefined;
+  let loadRender: () => Promise<RenderModule>;
   if (production) {
     const buildDir = join(projectRoot(), "build");
     const serverBuild = join(buildDir, "server", "index.js");
@@ -99,6 +106,7 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
     // request, ~3% of a page's CPU) for them.
     app.use((req, res, next) => (extname(req.path) ? publicFiles(req, res, next) : next()));
     build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
+    loadRender = () => import("#app/store/mail/messages/render.server.tsx");
   } else {
     const vite = await import("vite");
     const devServer = await vite.createServer({ server: { middlewareMode: true } });
@@ -110,6 +118,7 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
     app.use(devServer.middlewares);
     closeDevServer = () => devServer.close();
     build = () => devServer.ssrLoadModule("virtual:react-router/server-build") as Promise<ServerBuild>;
+    loadRender = () => devServer.ssrLoadModule("/app/store/mail/messages/render.server.tsx") as Promise<RenderModule>;
   }
 
   // How often one client may post, order, guess (docs/security.md).
@@ -162,5 +171,5 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
     }),
   );
   app.use(answerErrors());
-  return { app, closeDevServer };
+  return { app, closeDevServer, loadRender };
 }

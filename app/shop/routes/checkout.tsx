@@ -57,7 +57,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 
   // Prices, names and totals are read by placeOrder from the database; the
   // form has none, and any the client adds are never looked at.
-  const result = placeOrder(db, { checkoutToken: token, details: parsed.data, cart }, orderLimits(context.get(configContext)));
+  const config = context.get(configContext);
+  const result = placeOrder(db, { checkoutToken: token, details: parsed.data, cart }, orderLimits(config), config.PUBLIC_URL);
   if (result.status === "rejected") {
     // Named as placeOrder found them, under the write lock.
     const problems = result.problems.map((p) => `${p.name ?? "A product in your cart"} ${p.message}.`);

@@ -11,6 +11,7 @@ import {
 } from "#app/ui/kit.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { getOrderForStaff, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
 import { idParam } from "#app/web/route-params.server.ts";
@@ -56,7 +57,13 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   if (!parsed.success) return formFailure(values, parsed.error);
 
   const db = context.get(databaseContext);
-  const result = transitionOrder(db, { orderId, intent: parsed.data.intent, expected: parsed.data.status, staffId: staff.id });
+  const result = transitionOrder(db, {
+    orderId,
+    intent: parsed.data.intent,
+    expected: parsed.data.status,
+    staffId: staff.id,
+    origin: context.get(configContext).PUBLIC_URL,
+  });
   if (result.status === "missing") throw data("There is no such order.", { status: 404 });
   if (result.status === "conflict") {
     // Another member of staff acted first (or this page is old): nothing
@@ -223,6 +230,26 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
           <p className="mt-2 text-sm text-stone-700">{order.email}</p>
         </div>
       </div>
+
+      <h2 className="mt-8 text-lg font-medium">Emails to the customer</h2>
+      {order.messages.length === 0 ? (
+        <p className="mt-2 text-sm text-stone-700">None yet.</p>
+      ) : (
+        <ul className="mt-2 text-sm text-stone-700">
+          {order.messages.map((m) => (
+            <li key={m.id}>
+              {`${m.label}: `}
+              {m.status === "sent" && m.sentAt
+                ? `sent ${formatDateTime(m.sentAt)}`
+                : m.status === "failed"
+                  ? `failed after ${m.attempts} attempt${m.attempts === 1 ? "" : "s"} (${m.lastError ?? "no reason recorded"}); the dashboard can send it again`
+                  : m.attempts === 0
+                    ? `waiting to be sent (queued ${formatDateTime(m.createdAt)})`
+                    : `waiting: attempt ${m.attempts} failed (${m.lastError ?? "no reason recorded"}), next try ${formatDateTime(m.dueAt)}`}
+            </li>
+          ))}
+        </ul>
+      )}
 
       {order.movements.length > 0 && (
         <>

@@ -67,7 +67,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   const me = signedIn.id;
   const form = await readForm(request);
   const db = context.get(databaseContext);
-  const origin = publicUrl(context.get(configContext));
+  const config = context.get(configContext);
+  const origin = publicUrl(config);
 
   if (form.get("intent") === "create") {
     const values = formValues(form, ["intent", "email", "role"]);
@@ -75,7 +76,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (!parsed.success) return formFailure(values, parsed.error);
     try {
       const account = createStaff(db, parsed.data);
-      return issued(origin, account.email, issueSignInLink(db, account.id));
+      return issued(origin, account.email, issueSignInLink(db, account.id, new Date(), { kind: "staff_invitation", config }));
     } catch (error) {
       if (error instanceof StaffError) return formFailure(values, { email: error.message }, 409);
       throw error;
@@ -91,7 +92,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       const account = findStaffById(db, staffId);
       if (!account) throw new StaffError("That account no longer exists.");
       if (account.disabledAt) throw new StaffError(`Enable ${account.email} first: a disabled account cannot sign in.`);
-      return issued(origin, account.email, issueSignInLink(db, staffId));
+      return issued(origin, account.email, issueSignInLink(db, staffId, new Date(), { kind: "staff_sign_in_link", config }));
     }
     let notice: string;
     if (intent === "delete") notice = `Deleted ${deleteStaff(db, me, staffId).email}.`;
