@@ -12,8 +12,7 @@ import { formatFinding, lintMigrations } from "#app/ops/migration-lint.server.ts
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { migrationStatus } from "#app/ops/status.server.ts";
-import { mailConfigured } from "#app/store/mail/outbox.server.ts";
-import { parseEnv, type Env } from "#app/core/env.server.ts";
+import { mailConfigured, parseEnv, type Env } from "#app/core/env.server.ts";
 import { errorMessage, KnownError, UsageError } from "#app/core/errors.ts";
 
 /**

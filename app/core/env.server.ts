@@ -305,6 +305,17 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   return result.data;
 }
 
+/**
+ * Whether messages leave the store: SMTP_URL is set, or development writes
+ * them to files. Order messages are queued either way (production keeps
+ * them until SMTP_URL is set); a staff link is queued only when it will go
+ * out, since the row holds the link's only copy. (Here, not beside the
+ * outbox: `db:status` asks it in the tutorial's sandbox, which has no outbox.)
+ */
+export function mailConfigured(config: Pick<Env, "SMTP_URL" | "NODE_ENV">): boolean {
+  return Boolean(config.SMTP_URL) || config.NODE_ENV !== "production";
+}
+
 /** The secrets that sign and check session cookies, newest first; throws if production has none. */
 export function sessionSecrets(config: Pick<Env, "SESSION_SECRETS">): string[] {
   if (config.SESSION_SECRETS.length === 0) {

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orders, outboxMessages, staff, type OutboxKind, type OutboxStatus } from "#app/db/schema.ts";
-import type { Env } from "#app/core/env.server.ts";
+import { mailConfigured } from "#app/core/env.server.ts";
 import { wakeSenders } from "#app/store/mail/wake.server.ts";
 
 export type OrderMessageKind = Extract<OutboxKind, `order_${string}`>;
@@ -37,15 +37,7 @@ export const outboxKindLabels: Record<OutboxKind, string> = {
   staff_sign_in_link: "Sign-in link",
 };
 
-/**
- * Whether messages leave the store: SMTP_URL is set, or development writes
- * them to files. Order messages are queued either way (production keeps
- * them until SMTP_URL is set); a staff link is queued only when it will go
- * out, since the row holds the link's only copy.
- */
-export function mailConfigured(config: Pick<Env, "SMTP_URL" | "NODE_ENV">): boolean {
-  return Boolean(config.SMTP_URL) || config.NODE_ENV !== "production";
-}
+export { mailConfigured };
 
 /**
  * A Message-ID for a new row: random, on the store's own host name. Sent
