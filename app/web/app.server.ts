@@ -13,6 +13,7 @@ import { projectRoot } from "#app/core/paths.server.ts";
 import { requestInfo, requestInfoContext } from "#app/core/request-info.ts";
 import { UPLOADS_URL } from "#app/store/images.server.ts";
 import { accessLog } from "#app/web/access-log.server.ts";
+import { pageVariant } from "#app/web/cache.server.ts";
 import { storeMicroCache } from "#app/web/micro-cache.server.ts";
 import { rateLimits } from "#app/web/rate-limits.server.ts";
 import { resolveRoutes } from "#app/web/request-route.server.ts";
@@ -154,7 +155,7 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
   // hits too), the security headers (whose nonce each replay fills into
   // its copy), compression (which encodes each replay) and the rate limits
   // (a request they marked is never answered from, or kept in, the cache).
-  app.use(storeMicroCache(config));
+  app.use(storeMicroCache(config, { variant: (req) => pageVariant(req.headers.cookie, config) }));
   app.use(
     createRequestHandler({
       build,

@@ -35,9 +35,8 @@ const STAFF_SIGNED_IN = new RegExp(`(?:^|;\\s*)${STAFF_COOKIE}=`);
 // product's page. The server's micro-cache (app/web/micro-cache.server.ts)
 // drops the pages with a tag when app/store/catalog-changes.server.ts says the
 // products behind it changed.
+// (The tags themselves: app/store/catalog-changes.server.ts.)
 export const CACHE_TAG = "Cache-Tag";
-export const LISTS_TAG = "catalog";
-export const productTag = (id: number) => `product-${id}`;
 
 /**
  * The `headers` of a page that is the same for every visitor without a

@@ -6,7 +6,9 @@ import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/core/limits.ts";
 import { listProducts } from "#app/store/products.server.ts";
-import { LISTS_TAG, sharedPageHeaders } from "#app/web/cache.server.ts";
+import { sharedPageHeaders } from "#app/web/cache.server.ts";
+import { LISTS_TAG } from "#app/store/catalog-changes.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/catalog";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -22,6 +24,8 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
 // shares it, shared caches its `.data` answer (app/web/cache.server.ts
 // decides, per request). Any product change may change a list, so every list
 // has the one tag.
+export const handle: RouteHandle = { shareable: true };
+
 export function headers() {
   return sharedPageHeaders(LISTS_TAG);
 }

@@ -16,7 +16,11 @@ import {
   placeOrder,
 } from "#app/shop/orders.server.ts";
 import { checkoutTokenFor, getSession, readCart, writeCart, type StoreSession } from "#app/web/session.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/checkout";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { POST: "order" } };
 
 export function meta() {
   return [{ title: "Checkout · Corner Store" }];

@@ -5,7 +5,11 @@ import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { findOrderByNumberAndEmail, lookupSchema } from "#app/shop/orders.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/order-lookup";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { POST: "order lookup" } };
 
 export function meta() {
   return [{ title: "Find an order · Corner Store" }];

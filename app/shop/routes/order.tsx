@@ -2,7 +2,11 @@ import { data, Link } from "react-router";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/order";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { GET: "order lookup" } };
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
   return [

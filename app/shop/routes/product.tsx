@@ -9,7 +9,9 @@ import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import { getProductBySlug } from "#app/store/products.server.ts";
 import { getSession, readCart, writeCart } from "#app/web/session.server.ts";
-import { CACHE_TAG, productTag, sharedPageHeaders } from "#app/web/cache.server.ts";
+import { CACHE_TAG, sharedPageHeaders } from "#app/web/cache.server.ts";
+import { productTag } from "#app/store/catalog-changes.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/product";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -24,6 +26,8 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
 // shares it, shared caches its `.data` answer (app/web/cache.server.ts
 // decides, per request). Tagged with the product it shows, which only the
 // loader knows.
+export const handle: RouteHandle = { shareable: true };
+
 export function headers({ loaderHeaders }: Route.HeadersArgs) {
   return sharedPageHeaders(loaderHeaders.get(CACHE_TAG));
 }

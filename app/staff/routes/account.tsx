@@ -12,7 +12,11 @@ import { signInsLimited } from "#app/web/rate-limited.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
 import { changePassword, newPasswordField } from "#app/staff/staff.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/account";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { POST: "sign-in" } };
 
 export function meta() {
   return [{ title: "Your account · Store admin" }];

@@ -10,7 +10,11 @@ import { signInsLimited } from "#app/web/rate-limited.server.ts";
 import { safeNext } from "#app/staff/staff-auth.server.ts";
 import { readSession, readSessionToken, startSession } from "#app/staff/staff-session.server.ts";
 import { authenticate } from "#app/staff/staff.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/sign-in";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { POST: "sign-in" } };
 
 export function meta() {
   return [{ title: "Sign in · Store admin" }, { name: "robots", content: "noindex" }];
