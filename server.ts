@@ -24,7 +24,7 @@ import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import { closeSharedDatabase, database, databaseDamage, quickCheck } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
-import { env as readEnv, publicUrl, sessionSecrets, type Env } from "#app/env.server.ts";
+import { env as readEnv, paymentProvider, publicUrl, sessionSecrets, type Env } from "#app/env.server.ts";
 import { errorMessage } from "#app/errors.ts";
 import { requestInfo, requestInfoContext } from "#app/lib/request-info.ts";
 import { accessLog } from "#app/server/access-log.server.ts";
@@ -37,6 +37,9 @@ import { UPLOADS_URL } from "#app/lib/images.server.ts";
 import { rateLimits } from "#app/server/rate-limits.server.ts";
 import { resolveRoutes } from "#app/server/request-route.server.ts";
 import { productImages } from "#app/server/uploads.server.ts";
+import { onlinePayments } from "#app/lib/payments/provider.server.ts";
+import { startSweeper, sweepHolds } from "#app/lib/payments/holds.server.ts";
+import { paymentWebhook, WEBHOOK_PATH } from "#app/server/payment-webhook.server.ts";
 
 const PENDING_POLL_MS = 2_000;
 
@@ -215,6 +218,21 @@ app.get("/health/ready", (_req, res) => {
   }
 });
 
+// Payment webhooks (docs/payments.md): signed by the provider, not posted by
+// a browser, so before compression, the origin check and the form limits.
+const payments = await onlinePayments(config);
+log(`payments: ${paymentProvider(config)}${payments ? `, webhooks at ${WEBHOOK_PATH}` : ""}`);
+if (payments) {
+  app.post(WEBHOOK_PATH, ...paymentWebhook({ provider: payments, database: () => db, ready: () => schemaReady && !draining && !databaseDamage(), log }));
+}
+// Held orders whose hold ran out: settled every PAYMENT_SWEEP_SECONDS once
+// the schema is current. Its timer never keeps a stopping store alive.
+const sweeper = startSweeper(
+  async () => (schemaReady && !draining ? sweepHolds(db, payments) : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0 }),
+  log,
+  config.PAYMENT_SWEEP_SECONDS * 1000,
+);
+
 app.use(compression());
 
 app.use(refuseCrossOrigin());
@@ -335,7 +353,8 @@ async function shutdown(signal: string) {
   }, config.SHUTDOWN_TIMEOUT_MS);
 
   // Every request that reached us is answered; then the connections close.
-  await web.drain();
+  // A sweep under way finishes its provider calls first.
+  await Promise.all([web.drain(), sweeper.stop()]);
   clearTimeout(deadline);
   await viteClose?.();
   closeSharedDatabase();

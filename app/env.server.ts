@@ -158,6 +158,8 @@ function schemaFor(nodeEnv: string | undefined) {
     // How long an order waiting for online payment holds its stock. Stripe
     // accepts a Checkout Session that expires 30 minutes to 24 hours later.
     PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
+    // How often the server looks for holds that ran out (docs/payments.md).
+    PAYMENT_SWEEP_SECONDS: int(60, 1, 3_600),
     // Both set: payment by Stripe Checkout; both unset: manual payment.
     STRIPE_SECRET_KEY: z.string().trim().optional(),
     STRIPE_WEBHOOK_SECRET: z.string().trim().optional(),

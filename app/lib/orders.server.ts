@@ -82,6 +82,13 @@ export const lookupSchema = z.object({
   email: emailField,
 });
 
+// A held order's hold outlasts its Stripe session's window by this much:
+// the window must be at least 30 minutes when Stripe receives the request.
+export const HOLD_SLACK_S = 60;
+
+/** How the order will be paid: manual (staff mark it paid), or online with its stock held meanwhile. */
+export type OrderPayment = { provider: "manual" | "stripe"; currency: string; holdMinutes?: number };
+
 export type StockProblem = { productId: number; name: string | null; message: string };
 
 export type PlaceOrderResult =
@@ -145,6 +152,11 @@ const prepared = perConnection((db: AppDatabase) => {
         city: param("city"),
         postalCode: param("postalCode"),
         country: param("country"),
+        status: param("status"),
+        paymentProvider: param("paymentProvider"),
+        currency: param("currency"),
+        // Unix seconds, passed as they are: a placeholder skips drizzle's Date mapping.
+        holdExpiresAt: sql`${param("holdExpiresAt")}`,
       })
       .returning({ id: orders.id })
       .prepare(),
@@ -175,9 +187,10 @@ const prepared = perConnection((db: AppDatabase) => {
  */
 export function placeOrder(
   db: AppDatabase,
-  input: { checkoutToken: string; details: CheckoutDetails; cart: CartLine[] },
+  input: { checkoutToken: string; details: CheckoutDetails; cart: CartLine[]; payment?: OrderPayment },
 ): PlaceOrderResult {
   const { checkoutToken, details, cart } = input;
+  const payment = input.payment ?? { provider: "manual", currency: "usd" };
   if (cart.length === 0) throw new Error("placeOrder needs at least one cart line");
   // The caps on what one order may reserve, checked again here: a cart
   // written before a cap was lowered must not get past it.
@@ -240,7 +253,20 @@ export function placeOrder(
         // 32^8 numbers make a clash rare; under the write lock, checking first is exact.
         let number = newOrderNumber();
         while (statement.numberTaken.get({ number })) number = newOrderNumber();
-        const order = statement.insertOrder.get({ publicId, number, checkoutToken, totalCents, ...details })!;
+        // Paid online: the stock is held until the hold runs out (then the
+        // sweeper cancels the order unless Stripe says it was paid).
+        const held = payment.provider === "stripe";
+        const order = statement.insertOrder.get({
+          publicId,
+          number,
+          checkoutToken,
+          totalCents,
+          ...details,
+          status: held ? "awaiting_payment" : "placed",
+          paymentProvider: payment.provider,
+          currency: payment.currency,
+          holdExpiresAt: held ? Math.floor(Date.now() / 1000) + (payment.holdMinutes ?? 30) * 60 + HOLD_SLACK_S : null,
+        })!;
         for (const item of items) {
           statement.insertItem.run({ ...item, orderId: order.id });
           // The stock ledger's record of the sale, in the same transaction
