@@ -53,7 +53,7 @@ export const products = sqliteTable(
   ],
 );
 
-// The order's life (app/lib/order-states.server.ts moves it, and only that):
+// The order's life (app/store/order-states.server.ts moves it, and only that):
 //   placed            waiting for a payment staff record by hand (provider manual)
 //   awaiting_payment  its stock is held while the shopper pays on Stripe's page,
 //                     until hold_expires_at

@@ -3,7 +3,7 @@ import { and, eq, isNull, like } from "drizzle-orm";
 import { type Browser, type Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
-import { ledgerDrift } from "#app/lib/inventory.server.ts";
+import { ledgerDrift } from "#app/store/inventory.server.ts";
 import { expect, expectAccessible, fillCheckout, test, watchResponses } from "#tests/helpers/browser.ts";
 import { photo } from "#tests/helpers/images.ts";
 import { staffAccount } from "#tests/helpers/staff.ts";
@@ -26,9 +26,9 @@ test.afterEach(() => {
 /** a or b: each project's accounts and products are its own. */
 const letter = () => (test.info().project.name === "javascript" ? "a" : "b");
 
-/** `node app/db/cli.ts staff create …` on the server's database, as an operator runs it; returns the link it prints. */
+/** `node app/cli/cli.ts staff create …` on the server's database, as an operator runs it; returns the link it prints. */
 function createOwnerWithCli(email: string, publicUrl: string) {
-  const output = execFileSync(process.execPath, ["app/db/cli.ts", "staff", "create", "--email", email, "--role", "owner"], {
+  const output = execFileSync(process.execPath, ["app/cli/cli.ts", "staff", "create", "--email", email, "--role", "owner"], {
     env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_PATH: process.env.E2E_DATABASE_PATH, PUBLIC_URL: publicUrl },
     encoding: "utf8",
   });
