@@ -313,6 +313,7 @@ export function getOrder(db: AppDatabase, publicId: string) {
       status: orders.status,
       totalCents: orders.totalCents,
       createdAt: orders.createdAt,
+      paymentProvider: orders.paymentProvider,
     })
     .from(orders)
     .where(eq(orders.publicId, publicId))

@@ -51,9 +51,12 @@ export async function sweepHolds(
     }
     try {
       const session = await provider.expireSession(order.reference);
-      const { outcome } = settleSession(db, session, "hold expired");
-      if (outcome === "paid") report.paid++;
-      else if (outcome === "cancelled") report.cancelled++;
+      settleSession(db, session, "hold expired");
+      // Counted by where the order ended up: Stripe's own expiry webhook,
+      // sent when the session closed, may have cancelled it first.
+      const now = db.select({ status: orders.status }).from(orders).where(eq(orders.id, order.id)).get()!.status;
+      if (now === "paid") report.paid++;
+      else if (now === "cancelled") report.cancelled++;
       else report.waiting++;
     } catch (error) {
       if (!(error instanceof ProviderUnavailable)) throw error;

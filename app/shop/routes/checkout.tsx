@@ -15,16 +15,20 @@ import {
   placeOrder,
 } from "#app/shop/orders.server.ts";
 import { checkoutTokenFor, getSession, readCart, writeCart, type StoreSession } from "#app/web/session.server.ts";
+import { env } from "#app/core/env.server.ts";
+import { payForOrder } from "#app/shop/pay.server.ts";
+import { onlinePayments } from "#app/store/payments.server.ts";
 import type { Route } from "./+types/checkout";
 
 export function meta() {
   return [{ title: "Checkout · Corner Store" }];
 }
 
-export function loader({ context }: Route.LoaderArgs) {
+export async function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
   const cart = getCartView(database(), readCart(session));
-  return { cart, checkoutToken: cart.lines.length === 0 ? null : checkoutTokenFor(session) };
+  const online = (await onlinePayments()) !== null;
+  return { cart, checkoutToken: cart.lines.length === 0 ? null : checkoutTokenFor(session), online };
 }
 
 // A refusal normally keeps the page's data as it was; a 409 means stock
@@ -56,7 +60,14 @@ export async function action({ request, context }: Route.ActionArgs) {
 
   // Prices, names and totals are read by placeOrder from the database; the
   // form has none, and any the client adds are never looked at.
-  const result = placeOrder(db, { checkoutToken: token, details: parsed.data, cart });
+  const provider = await onlinePayments();
+  const config = env();
+  const result = placeOrder(db, {
+    checkoutToken: token,
+    details: parsed.data,
+    cart,
+    payment: { provider: provider ? provider.name : "manual", currency: config.STORE_CURRENCY, holdMinutes: config.PAYMENT_HOLD_MINUTES },
+  });
   if (result.status === "rejected") {
     // Named as placeOrder found them, under the write lock.
     const problems = result.problems.map((p) => `${p.name ?? "A product in your cart"} ${p.message}.`);
@@ -67,7 +78,14 @@ export async function action({ request, context }: Route.ActionArgs) {
       409,
     );
   }
-  return toConfirmation(result.publicId, session, true);
+  if (!provider) return toConfirmation(result.publicId, session, true);
+  // The order is committed with its stock held; now the one provider call.
+  // If it fails, the order waits on its "pay" page with "Try paying again".
+  writeCart(session, []);
+  session.unset("checkoutToken");
+  const payment = await payForOrder(db, provider, result.publicId);
+  if (payment.status === "redirect") return redirect(payment.url, 303);
+  return redirect(`${href("/orders/:publicId/pay", { publicId: result.publicId })}?retry`, 303);
 }
 
 function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered: boolean) {
@@ -82,7 +100,7 @@ function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered:
 }
 
 export default function Checkout({ loaderData, actionData }: Route.ComponentProps) {
-  const { cart, checkoutToken } = loaderData;
+  const { cart, checkoutToken, online } = loaderData;
   const placing = useIsPending();
   const formRef = useRef<HTMLFormElement>(null);
   const alertRef = useRef<HTMLDivElement>(null);
@@ -193,14 +211,16 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
             />
           </fieldset>
           <p id="checkout-note" className="mt-6 text-sm text-stone-600">
-            This demo store takes no payment: placing the order reserves the items.
+            {online
+              ? "Next you pay on Stripe's secure page; your items are held for you meanwhile."
+              : "Placing the order reserves the items. Pay by bank transfer or in person as the store tells you: we ship once the payment has arrived."}
           </p>
           <button
             type="submit"
             disabled={placing}
             className="mt-4 w-full rounded bg-stone-900 px-5 py-3 font-medium text-white hover:bg-stone-700 disabled:opacity-60 sm:w-auto"
           >
-            {placing ? "Placing your order…" : `Place order · ${formatPrice(cart.subtotalCents)}`}
+            {placing ? "Placing your order…" : `${online ? "Continue to payment" : "Place order"} · ${formatPrice(cart.subtotalCents)}`}
           </button>
         </Form>
         <aside aria-labelledby="summary-heading" className="order-1 h-fit rounded-lg border border-stone-200 bg-white p-5 lg:order-2">
