@@ -1,5 +1,6 @@
 // Small pieces the staff pages share. Plain components: no data, no server code.
 import { useEffect, useRef } from "react";
+import { orderStatusLabel } from "#app/lib/order-status.ts";
 import { formatPrice } from "#app/lib/money.ts";
 
 export const buttonClass =
@@ -157,7 +158,7 @@ const statusStyles: Record<string, string> = {
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   return (
     <span className={`inline-block rounded border px-2 py-0.5 text-xs font-medium ${statusStyles[status] ?? statusStyles.placed}`}>
-      {label ?? status}
+      {label ?? orderStatusLabel(status)}
     </span>
   );
 }
