@@ -40,14 +40,14 @@ ENV NODE_ENV=production
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
 # The server is all in build/ (below: server.ts bundled with what it loads).
-# The CLI (app/db/cli.ts: migrate, backup, staff, inventory…) runs from
+# The CLI (app/cli/cli.ts: migrate, backup, staff, inventory…) runs from
 # source; all of app/ is copied (route sources included, a few hundred kB
 # never loaded) rather than a list that breaks at every new import.
 COPY app ./app
 COPY drizzle ./drizzle
 COPY --from=build /app/build ./build
 COPY --from=litestream /usr/local/bin/litestream /usr/local/bin/litestream
-COPY app/db/container-entrypoint.sh /usr/local/bin/store-entrypoint
+COPY app/ops/container-entrypoint.sh /usr/local/bin/store-entrypoint
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
@@ -55,7 +55,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The entry script runs the command as it is (exec) unless a replica is
 # configured: then it restores a missing database first, and runs the server
-# beside `litestream replicate` (app/db/container-entrypoint.sh says how).
+# beside `litestream replicate` (app/ops/container-entrypoint.sh says how).
 ENTRYPOINT ["/usr/local/bin/store-entrypoint"]
 # Exec form: node is PID 1's direct child under `init: true` (or PID 1), so it
 # receives SIGTERM from `docker stop` and drains. `npm start` would not pass it on.

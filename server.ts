@@ -24,26 +24,26 @@ import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import { closeSharedDatabase, database, databaseDamage, quickCheck } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
-import { env as readEnv, publicUrl, sessionSecrets, type Env } from "#app/env.server.ts";
-import { errorMessage } from "#app/errors.ts";
-import { requestInfo, requestInfoContext } from "#app/lib/request-info.ts";
-import { accessLog } from "#app/server/access-log.server.ts";
-import { projectRoot } from "#app/paths.server.ts";
-import { createDrainableServer } from "#app/server/drain.server.ts";
-import { storeMicroCache } from "#app/server/micro-cache.server.ts";
-import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/server/requests.server.ts";
-import { securityHeaders } from "#app/server/security-headers.server.ts";
-import { UPLOADS_URL } from "#app/lib/images.server.ts";
-import { rateLimits } from "#app/server/rate-limits.server.ts";
-import { resolveRoutes } from "#app/server/request-route.server.ts";
-import { productImages } from "#app/server/uploads.server.ts";
+import { env as readEnv, publicUrl, sessionSecrets, type Env } from "#app/core/env.server.ts";
+import { errorMessage } from "#app/core/errors.ts";
+import { requestInfo, requestInfoContext } from "#app/core/request-info.ts";
+import { accessLog } from "#app/web/access-log.server.ts";
+import { projectRoot } from "#app/core/paths.server.ts";
+import { createDrainableServer } from "#app/web/drain.server.ts";
+import { storeMicroCache } from "#app/web/micro-cache.server.ts";
+import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/web/requests.server.ts";
+import { securityHeaders } from "#app/web/security-headers.server.ts";
+import { UPLOADS_URL } from "#app/store/images.server.ts";
+import { rateLimits } from "#app/web/rate-limits.server.ts";
+import { resolveRoutes } from "#app/web/request-route.server.ts";
+import { productImages } from "#app/web/uploads.server.ts";
 
 const PENDING_POLL_MS = 2_000;
 
 // Files this process creates (the database, its -wal and -shm, backups,
 // uploaded images) are readable and writable by its own user only: other
 // accounts on the host, or in a shared volume, have no business reading
-// orders. (The CLI, app/db/cli.ts, does the same.)
+// orders. (The CLI, app/cli/cli.ts, does the same.)
 process.umask(0o077);
 
 function log(message: string) {
@@ -185,7 +185,7 @@ app.set("trust proxy", config.TRUST_PROXY);
 // One line per request in the log, whatever answers it (docs/operations.md#logs).
 app.use(accessLog(log));
 // Nothing may be cached unless it says so: static files and the store's
-// shareable pages set their own Cache-Control (app/lib/cache.server.ts).
+// shareable pages set their own Cache-Control (app/web/cache.server.ts).
 app.use(noStoreByDefault);
 // Security headers on every answer, refusals included (docs/security.md).
 app.use(securityHeaders({ production }));

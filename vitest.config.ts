@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/**/*.test.ts"],
-          exclude: ["tests/e2e/**", "tests/docker-image.test.ts", "tests/docker-replica.test.ts", "node_modules/**"],
+          exclude: ["tests/e2e/**", "tests/docker/docker-image.test.ts", "tests/docker/docker-replica.test.ts", "node_modules/**"],
         },
       },
       // The real image under Docker Compose: minutes, not seconds, so it runs
@@ -23,7 +23,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "docker",
-          include: ["tests/docker-image.test.ts", "tests/docker-replica.test.ts"],
+          include: ["tests/docker/docker-image.test.ts", "tests/docker/docker-replica.test.ts"],
           testTimeout: 300_000,
           // One file at a time: each drives containers that time their
           // stops and losses, on a machine the other one would load.

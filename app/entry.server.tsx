@@ -7,8 +7,8 @@ import { isbot } from "isbot";
 import type { RenderToPipeableStreamOptions } from "react-dom/server";
 import { renderToPipeableStream } from "react-dom/server";
 import { isCorrupt, isDiskFull, reportDamage } from "#app/db/connection.server.ts";
-import { errorMessage } from "#app/errors.ts";
-import { NonceProvider, requestInfoContext } from "#app/lib/request-info.ts";
+import { errorMessage } from "#app/core/errors.ts";
+import { NonceProvider, requestInfoContext } from "#app/core/request-info.ts";
 
 export const streamTimeout = 5_000;
 

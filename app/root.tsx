@@ -13,29 +13,29 @@ import {
   useRouteLoaderData,
 } from "react-router";
 import type { Route } from "./+types/root";
-import { env } from "#app/env.server.ts";
-import { cachePolicy } from "#app/lib/cache.server.ts";
-import { recordRoute, useNonce } from "#app/lib/request-info.ts";
-import { refuseRateLimited } from "#app/lib/rate-limited.server.ts";
-import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/lib/session.server.ts";
+import { env } from "#app/core/env.server.ts";
+import { cachePolicy } from "#app/web/cache.server.ts";
+import { recordRoute, useNonce } from "#app/core/request-info.ts";
+import { refuseRateLimited } from "#app/web/rate-limited.server.ts";
+import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/web/session.server.ts";
 import "#app/app.css";
 
 export const links: Route.LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-// First, which route answered, for the access log (app/lib/request-info.ts);
-// then the rule for who may cache the answer (app/lib/cache.server.ts);
-// a 429 page for a client over a rate limit (app/lib/rate-limited.server.ts);
+// First, which route answered, for the access log (app/core/request-info.ts);
+// then the rule for who may cache the answer (app/web/cache.server.ts);
+// a 429 page for a client over a rate limit (app/web/rate-limited.server.ts);
 // then the session cookie, read once and written back at most once whatever
-// loaders and actions ran (app/lib/session.server.ts).
+// loaders and actions ran (app/web/session.server.ts).
 export const middleware: Route.MiddlewareFunction[] = [recordRoute, cachePolicy, refuseRateLimited, sessionMiddleware];
 
 // Every page shows how many items are in the cart, and the one-time notice
 // an action left in the session. Both come from the signed cookie alone: no
 // database query per page. Taking the notice removes it from the session, so
 // it shows once. (The micro-cache keys pages by exactly these two:
-// sessionPageVariant in app/lib/session.server.ts.)
+// sessionPageVariant in app/web/session.server.ts.)
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
   const { STORE_NAME, STORE_CONTACT_EMAIL } = env();

@@ -1,30 +1,30 @@
 import { type RouteConfig, index, layout, prefix, route } from "@react-router/dev/routes";
 
 export default [
-  index("routes/catalog.tsx"),
-  route("products/:slug", "routes/product.tsx"),
-  route("cart", "routes/cart.tsx"),
-  route("checkout", "routes/checkout.tsx"),
-  route("orders", "routes/order-lookup.tsx"),
-  route("orders/:publicId", "routes/order.tsx"),
+  index("shop/routes/catalog.tsx"),
+  route("products/:slug", "shop/routes/product.tsx"),
+  route("cart", "shop/routes/cart.tsx"),
+  route("checkout", "shop/routes/checkout.tsx"),
+  route("orders", "shop/routes/order-lookup.tsx"),
+  route("orders/:publicId", "shop/routes/order.tsx"),
 
   // Staff (docs/admin.md). Only these two are open to anyone; everything
   // else sits in the layout, whose middleware requires a signed-in session.
-  // tests/admin-authorization.test.ts fails for an /admin route it does not know.
+  // tests/staff/admin-authorization.test.ts fails for an /admin route it does not know.
   ...prefix("admin", [
-    route("sign-in", "routes/admin/sign-in.tsx"),
-    route("welcome/:token", "routes/admin/welcome.tsx"),
-    layout("routes/admin/layout.tsx", [
-      index("routes/admin/dashboard.tsx"),
-      route("sign-out", "routes/admin/sign-out.tsx"),
-      route("account", "routes/admin/account.tsx"),
-      route("products", "routes/admin/products.tsx"),
-      route("products/new", "routes/admin/product-new.tsx"),
-      route("products/:productId", "routes/admin/product-edit.tsx"),
-      route("products/:productId/stock", "routes/admin/product-stock.tsx"),
-      route("orders", "routes/admin/orders.tsx"),
-      route("orders/:orderId", "routes/admin/order.tsx"),
-      route("staff", "routes/admin/staff.tsx"),
+    route("sign-in", "staff/routes/sign-in.tsx"),
+    route("welcome/:token", "staff/routes/welcome.tsx"),
+    layout("staff/routes/layout.tsx", [
+      index("staff/routes/dashboard.tsx"),
+      route("sign-out", "staff/routes/sign-out.tsx"),
+      route("account", "staff/routes/account.tsx"),
+      route("products", "staff/routes/products.tsx"),
+      route("products/new", "staff/routes/product-new.tsx"),
+      route("products/:productId", "staff/routes/product-edit.tsx"),
+      route("products/:productId/stock", "staff/routes/product-stock.tsx"),
+      route("orders", "staff/routes/orders.tsx"),
+      route("orders/:orderId", "staff/routes/order.tsx"),
+      route("staff", "staff/routes/staff.tsx"),
     ]),
   ]),
 ] satisfies RouteConfig;

@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { pruneSnapshots, snapshotBeforeMigrate } from "#app/db/backup.server.ts";
 import { migrate, migrationState, MIGRATIONS_FOLDER, type MigrationResult } from "#app/db/migrator.server.ts";
-import { errorMessage } from "#app/errors.ts";
+import { errorMessage } from "#app/core/errors.ts";
 
 export type ApplyOptions = {
   databasePath: string;

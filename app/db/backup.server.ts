@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { isBusy } from "#app/db/connection.server.ts";
 import { MIGRATIONS_TABLE } from "#app/db/migrator.server.ts";
-import { errorMessage, KnownError } from "#app/errors.ts";
+import { errorMessage, KnownError } from "#app/core/errors.ts";
 
 // Backups are made with `VACUUM INTO` from a read-only connection. It copies
 // the database as one read transaction, so the copy is consistent as of the

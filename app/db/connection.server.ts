@@ -2,9 +2,9 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs"
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { env } from "#app/env.server.ts";
+import { env } from "#app/core/env.server.ts";
 import * as schema from "#app/db/schema.ts";
-import { errorMessage, KnownError } from "#app/errors.ts";
+import { errorMessage, KnownError } from "#app/core/errors.ts";
 
 export type AppDatabase = BetterSQLite3Database<typeof schema> & {
   $client: Database.Database;

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { isBusy } from "#app/db/connection.server.ts";
-import { errorMessage, KnownError } from "#app/errors.ts";
-import { projectRoot } from "#app/paths.server.ts";
+import { errorMessage, KnownError } from "#app/core/errors.ts";
+import { projectRoot } from "#app/core/paths.server.ts";
 
 // The project's migration runner. It applies the SQL files drizzle-kit
 // generates in ./drizzle and records them in __drizzle_migrations exactly as

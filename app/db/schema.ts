@@ -53,7 +53,13 @@ export const products = sqliteTable(
   ],
 );
 
-export const orderStatuses = ["placed", "shipped", "cancelled"] as const;
+// The order's life (app/store/order-states.server.ts moves it, and only that):
+//   placed            waiting for a payment staff record by hand (provider manual)
+//   awaiting_payment  its stock is held while the shopper pays on Stripe's page,
+//                     until hold_expires_at
+//   paid → shipped;  placed/awaiting_payment/paid → cancelled;  paid/shipped → refunded
+export const orderStatuses = ["placed", "awaiting_payment", "paid", "shipped", "cancelled", "refunded"] as const;
+export const paymentProviders = ["manual", "stripe"] as const;
 
 export const orders = sqliteTable(
   "orders",
@@ -78,14 +84,38 @@ export const orders = sqliteTable(
     phone: text("phone").notNull().default(""),
     status: text("status", { enum: orderStatuses }).notNull().default("placed"),
     totalCents: integer("total_cents").notNull(),
+    // Payment (docs/payments.md). Orders placed before payment existed were
+    // manual orders in dollars, which is what the defaults fill in.
+    paymentProvider: text("payment_provider", { enum: paymentProviders }).notNull().default("manual"),
+    // ISO 4217, lower case as Stripe writes it; total_cents is in its minor unit.
+    currency: text("currency").notNull().default("usd"),
+    // The provider's reference: a Stripe Checkout Session id (cs_…).
+    paymentReference: text("payment_reference"),
+    // Stripe's PaymentIntent (pi_…), what a refund names.
+    paymentIntent: text("payment_intent"),
+    // An awaiting_payment order's stock is held until then; the sweeper
+    // cancels it afterwards if no payment came.
+    holdExpiresAt: integer("hold_expires_at", { mode: "timestamp" }),
+    paidAt: integer("paid_at", { mode: "timestamp" }),
+    // Set when money and order disagree (a payment for another amount or
+    // currency, a payment for a cancelled order): staff must look.
+    paymentIssue: text("payment_issue"),
     ...timestamps,
   },
   (t) => [
     index("orders_created_at_idx").on(t.createdAt),
+    // The sweeper's question: which holds have run out?
+    index("orders_hold_expires_at_idx").on(t.holdExpiresAt),
     // The staff's order list: one status, newest first.
     index("orders_status_created_at_idx").on(t.status, t.createdAt),
     check("orders_total_cents_check", sql`total_cents >= 0`),
-    check("orders_status_check", sql`status in ('placed', 'shipped', 'cancelled')`),
+    check(
+      "orders_status_check",
+      sql`status in ('placed', 'awaiting_payment', 'paid', 'shipped', 'cancelled', 'refunded')`,
+    ),
+    check("orders_payment_provider_check", sql`payment_provider in ('manual', 'stripe')`),
+    // Only a held order has a hold to expire.
+    check("orders_hold_check", sql`(status = 'awaiting_payment') <= (hold_expires_at IS NOT NULL)`),
   ],
 );
 
@@ -212,6 +242,24 @@ export const stockMovements = sqliteTable(
     check("stock_movements_order_check", sql`(reason in ('sale', 'cancellation')) = (order_id IS NOT NULL)`),
     check("stock_movements_note_check", sql`reason <> 'adjustment' OR note <> ''`),
   ],
+);
+
+// Every provider event the store has applied, keyed by the provider's event
+// id, written in the same transaction as the event's effect: a second
+// delivery finds its row and changes nothing (decision 035).
+export const paymentEvents = sqliteTable(
+  "payment_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    orderId: integer("order_id").references(() => orders.id, { onDelete: "restrict" }),
+    // What applying it did: "paid", "ignored: already paid", …
+    outcome: text("outcome").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp" })
+      .notNull()
+      .default(sql`(unixepoch())`),
+  },
+  (t) => [index("payment_events_order_id_idx").on(t.orderId)],
 );
 
 export type Product = typeof products.$inferSelect;

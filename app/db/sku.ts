@@ -2,7 +2,7 @@
 // six digits (CS-000042). An id never changes and is never reused (products
 // is AUTOINCREMENT), so a SKU made from it is unique and stable. The same
 // rule exists twice, once here for new products and once in SQL for the
-// backfill of existing ones; tests/sku.test.ts checks that they agree.
+// backfill of existing ones; tests/ops/sku.test.ts checks that they agree.
 //
 // SKUs typed in by people (the demo catalog's, for instance) must not look
 // like these, or one could collide with a future product's id.

@@ -34,7 +34,7 @@ import { eq, sql } from "drizzle-orm";
 import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
-import { cutAt, joinWith } from "#app/server/micro-cache.server.ts";
+import { cutAt, joinWith } from "#app/web/micro-cache.server.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 /** The production server, as `npm start` runs it. */

@@ -11,7 +11,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { storeImage } from "#app/lib/images.server.ts";
+import { storeImage } from "#app/store/images.server.ts";
 import { GPS_EXIF, pngBomb } from "#tests/helpers/images.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });

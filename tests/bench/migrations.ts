@@ -15,7 +15,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { backfillSkus } from "#app/db/backfill-skus.server.ts";
+import { backfillSkus } from "#app/ops/backfill-skus.server.ts";
 import { backupDatabase } from "#app/db/backup.server.ts";
 import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";

@@ -1,4 +1,4 @@
-// What the staff password check costs (app/lib/password-strength.server.ts,
+// What the staff password check costs (app/staff/password-strength.server.ts,
 // docs/decisions/029-password-strength.md): `npm run bench:passwords`, part
 // of `npm run bench`, never of `npm test`.
 //
@@ -13,8 +13,8 @@ import { execFileSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { MAX_PASSWORD_LENGTH } from "#app/lib/limits.ts";
-import { weakPasswordReason } from "#app/lib/password-strength.server.ts";
+import { MAX_PASSWORD_LENGTH } from "#app/core/limits.ts";
+import { weakPasswordReason } from "#app/staff/password-strength.server.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const cpuMs = () => {
@@ -27,7 +27,7 @@ const fixed = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 // --- 1. the first check ---------------------------------------------------------
 const FIRST = `
   const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-  const { weakPasswordReason } = await import("#app/lib/password-strength.server.ts");
+  const { weakPasswordReason } = await import("#app/staff/password-strength.server.ts");
   const [c, t] = [cpu(), performance.now()];
   await weakPasswordReason("a first password to check", "owner@example.com");
   console.log(JSON.stringify({ cpu: cpu() - c, wall: performance.now() - t }));`;

@@ -3,7 +3,7 @@ import { and, eq, isNull, like } from "drizzle-orm";
 import { type Browser, type Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
-import { ledgerDrift } from "#app/lib/inventory.server.ts";
+import { ledgerDrift } from "#app/store/inventory.server.ts";
 import { expect, expectAccessible, fillCheckout, test, watchResponses } from "#tests/helpers/browser.ts";
 import { photo } from "#tests/helpers/images.ts";
 import { staffAccount } from "#tests/helpers/staff.ts";
@@ -26,9 +26,9 @@ test.afterEach(() => {
 /** a or b: each project's accounts and products are its own. */
 const letter = () => (test.info().project.name === "javascript" ? "a" : "b");
 
-/** `node app/db/cli.ts staff create …` on the server's database, as an operator runs it; returns the link it prints. */
+/** `node app/cli/cli.ts staff create …` on the server's database, as an operator runs it; returns the link it prints. */
 function createOwnerWithCli(email: string, publicUrl: string) {
-  const output = execFileSync(process.execPath, ["app/db/cli.ts", "staff", "create", "--email", email, "--role", "owner"], {
+  const output = execFileSync(process.execPath, ["app/cli/cli.ts", "staff", "create", "--email", email, "--role", "owner"], {
     env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_PATH: process.env.E2E_DATABASE_PATH, PUBLIC_URL: publicUrl },
     encoding: "utf8",
   });
@@ -144,7 +144,7 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   const shipped = await buy(browser, bowl, 2, "first@example.com");
   const cancelled = await buy(browser, bowl, 1, "second@example.com");
 
-  // Ship the first order.
+  // Mark the first order paid (the bank transfer came in), then ship it.
   await page.goto("/admin");
   await adminNav(page).getByRole("link", { name: "Orders" }).click();
   await page.getByLabel("Status").selectOption("placed");
@@ -154,6 +154,9 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   await page.getByRole("link", { name: shipped }).click();
   await expect(page.getByRole("heading", { level: 1, name: `Order ${shipped}` })).toBeVisible();
   await expectAccessible(page);
+  await expect(page.getByRole("button", { name: "Mark shipped" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Mark paid" }).click();
+  await expect(page.getByText(`Order ${shipped} is marked paid: it can be shipped.`)).toBeVisible();
   await page.getByRole("button", { name: "Mark shipped" }).click();
   await expect(page.getByText(`Order ${shipped} is marked shipped.`)).toBeVisible();
   await expect(page.getByRole("button", { name: "Mark shipped" })).toHaveCount(0);

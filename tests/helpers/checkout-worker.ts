@@ -4,7 +4,7 @@
 // worker hammers the database at once), tries to place `attempts` orders of
 // the same cart, each with a fresh checkout token, and prints the tally.
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
-import { newToken, placeOrder, type PlaceOrderResult } from "#app/lib/orders.server.ts";
+import { newToken, placeOrder, type PlaceOrderResult } from "#app/shop/orders.server.ts";
 
 const [path, startAt, attempts, cartJson] = process.argv.slice(2);
 const db = openDatabase(path!);

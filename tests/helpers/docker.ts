@@ -61,7 +61,7 @@ export function dockerUnavailable(): string | undefined {
 /**
  * Why the Docker scenarios skip on this machine (after printing so), or
  * undefined when they can run. Under REQUIRE_DOCKER a missing engine throws
- * instead. `npm run test:docker` and tests/docker-image.test.ts (run
+ * instead. `npm run test:docker` and tests/docker/docker-image.test.ts (run
  * directly) both ask here, so neither can skip where the other would fail.
  */
 export function dockerSkipReason(): string | undefined {

@@ -5,9 +5,9 @@
 // It opens its own connection, waits for the common start time, does its
 // work and prints a tally as JSON.
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
-import { adjustStock } from "#app/lib/inventory.server.ts";
-import { transitionOrder } from "#app/lib/order-admin.server.ts";
-import { newToken, placeOrder } from "#app/lib/orders.server.ts";
+import { adjustStock } from "#app/store/inventory.server.ts";
+import { transitionOrder } from "#app/staff/order-admin.server.ts";
+import { newToken, placeOrder } from "#app/shop/orders.server.ts";
 
 const [path, startAt, staffArg, mode, ...rest] = process.argv.slice(2);
 const db = openDatabase(path!);

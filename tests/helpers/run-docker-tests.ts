@@ -1,5 +1,5 @@
 // `npm run test:docker`: builds the image and drives it through Compose
-// (tests/docker-image.test.ts) when a Docker engine answers. Without one it
+// (tests/docker/docker-image.test.ts) when a Docker engine answers. Without one it
 // says so in one line and succeeds, so `npm test` passes on a laptop without
 // Docker; CI sets REQUIRE_DOCKER=1 so a broken engine there fails instead
 // (the same guard as the test file's: dockerSkipReason).
@@ -31,6 +31,6 @@ if (litestream) {
 }
 
 console.log(`test:docker: using \`${composeCommand()!.join(" ")}\``);
-// Extra arguments pick files or tests: npm run test:docker -- tests/docker-replica.test.ts
+// Extra arguments pick files or tests: npm run test:docker -- tests/docker/docker-replica.test.ts
 const vitest = spawnSync("npx", ["vitest", "run", "--project", "docker", ...process.argv.slice(2)], { stdio: "inherit" });
 process.exit(vitest.status ?? 1);

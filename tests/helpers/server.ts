@@ -3,7 +3,7 @@ import { cpSync, existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "#tests/helpers/db.ts";
 
-// Random-looking, as production requires (app/env.server.ts, weakSecret).
+// Random-looking, as production requires (app/core/env.server.ts, weakSecret).
 export const TEST_SESSION_SECRETS = "5b0f6c2e9d41a7f3c8e2b6d09a4f1e7c3d8b2a6f0e9c4d7b1a5f8e2c6d0b9a34";
 
 /** The store's public address in tests (PUBLIC_URL, required in production): links start with it. */
@@ -66,7 +66,7 @@ export function spawnServer(options: SpawnOptions = {}) {
       SESSION_SECRETS: TEST_SESSION_SECRETS,
       PUBLIC_URL: TEST_PUBLIC_URL,
       // Tests post far more from one address than any shopper; the limits
-      // have tests of their own (tests/rate-limits.test.ts).
+      // have tests of their own (tests/web/rate-limits.test.ts).
       ...UNLIMITED,
       ...options.env,
     },
@@ -114,7 +114,7 @@ export async function startServer(options: SpawnOptions & { timeoutMs?: number }
   return { ...started, url };
 }
 
-/** Runs a command to completion: `node app/db/cli.ts migrate` and the like, with `input` on its stdin. */
+/** Runs a command to completion: `node app/cli/cli.ts migrate` and the like, with `input` on its stdin. */
 export function runNode(args: string[], options: Omit<SpawnOptions, "args"> & { input?: string } = {}) {
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? PROJECT_ROOT,

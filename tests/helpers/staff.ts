@@ -3,7 +3,7 @@
 // jar that keeps each cookie by name (the cart's and the staff session's).
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import type { StaffRole } from "#app/db/schema.ts";
-import { createStaff, setPassword } from "#app/lib/staff.server.ts";
+import { createStaff, setPassword } from "#app/staff/staff.server.ts";
 
 export type Reply = { status: number; location: string | null; html: string; headers: Headers };
 

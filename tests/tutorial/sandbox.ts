@@ -4,7 +4,7 @@
 //   npm run tutorial:sandbox -- ../sku-sandbox
 //
 // It holds what the tutorial's commands need: package.json (the same npm
-// scripts), drizzle.config.ts, app/db and the app/ files it loads, drizzle/ up to
+// scripts), drizzle.config.ts, app/core, app/db, app/ops and app/cli, drizzle/ up to
 // 0001_add_product_search, node_modules linked to this project's, and
 // data/store.db: a store at that migration with thousands of products and
 // orders, standing in for production. app/db/schema.ts is
@@ -24,7 +24,7 @@ export const START_TAG = "0001_add_product_search";
 export function createSandbox(dir: string, size = { products: 3000, orders: 1000 }): StoreData {
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir} is not empty`);
   mkdirSync(join(dir, "app"), { recursive: true });
-  for (const entry of ["package.json", "drizzle.config.ts", "drizzle", "app/db", "app/env.server.ts", "app/errors.ts", "app/paths.server.ts"]) {
+  for (const entry of ["package.json", "drizzle.config.ts", "drizzle", "app/core", "app/db", "app/ops", "app/cli"]) {
     cpSync(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
   }
   cpSync(join(PROJECT_ROOT, "tests", "tutorial", "schema.before.ts"), join(dir, "app", "db", "schema.ts"));

@@ -1,0 +1,37 @@
+// `node app/cli/cli.ts replica config|drill`: what the CLI does with the
+// replica settings (app/ops/replica.server.ts) and the drill
+// (app/ops/replica-drill.server.ts).
+import { env } from "#app/core/env.server.ts";
+import { UsageError } from "#app/core/errors.ts";
+import { replicaDrill, ReplicaDrillError } from "#app/ops/replica-drill.server.ts";
+import { litestreamBinary, litestreamConfig, ReplicaConfigError, replicaSettings } from "#app/ops/replica.server.ts";
+
+export function replicaCommand(action: string | undefined, options: { maxLagSeconds: number }) {
+  const databasePath = env().DATABASE_PATH;
+  const settings = replicaSettings(process.env, databasePath);
+
+  if (action === "config") {
+    // The container's entry script writes this to a file and hands it to
+    // Litestream; notes go to stderr, so they reach the log and not the file.
+    if (!settings) {
+      console.error("replica: off (LITESTREAM_REPLICA_URL is not set)");
+      return;
+    }
+    for (const note of settings.notes) console.error(`[store] replica: ${note}`);
+    process.stdout.write(litestreamConfig(databasePath, settings));
+    return;
+  }
+
+  if (action === "drill") {
+    if (!settings) throw new ReplicaConfigError("no replica to drill: LITESTREAM_REPLICA_URL is not set (docs/operations.md#off-site-replication)");
+    const binary = litestreamBinary();
+    if (!binary) throw new ReplicaDrillError("the litestream program is not on PATH (the image has it; in a checkout, linux x64 gets it from npm)");
+    const report = replicaDrill({ databasePath, settings, binary, maxLagMs: options.maxLagSeconds * 1000 });
+    for (const line of report.lines) console.log(line);
+    if (report.problems.length > 0) throw new ReplicaDrillError(report.problems.join("; "));
+    console.log("replica drill: ok");
+    return;
+  }
+
+  throw new UsageError(action ? `unknown replica action "${action}"` : "replica needs an action: config or drill");
+}

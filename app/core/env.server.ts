@@ -1,0 +1,344 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+import { KnownError } from "#app/core/errors.ts";
+
+// Every setting comes from the environment at run time, so one image serves
+// every deployment. Read it once at startup; a bad value stops the process
+// with a message naming the variable (never its value: it may be a secret).
+
+const DEV_SESSION_SECRET = "dev-only-secret-do-not-use-in-production";
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "true" || v === "1"));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** An address, a subnet (address/prefix), or one of Express's names for a group of them. */
+function trustedProxy(item: string): boolean {
+  if (["loopback", "linklocal", "uniquelocal"].includes(item)) return true;
+  const [address = "", prefix, ...rest] = item.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** At most `count` requests per `seconds` per client; a count of 0 turns the limit off. */
+export type RateLimit = { count: number; seconds: number };
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx): RateLimit => {
+      const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+      // Seconds up to a day: express-rate-limit's timers cannot hold much more.
+      if (!match || Number(match[2]) < 1 || Number(match[2]) > 86_400) {
+        ctx.addIssue({ code: "custom", message: 'must be "<count>/<seconds>", seconds from 1 to 86400, e.g. "60/60"' });
+        return z.NEVER;
+      }
+      return { count: Number(match[1]), seconds: Number(match[2]) };
+    });
+
+/**
+ * The store's public address as an origin ("https://shop.example.com"), or
+ * null if `value` is not one: http or https, a host and maybe a port, no
+ * user name, and nothing after the host but an optional "/". The pages'
+ * routes start at the root, so a path ("/shop") could not work anyway.
+ */
+export function publicOrigin(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  const plain = url.username === "" && url.password === "" && url.pathname === "/" && !/[?#]/.test(value);
+  return (url.protocol === "http:" || url.protocol === "https:") && plain ? url.origin : null;
+}
+
+const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
+
+/** A country's English name, or undefined for a code that is not one. */
+export function countryName(code: string): string | undefined {
+  // ZZ is "Unknown Region" to Intl, not a country.
+  if (!/^[A-Z]{2}$/.test(code) || code === "ZZ") return undefined;
+  try {
+    return regionNames.of(code);
+  } catch {
+    return undefined;
+  }
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function schemaFor(nodeEnv: string | undefined) {
+  const production = nodeEnv === "production";
+  return z.object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    // Development listens on this machine only: a dev server (with Vite's
+    // module graph and source maps) is not for the LAN. Production listens on
+    // every interface, as a container must.
+    HOST: z.string().min(1).default(production ? "0.0.0.0" : "127.0.0.1"),
+    PORT: int(3000, 0, 65535),
+    // Behind a TLS-terminating proxy or load balancer, trust its
+    // X-Forwarded-Proto/Host so the request URL is the one the browser used:
+    // React Router rejects form posts whose Origin does not match it.
+    // Takes Express's values: true, false, a hop count, or addresses/subnets.
+    TRUST_PROXY: z
+      .string()
+      .default("false")
+      .transform((v, ctx): boolean | number | string => {
+        if (v === "true" || v === "false") return v === "true";
+        if (/^\d+$/.test(v)) return Number(v);
+        // Addresses or subnets, or Express's names for groups of them: what
+        // Express accepts, checked now, before anything is opened or migrated.
+        const bad = v.split(",").map((item) => item.trim()).find((item) => !trustedProxy(item));
+        if (bad === undefined) return v;
+        ctx.addIssue({ code: "custom", message: "must be true, false, the number of proxies, or their addresses or subnets" });
+        return z.NEVER;
+      }),
+    // Where people reach the store, e.g. https://shop.example.com: every
+    // absolute link it hands out (a staff sign-in link, later emails and
+    // payment return addresses) starts here, never with the Host a request
+    // claims, which anyone can forge. Required by the server in production
+    // (see publicUrl below); in development, http://localhost:<PORT>.
+    PUBLIC_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined) return undefined;
+        const origin = publicOrigin(value);
+        if (origin) return origin;
+        ctx.addIssue({ code: "custom", message: "must be the store's address: http(s)://host[:port], with no path, query or fragment" });
+        return z.NEVER;
+      }),
+    // The SQLite file. Its directory also holds the -wal/-shm files and backups/.
+    DATABASE_PATH: z.string().min(1).default("./data/store.db"),
+    // false: the server applies nothing and stays not-ready until a release
+    // step (`npm run db:migrate`) has applied every pending migration.
+    MIGRATE_ON_START: flag(true),
+    // How long a migration runner waits for another one holding the write lock.
+    MIGRATION_LOCK_TIMEOUT_MS: int(30_000, 0, 600_000),
+    // What one order may reserve: of one product, and in all. No payment is
+    // taken, so an order holds its stock until staff cancel it.
+    ORDER_MAX_PER_PRODUCT: int(10, 1, 99),
+    ORDER_MAX_ITEMS: int(30, 1, 2_970),
+    // Per client address (docs/security.md): form posts of any kind; orders
+    // placed; order lookups that found nothing (the form, or an order's
+    // address); failed staff sign-ins.
+    RATE_LIMIT_POSTS: rateLimit("120/60"),
+    RATE_LIMIT_ORDERS: rateLimit("10/600"),
+    RATE_LIMIT_LOOKUP_FAILURES: rateLimit("20/600"),
+    RATE_LIMIT_SIGN_IN_FAILURES: rateLimit("10/900"),
+    // How long a shared cache (a CDN) may keep a catalog, search or product
+    // page answered to a visitor without a cookie, and serve it stale while it
+    // fetches a fresh one (docs/security.md). Checkout re-reads stock anyway.
+    CACHE_S_MAXAGE: int(5, 0, 86_400),
+    CACHE_STALE_WHILE_REVALIDATE: int(30, 0, 86_400),
+    // The server's own page cache (docs/decisions/024-micro-cache.md): the
+    // same catalog, search or product page is rendered at most once per
+    // MICRO_CACHE_MS (0 turns it off), in at most MICRO_CACHE_MAX_MB of memory.
+    MICRO_CACHE_MS: int(1_000, 0, 60_000),
+    MICRO_CACHE_MAX_MB: int(32, 1, 4_096),
+    // Before listening, run SQLite's quick_check when the database file is at
+    // most this many MiB (0: never). About 1 s per 200 MB when the file is in
+    // the page cache; bigger files are checked by `npm run db:check` and by
+    // every backup instead, and damage a page runs into stops readiness.
+    STARTUP_CHECK_MAX_MB: int(256, 0, 1_000_000),
+    // Snapshots taken before migrating a database with history, kept in
+    // <data dir>/backups (0 turns them off).
+    BACKUP_KEEP: int(5, 0, 1000),
+    // Fill an empty catalog with demo products at startup.
+    SEED_DEMO_DATA: flag(!production),
+    // Sign the cart cookie: a comma-separated list, the first signs and every
+    // one is accepted, so a secret can be rotated without signing everybody
+    // out (docs/security.md). SESSION_SECRET, one secret, is what earlier
+    // versions read and still works. Required by the server in production
+    // (see sessionSecrets below); CLI commands such as db:migrate need none.
+    SESSION_SECRETS: z.string().optional(),
+    SESSION_SECRET: z.string().optional(),
+    // Payment (docs/payments.md). The store's currency, as ISO 4217 in lower
+    // case; prices are integer amounts of its minor unit (cents), so only a
+    // currency with two decimals fits.
+    STORE_CURRENCY: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .default("usd")
+      .refine(twoDecimalCurrency, "must be an ISO 4217 code with two decimals, like usd or eur"),
+    // How long an order waiting for online payment holds its stock. Stripe
+    // accepts a Checkout Session that expires 30 minutes to 24 hours later.
+    PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
+    // Both set: payment by Stripe Checkout; both unset: manual payment.
+    STRIPE_SECRET_KEY: z.string().trim().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().trim().optional(),
+    // Tests only: where the Stripe client sends its requests
+    // (http://127.0.0.1:<port> of a test double). Refused in production.
+    STRIPE_API_BASE: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^https?:\/\/[^/]+\/?$/.test(v), "must be http(s)://host:port"),
+    // Graceful shutdown: readiness fails first, then after SHUTDOWN_DELAY_MS the
+    // server stops accepting and drains; past SHUTDOWN_TIMEOUT_MS it exits 1.
+    // Together they must end before the platform's SIGKILL: `docker stop`
+    // waits 10 s by default, so the defaults add up to less than that.
+    SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
+    SHUTDOWN_TIMEOUT_MS: int(8_000, 100, 600_000),
+    // What the shop says about itself: its name (header, footer) and how a
+    // customer reaches it (the footer; optional).
+    STORE_NAME: z.string().trim().min(1).max(60).default("Corner Store"),
+    STORE_CONTACT_EMAIL: z.email({ message: "must be an email address" }).optional(),
+    // The countries checkout offers, as ISO 3166-1 alpha-2 codes ("US,CA,GB");
+    // their names come from Intl.DisplayNames (docs/shopping.md).
+    SHIP_TO_COUNTRIES: z
+      .string()
+      .default("US,CA,GB,IE,FR,DE,NL,AU,NZ")
+      .transform((value, ctx): string[] => {
+        const codes = [...new Set(value.split(",").map((code) => code.trim().toUpperCase()).filter(Boolean))];
+        const bad = codes.find((code) => countryName(code) === undefined);
+        if (codes.length > 0 && bad === undefined) return codes;
+        ctx.addIssue({
+          code: "custom",
+          message: bad === undefined ? "must name at least one country" : `has "${bad}", not an ISO 3166-1 alpha-2 country code (like US, GB, DE)`,
+        });
+        return z.NEVER;
+      }),
+    // The time zone dates and times are shown in, on both sides of the shop
+    // (an IANA name like Europe/London). Stored times are UTC either way.
+    STORE_TIME_ZONE: z
+      .string()
+      .default("UTC")
+      .refine(isTimeZone, { message: "must be an IANA time zone such as UTC or Europe/London" }),
+  }).transform(({ SESSION_SECRETS, SESSION_SECRET, PUBLIC_URL, ...others }, ctx) => {
+    // A development store is where its developer's browser finds it.
+    const rest = { ...others, PUBLIC_URL: PUBLIC_URL ?? (production ? undefined : `http://localhost:${others.PORT}`) };
+    // Half a Stripe set-up would take orders it can never see paid.
+    if (Boolean(rest.STRIPE_SECRET_KEY) !== Boolean(rest.STRIPE_WEBHOOK_SECRET)) {
+      const missing = rest.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY";
+      ctx.addIssue({ code: "custom", path: [missing], message: "is required too: set both Stripe keys, or neither for manual payment" });
+      return z.NEVER;
+    }
+    if (production && rest.STRIPE_API_BASE) {
+      ctx.addIssue({ code: "custom", path: ["STRIPE_API_BASE"], message: "is for tests only: unset it in production" });
+      return z.NEVER;
+    }
+    if (SESSION_SECRETS && SESSION_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SESSION_SECRETS"], message: "and SESSION_SECRET are both set: keep only SESSION_SECRETS" });
+      return z.NEVER;
+    }
+    const secrets = (SESSION_SECRETS ?? SESSION_SECRET ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+    if (!production) return { ...rest, SESSION_SECRETS: secrets.length > 0 ? secrets : [DEV_SESSION_SECRET] };
+    secrets.forEach((secret, i) => {
+      const weak = weakSecret(secret);
+      if (weak) {
+        const which = secrets.length > 1 ? ` (secret ${i + 1} of ${secrets.length})` : "";
+        ctx.addIssue({
+          code: "custom",
+          path: [SESSION_SECRETS ? "SESSION_SECRETS" : "SESSION_SECRET"],
+          message: `${weak}${which}: generate one with \`openssl rand -hex 32\``,
+        });
+      }
+    });
+    return { ...rest, SESSION_SECRETS: secrets };
+  });
+}
+
+function twoDecimalCurrency(code: string): boolean {
+  if (!/^[a-z]{3}$/.test(code)) return false;
+  try {
+    const format = new Intl.NumberFormat("en", { style: "currency", currency: code });
+    return format.resolvedOptions().maximumFractionDigits === 2 && Intl.supportedValuesOf("currency").includes(code.toUpperCase());
+  } catch {
+    return false;
+  }
+}
+
+/** Which payment provider the settings choose: Stripe when both its keys are set. */
+export function paymentProvider(config: Env): "manual" | "stripe" {
+  return config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET ? "stripe" : "manual";
+}
+
+/**
+ * Why a production secret is too easy to guess, or null. Plain rules that
+ * catch the usual mistakes (the development value, a placeholder, a word, a
+ * pattern) and never refuse a random secret: `openssl rand -hex 16` (or -hex
+ * 32, or base64, or a UUID) always passes. Not a proof of randomness.
+ */
+export function weakSecret(secret: string): string | null {
+  const lower = secret.toLowerCase();
+  if (lower === DEV_SESSION_SECRET) return "is the public development secret";
+  if (secret.length < 32) return "is shorter than 32 characters";
+  if (/secret|change|example|password|default|sample|placeholder/.test(lower)) return "looks like a placeholder";
+  if (new Set(secret).size < 8) return "has too little variety to be random";
+  for (let i = 0; i + 8 <= secret.length; i++) {
+    if (secret.indexOf(secret.slice(i, i + 8), i + 1) !== -1) return "repeats itself, so it is not random";
+  }
+  // Seven characters in a row up or down the alphabet: "abcdefg", "1234567", "9876543".
+  for (let i = 0, up = 1, down = 1; i + 1 < secret.length; i++) {
+    const step = lower.charCodeAt(i + 1) - lower.charCodeAt(i);
+    up = step === 1 ? up + 1 : 1;
+    down = step === -1 ? down + 1 : 1;
+    if (up >= 7 || down >= 7) return "holds a run like abcdefg or 1234567";
+  }
+  return null;
+}
+
+export type Env = z.infer<ReturnType<typeof schemaFor>>;
+
+export class EnvError extends KnownError {
+  override name = "EnvError";
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  // Treat empty strings as unset, as a blank line in .env usually means.
+  const values = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const result = schemaFor(values.NODE_ENV).safeParse(values);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
+    throw new EnvError(`Invalid environment: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+/** The secrets that sign and check session cookies, newest first; throws if production has none. */
+export function sessionSecrets(config: Env): string[] {
+  if (config.SESSION_SECRETS.length === 0) {
+    throw new EnvError(
+      "Invalid environment: SESSION_SECRETS is required in production (generate one: openssl rand -hex 32)",
+    );
+  }
+  return config.SESSION_SECRETS;
+}
+
+/**
+ * The origin every absolute link starts with (no trailing slash); throws if
+ * production has none. Checked by the server at startup, and by a CLI
+ * command before it makes a link (db:migrate and the rest need none).
+ */
+export function publicUrl(config: Env): string {
+  if (config.PUBLIC_URL === undefined) {
+    throw new EnvError(
+      "Invalid environment: PUBLIC_URL is required in production: the address people use to reach the store, like https://shop.example.com",
+    );
+  }
+  return config.PUBLIC_URL;
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process, parsed on first use. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,104 @@
+import { data, Link } from "react-router";
+import { database } from "#app/db/connection.server.ts";
+import { formatPrice } from "#app/core/money.ts";
+import { getOrder } from "#app/shop/orders.server.ts";
+import { orderStatusLabel } from "#app/store/order-status.ts";
+import type { Route } from "./+types/order";
+
+export function meta({ loaderData: data }: Route.MetaArgs) {
+  return [
+    { title: data ? `Order ${data.order.number} · Corner Store` : "Order not found · Corner Store" },
+    // The URL is the key to the order (128 random bits: whoever has it sees
+    // the order): keep it out of search engines, and never send it on as a
+    // Referer when the shopper follows a link. (This page has no form: with
+    // no-referrer, a browser would post one with `Origin: null`.)
+    { name: "robots", content: "noindex" },
+    { name: "referrer", content: "no-referrer" },
+  ];
+}
+
+export function loader({ params }: Route.LoaderArgs) {
+  const order = getOrder(database(), params.publicId);
+  if (!order) throw data("No such order", { status: 404 });
+  return { order };
+}
+
+const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" });
+
+export default function Order({ loaderData }: Route.ComponentProps) {
+  const { order } = loaderData;
+  return (
+    <section className="mx-auto max-w-2xl">
+      <p className="text-sm font-medium text-green-800">Thank you for your order</p>
+      <h1 className="mt-1 text-3xl font-semibold tracking-tight">{`Order ${order.number}`}</h1>
+      <p className="mt-3 text-stone-700">
+        {`Placed on ${dateFormat.format(order.createdAt)}. Status: ${orderStatusLabel(order.status)}. `}
+        Keep the order number: with your email it finds this page again.
+      </p>
+
+      <h2 className="mt-8 text-lg font-medium">Items</h2>
+      <table className="mt-3 w-full text-left text-sm">
+        <thead className="border-b border-stone-300 text-stone-600">
+          <tr>
+            <th scope="col" className="py-2 font-medium">Product</th>
+            <th scope="col" className="py-2 text-right font-medium">Price</th>
+            <th scope="col" className="py-2 text-right font-medium">Quantity</th>
+            <th scope="col" className="py-2 text-right font-medium">Total</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-stone-200">
+          {order.items.map((item) => (
+            <tr key={item.slug}>
+              <td className="py-2">
+                <Link to={`/products/${item.slug}`} className="hover:underline">
+                  {item.productName}
+                </Link>
+              </td>
+              <td className="py-2 text-right">{formatPrice(item.unitPriceCents)}</td>
+              <td className="py-2 text-right">{item.quantity}</td>
+              <td className="py-2 text-right">{formatPrice(item.unitPriceCents * item.quantity)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr className="border-t border-stone-300 font-semibold">
+            <th scope="row" colSpan={3} className="py-3 text-right">
+              Total
+            </th>
+            <td className="py-3 text-right">{formatPrice(order.totalCents)}</td>
+          </tr>
+        </tfoot>
+      </table>
+
+      <div className="mt-8 grid gap-6 sm:grid-cols-2">
+        <div>
+          <h2 className="text-lg font-medium">Shipping to</h2>
+          <address className="mt-2 text-sm not-italic leading-relaxed text-stone-700">
+            {order.customerName}
+            <br />
+            {order.addressLine1}
+            {order.addressLine2 && (
+              <>
+                <br />
+                {order.addressLine2}
+              </>
+            )}
+            <br />
+            {`${order.postalCode} ${order.city}`}
+            <br />
+            {order.country}
+          </address>
+        </div>
+        <div>
+          <h2 className="text-lg font-medium">Contact</h2>
+          <p className="mt-2 text-sm text-stone-700">{order.email}</p>
+          {order.phone && <p className="text-sm text-stone-700">{order.phone}</p>}
+        </div>
+      </div>
+
+      <Link to="/" className="mt-10 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
+        Continue shopping
+      </Link>
+    </section>
+  );
+}

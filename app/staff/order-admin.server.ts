@@ -1,0 +1,190 @@
+// Orders as staff see them (/admin/orders): the list, one order, and what
+// staff may do to it: mark a manual order paid, ship a paid order, cancel an
+// unpaid manual order (its items go back in stock, with a ledger movement
+// per line, in the same transaction). The moves themselves are
+// app/store/order-states.server.ts.
+//
+// Each refuses to act on a page that is out of date: the form says which
+// status it showed, and the UPDATE only matches an order that still has it.
+// If another member of staff got there first, nothing changes and the page
+// says what happened (409).
+import { asc, count, desc, eq, inArray, sql, sum } from "drizzle-orm";
+import { z } from "zod";
+import type { AppDatabase } from "#app/db/connection.server.ts";
+import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
+import { moveOrder, type OrderStatus } from "#app/store/order-states.server.ts";
+
+export const ORDERS_PAGE_SIZE = 25;
+
+export type { OrderStatus };
+export const orderStatusFilters = ["all", ...orderStatuses] as const;
+export type OrderStatusFilter = (typeof orderStatusFilters)[number];
+
+export function parseStatusFilter(value: string | null): OrderStatusFilter {
+  return orderStatusFilters.find((s) => s === value) ?? "all";
+}
+
+export function listOrders(db: AppDatabase, options: { status?: OrderStatusFilter; page?: number }) {
+  const status = options.status ?? "all";
+  const where = status === "all" ? undefined : eq(orders.status, status);
+  const total = db.select({ n: count() }).from(orders).where(where).get()!.n;
+  const pageCount = Math.max(1, Math.ceil(total / ORDERS_PAGE_SIZE));
+  const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
+  // The units of each listed order, as a correlated subquery built by Drizzle
+  // rather than written in a sql`` template: in a single-table select, Drizzle
+  // prints the columns inside a template without their table's name, and
+  // `"order_id" = "id"` would compare order_items with itself (issue 23).
+  const units = db
+    .select({ units: sum(orderItems.quantity) })
+    .from(orderItems)
+    .where(eq(orderItems.orderId, orders.id));
+  const items = db
+    .select({
+      id: orders.id,
+      number: orders.number,
+      customerName: orders.customerName,
+      status: orders.status,
+      totalCents: orders.totalCents,
+      createdAt: orders.createdAt,
+      itemCount: sql<number>`${units}`.mapWith(Number),
+    })
+    .from(orders)
+    .where(where)
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(ORDERS_PAGE_SIZE)
+    .offset((page - 1) * ORDERS_PAGE_SIZE)
+    .all();
+  return { items, total, page, pageCount, status };
+}
+
+export function getOrderForStaff(db: AppDatabase, id: number) {
+  const order = db
+    .select({
+      id: orders.id,
+      number: orders.number,
+      email: orders.email,
+      customerName: orders.customerName,
+      addressLine1: orders.addressLine1,
+      addressLine2: orders.addressLine2,
+      city: orders.city,
+      postalCode: orders.postalCode,
+      country: orders.country,
+      phone: orders.phone,
+      status: orders.status,
+      totalCents: orders.totalCents,
+      createdAt: orders.createdAt,
+      updatedAt: orders.updatedAt,
+      paymentProvider: orders.paymentProvider,
+      currency: orders.currency,
+      paymentReference: orders.paymentReference,
+      paidAt: orders.paidAt,
+      holdExpiresAt: orders.holdExpiresAt,
+      paymentIssue: orders.paymentIssue,
+    })
+    .from(orders)
+    .where(eq(orders.id, id))
+    .get();
+  if (!order) return undefined;
+  const items = db
+    .select({
+      productId: orderItems.productId,
+      productName: orderItems.productName,
+      unitPriceCents: orderItems.unitPriceCents,
+      quantity: orderItems.quantity,
+      sku: products.sku,
+      archived: sql<boolean>`${products.archivedAt} IS NOT NULL`.mapWith(Boolean),
+    })
+    .from(orderItems)
+    .innerJoin(products, eq(products.id, orderItems.productId))
+    .where(eq(orderItems.orderId, id))
+    .orderBy(asc(orderItems.id))
+    .all();
+  // What the order did to stock: its sale, and its return if cancelled.
+  const movements = db
+    .select({
+      id: stockMovements.id,
+      productId: stockMovements.productId,
+      delta: stockMovements.delta,
+      reason: stockMovements.reason,
+      createdAt: stockMovements.createdAt,
+      staffEmail: staff.email,
+    })
+    .from(stockMovements)
+    .leftJoin(staff, eq(staff.id, stockMovements.staffId))
+    .where(eq(stockMovements.orderId, id))
+    .orderBy(asc(stockMovements.id))
+    .all();
+  return { ...order, items, movements };
+}
+
+/** The order page's buttons: which move, and the status the page showed. */
+export const transitionSchema = z.object({
+  intent: z.enum(["pay", "ship", "cancel"], { error: "Choose mark paid, ship or cancel." }),
+  status: z.enum(orderStatuses, { error: "This page is out of date. Reload it and try again." }),
+});
+export type StaffIntent = z.infer<typeof transitionSchema>["intent"];
+
+export type TransitionResult =
+  | { status: "done"; order: { number: string; status: OrderStatus } }
+  | { status: "missing" }
+  /** The order is no longer in the status the page showed, or cannot make this move: nothing changed. */
+  | { status: "conflict"; current: OrderStatus };
+
+// What each button may do. Shipping needs a paid order: the server refuses
+// to ship one whose money has not come in, whatever the page sent. Only a
+// manual order is marked paid by hand; a Stripe order is paid by Stripe's
+// webhook, and one waiting for it is cancelled by the sweeper when its hold
+// runs out (docs/payments.md).
+const MOVES = {
+  pay: { from: ["placed"], to: "paid" },
+  ship: { from: ["paid"], to: "shipped" },
+  cancel: { from: ["placed"], to: "cancelled" },
+} as const satisfies Record<StaffIntent, { from: readonly OrderStatus[]; to: OrderStatus }>;
+
+/** The moves staff may make from a status, for the page's buttons. */
+export function staffMoves(status: OrderStatus): StaffIntent[] {
+  return (Object.keys(MOVES) as StaffIntent[]).filter((intent) =>
+    (MOVES[intent].from as readonly OrderStatus[]).includes(status),
+  );
+}
+
+/**
+ * Marks a manual order paid, ships a paid order, or cancels an unpaid
+ * manual order with its stock returned. `expected` is the status the staff
+ * member's page showed: if the order has moved since, nothing changes.
+ */
+export function transitionOrder(
+  db: AppDatabase,
+  input: { orderId: number; intent: StaffIntent; expected: OrderStatus; staffId: number },
+): TransitionResult {
+  const move = MOVES[input.intent];
+  const from = (move.from as readonly OrderStatus[]).filter((s) => s === input.expected);
+  if (from.length === 0) {
+    const current = db.select({ status: orders.status }).from(orders).where(eq(orders.id, input.orderId)).get();
+    return current ? { status: "conflict", current: current.status } : { status: "missing" };
+  }
+  const result = moveOrder(db, input.orderId, from, move.to, {
+    staffId: input.staffId,
+    ...(move.to === "paid" ? { paidAt: new Date() } : {}),
+  });
+  if (result.status !== "moved") return result;
+  return { status: "done", order: { number: result.number, status: move.to } };
+}
+
+/** For the dashboard: orders waiting to be shipped, and products running low. */
+export function storeSummary(db: AppDatabase, lowStock = 5) {
+  const toShip = db.select({ n: count() }).from(orders).where(eq(orders.status, "paid")).get()!.n;
+  const toPay = db
+    .select({ n: count() })
+    .from(orders)
+    .where(inArray(orders.status, ["placed", "awaiting_payment"]))
+    .get()!.n;
+  const running = db
+    .select({ id: products.id, name: products.name, sku: products.sku, stock: products.stock })
+    .from(products)
+    .where(sql`${products.archivedAt} IS NULL AND ${products.stock} <= ${lowStock}`)
+    .orderBy(asc(products.stock), asc(products.name))
+    .limit(10)
+    .all();
+  return { toShip, toPay, lowStock: running, lowStockThreshold: lowStock };
+}

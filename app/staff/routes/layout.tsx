@@ -1,0 +1,97 @@
+import { Form, isRouteErrorResponse, Link, NavLink, Outlet } from "react-router";
+import { useIsPending } from "#app/ui/use-is-pending.ts";
+import { database } from "#app/db/connection.server.ts";
+import { requireStaff, signedInStaff } from "#app/staff/staff-auth.server.ts";
+import { clearNotice } from "#app/staff/staff-session.server.ts";
+import type { Route } from "./+types/layout";
+
+// Every route nested here runs this first, for loaders and actions alike:
+// no session, no page (app/staff/staff-auth.server.ts).
+export const middleware: Route.MiddlewareFunction[] = [requireStaff];
+
+export function loader({ context }: Route.LoaderArgs) {
+  const { sessionId, staff, notice } = signedInStaff(context);
+  // The one-time message an action left ("Product saved."): shown once.
+  if (notice) clearNotice(database(), sessionId);
+  return { staff: { email: staff.email, role: staff.role }, notice };
+}
+
+export default function AdminLayout({ loaderData }: Route.ComponentProps) {
+  const { staff, notice } = loaderData;
+  return (
+    <div>
+      <AdminNav email={staff.email} owner={staff.role === "owner"} />
+      <div role="status">
+        {notice && (
+          <p className="mb-6 rounded border border-green-700 bg-green-50 px-4 py-3 text-sm text-green-900">{notice}</p>
+        )}
+      </div>
+      <Outlet />
+    </div>
+  );
+}
+
+function navClass({ isActive }: { isActive: boolean }) {
+  return isActive ? "font-semibold text-stone-900 underline" : "text-stone-700 hover:text-stone-900 hover:underline";
+}
+
+function AdminNav({ email, owner }: { email: string; owner: boolean }) {
+  const signingOut = useIsPending({ formAction: "/admin/sign-out" });
+  return (
+    <nav aria-label="Store admin" className="mb-8 flex flex-wrap items-center justify-between gap-4 rounded-lg border border-stone-200 bg-white px-4 py-3">
+      <ul className="flex flex-wrap items-center gap-5 text-sm">
+        <li>
+          <NavLink to="/admin" end className={navClass}>
+            Dashboard
+          </NavLink>
+        </li>
+        <li>
+          <NavLink to="/admin/orders" className={navClass}>
+            Orders
+          </NavLink>
+        </li>
+        <li>
+          <NavLink to="/admin/products" className={navClass}>
+            Products
+          </NavLink>
+        </li>
+        {owner && (
+          <li>
+            <NavLink to="/admin/staff" className={navClass}>
+              Staff
+            </NavLink>
+          </li>
+        )}
+      </ul>
+      <div className="flex flex-wrap items-center gap-4 text-sm">
+        <NavLink to="/admin/account" className={navClass}>
+          {`${email}${owner ? " (owner)" : ""}`}
+        </NavLink>
+        <Form method="post" action="/admin/sign-out">
+          <button type="submit" disabled={signingOut} className="rounded border border-stone-400 px-3 py-1 hover:bg-stone-100 disabled:opacity-60">
+            {signingOut ? "Signing out…" : "Sign out"}
+          </button>
+        </Form>
+      </div>
+    </nav>
+  );
+}
+
+export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  let title = "Something went wrong";
+  let detail = "Please try again in a moment.";
+  if (isRouteErrorResponse(error)) {
+    title = error.status === 404 ? "Not found" : error.status === 403 ? "Not allowed" : `${error.status} ${error.statusText}`;
+    detail = typeof error.data === "string" && error.data ? error.data : error.status === 404 ? "We could not find that." : detail;
+  }
+  return (
+    <section className="mx-auto max-w-xl py-16 text-center">
+      <title>{`${title} · Store admin`}</title>
+      <h1 className="text-3xl font-semibold">{title}</h1>
+      <p className="mt-4 text-stone-700">{detail}</p>
+      <Link to="/admin" className="mt-8 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
+        Back to the dashboard
+      </Link>
+    </section>
+  );
+}

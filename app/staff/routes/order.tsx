@@ -1,0 +1,243 @@
+import { data, Form, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
+import {
+  buttonClass,
+  dangerButtonClass,
+  FormAlert,
+  formatDateTime,
+  formatPrice,
+  linkClass,
+  PageHeading,
+  StatusBadge,
+} from "#app/ui/kit.tsx";
+import { useIsPending } from "#app/ui/use-is-pending.ts";
+import { database } from "#app/db/connection.server.ts";
+import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
+import { getOrderForStaff, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
+import { idParam } from "#app/web/route-params.server.ts";
+import { signedInStaff } from "#app/staff/staff-auth.server.ts";
+import { setNotice } from "#app/staff/staff-session.server.ts";
+import type { Route } from "./+types/order";
+
+export function meta({ loaderData }: Route.MetaArgs) {
+  return [{ title: `Order ${loaderData?.order.number ?? ""} · Store admin` }];
+}
+
+export function loader({ params }: Route.LoaderArgs) {
+  const order = getOrderForStaff(database(), idParam(params.orderId, "order"));
+  if (!order) throw data("There is no such order.", { status: 404 });
+  return { order, moves: staffMoves(order.status) };
+}
+
+// A 409 means someone else changed the order: show it as it is now.
+export function shouldRevalidate({ actionStatus, defaultShouldRevalidate }: ShouldRevalidateFunctionArgs) {
+  return actionStatus === 409 || defaultShouldRevalidate;
+}
+
+const done = {
+  placed: "is placed",
+  awaiting_payment: "is awaiting payment",
+  paid: "was marked paid",
+  shipped: "was shipped",
+  cancelled: "was cancelled",
+  refunded: "was refunded",
+} as const;
+
+const notices = {
+  paid: (n: string) => `Order ${n} is marked paid: it can be shipped.`,
+  shipped: (n: string) => `Order ${n} is marked shipped.`,
+  cancelled: (n: string) => `Order ${n} is cancelled; its items are back in stock.`,
+} as const;
+
+export async function action({ request, params, context }: Route.ActionArgs) {
+  const { staff, sessionId } = signedInStaff(context);
+  const orderId = idParam(params.orderId, "order");
+  const values = formValues(await readForm(request), ["intent", "status"]);
+  const parsed = transitionSchema.safeParse(values);
+  if (!parsed.success) return formFailure(values, parsed.error);
+
+  const db = database();
+  const result = transitionOrder(db, { orderId, intent: parsed.data.intent, expected: parsed.data.status, staffId: staff.id });
+  if (result.status === "missing") throw data("There is no such order.", { status: 404 });
+  if (result.status === "conflict") {
+    // Another member of staff acted first (or this page is old): nothing
+    // changed, and the page reloads with the order as it is now.
+    return formFailure(
+      values,
+      {
+        form: `Nothing changed: this order ${done[result.current]} meanwhile, probably by someone else. The page now shows it as it is.`,
+      },
+      409,
+    );
+  }
+  const to = result.order.status as keyof typeof notices;
+  setNotice(db, sessionId, notices[to](result.order.number));
+  return redirect(`/admin/orders/${orderId}`);
+}
+
+const reasons = { initial: "Opening balance", sale: "Sold", cancellation: "Returned to stock", adjustment: "Adjustment" } as const;
+
+export default function Order({ loaderData, actionData }: Route.ComponentProps) {
+  const { order, moves } = loaderData;
+  const paying = useIsPending({ fields: { intent: "pay" } });
+  const shipping = useIsPending({ fields: { intent: "ship" } });
+  const cancelling = useIsPending({ fields: { intent: "cancel" } });
+  const busy = paying || shipping || cancelling;
+  const names = new Map(order.items.map((i) => [i.productId, i.productName]));
+  return (
+    <section>
+      <p className="mb-2 text-sm">
+        <Link to="/admin/orders" className={linkClass}>
+          ← Orders
+        </Link>
+      </p>
+      <PageHeading title={`Order ${order.number}`}>
+        <StatusBadge status={order.status} />
+      </PageHeading>
+      <p className="text-stone-700">{`Placed ${formatDateTime(order.createdAt)} · last changed ${formatDateTime(order.updatedAt)}`}</p>
+
+      <FormAlert message={actionData?.errors.form ?? actionData?.errors.status ?? actionData?.errors.intent} />
+      {order.paymentIssue && (
+        <p role="alert" className="mt-4 rounded border border-red-700 bg-red-50 px-4 py-3 text-sm text-red-900">
+          {`Payment needs a look: ${order.paymentIssue} See docs/payments.md, "When money and orders disagree".`}
+        </p>
+      )}
+      {moves.length > 0 && (
+        <div className="mt-6 flex flex-wrap items-start gap-4">
+          {moves.includes("pay") && (
+            <Form method="post">
+              <input type="hidden" name="intent" value="pay" />
+              <input type="hidden" name="status" value={order.status} />
+              <button type="submit" disabled={busy} className={buttonClass}>
+                {paying ? "Marking paid…" : "Mark paid"}
+              </button>
+            </Form>
+          )}
+          {moves.includes("ship") && (
+            <Form method="post">
+              <input type="hidden" name="intent" value="ship" />
+              <input type="hidden" name="status" value={order.status} />
+              <button type="submit" disabled={busy} className={buttonClass}>
+                {shipping ? "Marking shipped…" : "Mark shipped"}
+              </button>
+            </Form>
+          )}
+          {moves.includes("cancel") && (
+            <Form method="post">
+              <input type="hidden" name="intent" value="cancel" />
+              <input type="hidden" name="status" value={order.status} />
+              <button type="submit" disabled={busy} className={dangerButtonClass}>
+                {cancelling ? "Cancelling…" : "Cancel order and return stock"}
+              </button>
+            </Form>
+          )}
+        </div>
+      )}
+      {order.status === "placed" && (
+        <p className="mt-3 text-sm text-stone-700">Ship it once the payment has arrived and is marked paid.</p>
+      )}
+
+      <h2 className="mt-8 text-lg font-medium">Payment</h2>
+      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm text-stone-700">
+        <dt className="font-medium">Provider</dt>
+        <dd>{order.paymentProvider === "stripe" ? "Stripe Checkout" : "Manual (bank transfer, cash)"}</dd>
+        <dt className="font-medium">Currency</dt>
+        <dd>{order.currency.toUpperCase()}</dd>
+        {order.paymentReference && (
+          <>
+            <dt className="font-medium">Reference</dt>
+            <dd className="font-mono">{order.paymentReference}</dd>
+          </>
+        )}
+        {order.paidAt && (
+          <>
+            <dt className="font-medium">Paid</dt>
+            <dd>{formatDateTime(order.paidAt)}</dd>
+          </>
+        )}
+        {order.holdExpiresAt && (
+          <>
+            <dt className="font-medium">Stock held until</dt>
+            <dd>{formatDateTime(order.holdExpiresAt)}</dd>
+          </>
+        )}
+      </dl>
+
+      <h2 className="mt-8 text-lg font-medium">Items</h2>
+      <table className="mt-3 w-full text-left text-sm">
+        <thead className="border-b border-stone-300 text-stone-600">
+          <tr>
+            <th scope="col" className="py-2 pr-4 font-medium">Product</th>
+            <th scope="col" className="py-2 pr-4 font-medium">SKU</th>
+            <th scope="col" className="py-2 pr-4 text-right font-medium">Price</th>
+            <th scope="col" className="py-2 pr-4 text-right font-medium">Quantity</th>
+            <th scope="col" className="py-2 text-right font-medium">Total</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-stone-200">
+          {order.items.map((item) => (
+            <tr key={item.productId}>
+              <td className="py-2 pr-4">
+                <Link to={`/admin/products/${item.productId}`} className={linkClass}>
+                  {item.productName}
+                </Link>
+                {item.archived && <span className="ml-2 text-stone-600">(archived)</span>}
+              </td>
+              <td className="py-2 pr-4 font-mono">{item.sku}</td>
+              <td className="py-2 pr-4 text-right">{formatPrice(item.unitPriceCents)}</td>
+              <td className="py-2 pr-4 text-right">{item.quantity}</td>
+              <td className="py-2 text-right">{formatPrice(item.unitPriceCents * item.quantity)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr className="border-t border-stone-300 font-semibold">
+            <th scope="row" colSpan={4} className="py-3 pr-4 text-right">
+              Total
+            </th>
+            <td className="py-3 text-right">{formatPrice(order.totalCents)}</td>
+          </tr>
+        </tfoot>
+      </table>
+
+      <div className="mt-8 grid gap-6 sm:grid-cols-2">
+        <div>
+          <h2 className="text-lg font-medium">Ship to</h2>
+          <address className="mt-2 text-sm not-italic leading-relaxed text-stone-700">
+            {order.customerName}
+            <br />
+            {order.addressLine1}
+            {order.addressLine2 && (
+              <>
+                <br />
+                {order.addressLine2}
+              </>
+            )}
+            <br />
+            {`${order.postalCode} ${order.city}`}
+            <br />
+            {order.country}
+          </address>
+        </div>
+        <div>
+          <h2 className="text-lg font-medium">Contact</h2>
+          <p className="mt-2 text-sm text-stone-700">{order.email}</p>
+          {order.phone && <p className="text-sm text-stone-700">{order.phone}</p>}
+        </div>
+      </div>
+
+      {order.movements.length > 0 && (
+        <>
+          <h2 className="mt-8 text-lg font-medium">Stock</h2>
+          <ul className="mt-2 text-sm text-stone-700">
+            {order.movements.map((m) => (
+              <li key={m.id}>
+                {`${formatDateTime(m.createdAt)}: ${reasons[m.reason]} ${Math.abs(m.delta)} × ${names.get(m.productId) ?? "product"}`}
+                {m.staffEmail && ` (by ${m.staffEmail})`}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,46 @@
+import { Link, redirect } from "react-router";
+import { linkClass, PageHeading } from "#app/ui/kit.tsx";
+import { ProductForm } from "#app/ui/product-form.tsx";
+import { database } from "#app/db/connection.server.ts";
+import { createProduct } from "#app/staff/product-admin.server.ts";
+import { readForm } from "#app/core/forms.server.ts";
+import { checkProductForm, MAX_IMAGE_MB, newProductImage, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } from "#app/staff/product-form.server.ts";
+import { signedInStaff } from "#app/staff/staff-auth.server.ts";
+import { setNotice } from "#app/staff/staff-session.server.ts";
+import type { Route } from "./+types/product-new";
+
+export function meta() {
+  return [{ title: "New product · Store admin" }];
+}
+
+export function loader() {
+  return { maxImageMb: MAX_IMAGE_MB };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { staff, sessionId } = signedInStaff(context);
+  const form = await checkProductForm(await readForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES }), { isNew: true });
+  if (!form.ok) return form.failure;
+  const db = database();
+  const saved = saveOrRefuse(form.values, () =>
+    createProduct(db, { ...form.input, image: newProductImage(form.input), stock: form.stock }, staff.id),
+  );
+  if (!saved.ok) return saved.failure;
+  setNotice(db, sessionId, `Created ${form.input.name} (SKU ${saved.result.sku}).`);
+  return redirect(`/admin/products/${saved.result.id}`);
+}
+
+export default function NewProduct({ loaderData, actionData }: Route.ComponentProps) {
+  const values = actionData?.values ?? {};
+  return (
+    <section>
+      <p className="mb-2 text-sm">
+        <Link to="/admin/products" className={linkClass}>
+          ← Products
+        </Link>
+      </p>
+      <PageHeading title="New product" />
+      <ProductForm values={values} errors={actionData?.errors} isNew maxImageMb={loaderData.maxImageMb} />
+    </section>
+  );
+}

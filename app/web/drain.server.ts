@@ -1,0 +1,127 @@
+// Stopping without dropping a request. Node's own `server.close()` stops
+// accepting and at once destroys every connection that has no request in
+// progress, and that includes a connection accepted a moment ago whose
+// request is already in its buffer, not yet parsed: the client, which sent
+// a complete request before we stopped, gets ECONNRESET. Connections still
+// in the kernel's accept queue when the listener closes are reset too. So
+// the stop here goes in steps:
+//
+//   1. keep accepting until the kernel's accept queue is empty, so every
+//      connection a client opened before the stop is taken and answered
+//      (under load Node accepts one queued connection per turn of the
+//      event loop, so no fixed wait is enough: the queue is empty when the
+//      loop has polled twice in a row without accepting anything);
+//   2. close the listener only (net.Server's close, not http.Server's);
+//   3. every response from now on says `Connection: close`, and a connection
+//      is closed as soon as its last response is sent;
+//   4. after QUIET_GRACE_MS, close the connections that still have no
+//      request in progress: idle keep-alive ones, and ones that never sent a
+//      whole request (a half-sent request must not hold the stop hostage).
+//
+// The caller's deadline (SHUTDOWN_TIMEOUT_MS) covers requests that never end.
+import { Server as NetServer, type Socket } from "node:net";
+import { createServer, type RequestListener, type ServerResponse } from "node:http";
+import { settleUnreadBody } from "#app/web/unread-body.server.ts";
+
+/** A stop under a flood of new connections stops accepting after this, queue or not. */
+const MAX_ACCEPT_MS = 2_000;
+/** Long enough for a request already sent on an open connection to arrive and be parsed. */
+const QUIET_GRACE_MS = 1_000;
+
+// Slow clients cannot keep a connection (or a stop) waiting for long: the
+// whole header block within 10 s, the whole request within 2 minutes (a
+// shopper's form is a few hundred bytes; a staff member's product image is
+// up to 5 MB, which needs about 350 kbit/s to arrive in time).
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 120_000;
+// An idle keep-alive connection stays open longer than the proxies in front
+// of stores usually keep theirs (60 s for nginx's upstreams and AWS load
+// balancers): when the server closes first, a request the proxy sends at
+// that moment fails with a 502. A stop closes idle connections anyway.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/**
+ * Runs `fn` once `ms` have passed *and* the event loop has since polled for
+ * I/O: a timer alone can fire while connections wait to be accepted, or
+ * requests to be read, because a busy loop (rendering pages) has not polled
+ * yet. setImmediate callbacks run right after the next poll phase.
+ */
+function afterPolling(ms: number, fn: () => void) {
+  setTimeout(() => setImmediate(fn), ms).unref();
+}
+
+/** The store's HTTP server, with the timeouts above and a stop that drops nothing. */
+export function createDrainableServer(handler: RequestListener) {
+  const server = createServer({
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // How often Node enforces the two timeouts above (default 30 s).
+    connectionsCheckingInterval: 1_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  });
+
+  const inFlight = new Map<Socket, Set<ServerResponse>>();
+  let draining = false;
+  let accepted = 0;
+
+  server.on("connection", (socket: Socket) => {
+    accepted++;
+    inFlight.set(socket, new Set());
+    socket.once("close", () => inFlight.delete(socket));
+  });
+  // Registered before the app's handler, which may answer synchronously.
+  server.on("request", (req, res: ServerResponse) => {
+    const responses = inFlight.get(req.socket);
+    if (!responses) return;
+    responses.add(res);
+    if (draining) res.setHeader("Connection", "close");
+    res.once("close", () => {
+      responses.delete(res);
+      if (draining && responses.size === 0) req.socket.end();
+    });
+  });
+  // An answer sent before its body was read must not wedge the connection.
+  server.on("request", settleUnreadBody);
+  server.on("request", handler);
+
+  return {
+    server,
+    /**
+     * From now on every response says `Connection: close`, and a connection
+     * closes once its responses are sent: keep-alive clients reconnect, and
+     * find another instance (or the next one) instead of this one.
+     */
+    closeAfterResponses() {
+      draining = true;
+      for (const responses of inFlight.values()) {
+        for (const res of responses) if (!res.headersSent) res.setHeader("Connection", "close");
+      }
+    },
+    /** Stops accepting and resolves once every connection is closed. */
+    drain(): Promise<void> {
+      this.closeAfterResponses();
+      return new Promise((resolve) => {
+        const giveUpAt = performance.now() + MAX_ACCEPT_MS;
+        let seen = accepted;
+        // -1: the first check runs in the turn that handled the signal, after
+        // only part of its poll; it must not count as a quiet turn.
+        let quietTurns = -1;
+        // setImmediate runs once per turn of the loop, right after it polled.
+        const acceptQueued = () => {
+          quietTurns = accepted === seen ? quietTurns + 1 : 0;
+          seen = accepted;
+          if (quietTurns < 2 && performance.now() < giveUpAt) return void setImmediate(acceptQueued);
+          NetServer.prototype.close.call(server, () => resolve());
+          afterPolling(QUIET_GRACE_MS, () => {
+            for (const [socket, responses] of inFlight) if (responses.size === 0) socket.destroy();
+          });
+        };
+        setImmediate(acceptQueued);
+      });
+    },
+    /** The deadline passed: close everything now. */
+    abort() {
+      for (const socket of inFlight.keys()) socket.destroy();
+    },
+  };
+}
