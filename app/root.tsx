@@ -18,6 +18,7 @@ import { cachePolicy } from "#app/web/cache.server.ts";
 import { recordRoute, useNonce } from "#app/core/request-info.ts";
 import { refuseRateLimited } from "#app/web/rate-limited.server.ts";
 import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/web/session.server.ts";
+import { setStoreTimeZone } from "#app/ui/time-zone.ts";
 import "#app/app.css";
 
 export const links: Route.LinksFunction = () => [
@@ -38,11 +39,12 @@ export const middleware: Route.MiddlewareFunction[] = [recordRoute, cachePolicy,
 // sessionPageVariant in app/web/session.server.ts.)
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
-  const { STORE_NAME, STORE_CONTACT_EMAIL } = env();
+  const { STORE_NAME, STORE_CONTACT_EMAIL, STORE_TIME_ZONE } = env();
   return {
     cartCount: cartCount(session),
     notice: takeNotice(session),
     store: { name: STORE_NAME, contactEmail: STORE_CONTACT_EMAIL ?? null },
+    timeZone: STORE_TIME_ZONE,
   };
 }
 
@@ -59,6 +61,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const rootData = useRouteLoaderData<typeof loader>("root");
   const cartCount = rootData?.cartCount ?? 0;
   const store = rootData?.store ?? { name: "Corner Store", contactEmail: null };
+  setStoreTimeZone(rootData?.timeZone ?? "UTC");
   const nonce = useNonce();
   return (
     <html lang="en">

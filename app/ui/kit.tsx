@@ -11,12 +11,8 @@ export const dangerButtonClass =
   "inline-block rounded border border-red-700 bg-white px-4 py-2 font-medium text-red-800 hover:bg-red-50 disabled:opacity-60";
 export const linkClass = "font-medium underline hover:text-stone-700";
 
-const dateTime = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-
-/** Staff see times in UTC: the same on the server and in every browser. */
-export function formatDateTime(date: Date) {
-  return `${dateTime.format(date)} UTC`;
-}
+// Times in the store's time zone (STORE_TIME_ZONE): app/ui/time-zone.ts.
+export { formatDateTime } from "#app/ui/time-zone.ts";
 
 export { formatPrice };
 
