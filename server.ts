@@ -37,6 +37,8 @@ import { UPLOADS_URL } from "#app/store/images.server.ts";
 import { rateLimits } from "#app/web/rate-limits.server.ts";
 import { resolveRoutes } from "#app/web/request-route.server.ts";
 import { productImages } from "#app/web/uploads.server.ts";
+import { startMail, type RenderModule } from "#app/web/mail.server.ts";
+import type { Sender } from "#app/store/mail/sender.server.ts";
 
 const PENDING_POLL_MS = 2_000;
 
@@ -171,10 +173,27 @@ if (!schemaReady) {
       log("migrations: applied by another process; ready");
       seedIfEnabled();
       schemaReady = true;
+      startMailOnce();
     } catch (error) {
       log(`migrations: cannot read state: ${errorMessage(error)}`);
     }
   }, PENDING_POLL_MS);
+}
+
+// --- email ------------------------------------------------------------------
+// The sender starts once the outbox table exists, and sends outside any
+// request (docs/email.md). `loadRender` is set with the pages below.
+let sender: Sender | null = null;
+let mailStarted = false;
+let loadRender: () => Promise<RenderModule>;
+function startMailOnce() {
+  if (mailStarted || draining) return;
+  mailStarted = true;
+  try {
+    sender = startMail(db, config, loadRender, log);
+  } catch (error) {
+    log(`mail: cannot start the sender, messages stay queued: ${errorMessage(error)}`);
+  }
 }
 
 // --- 5. HTTP ---------------------------------------------------------------
@@ -232,6 +251,7 @@ if (production) {
   // request, ~3% of a page's CPU) for them.
   app.use((req, res, next) => (extname(req.path) ? publicFiles(req, res, next) : next()));
   build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
+  loadRender = () => import("#app/store/mail/messages/render.server.tsx");
 } else {
   const vite = await import("vite");
   const devServer = await vite.createServer({ server: { middlewareMode: true } });
@@ -243,7 +263,9 @@ if (production) {
   app.use(devServer.middlewares);
   viteClose = () => devServer.close();
   build = () => devServer.ssrLoadModule("virtual:react-router/server-build") as Promise<ServerBuild>;
+  loadRender = () => devServer.ssrLoadModule("/app/store/mail/messages/render.server.tsx") as Promise<RenderModule>;
 }
+if (schemaReady) startMailOnce();
 
 // How often one client may post, order, guess (docs/security.md).
 app.use(rateLimits(config));
@@ -336,6 +358,9 @@ async function shutdown(signal: string) {
 
   // Every request that reached us is answered; then the connections close.
   await web.drain();
+  // Then the sender: the sends under way finish and are marked, and the
+  // rows it held are let go for the next process (docs/email.md).
+  await sender?.stop();
   clearTimeout(deadline);
   await viteClose?.();
   closeSharedDatabase();

@@ -14,6 +14,7 @@ import { pruneImages } from "#app/store/images.server.ts";
 import { convertLegacyImages } from "#app/ops/legacy-images.server.ts";
 import { ledgerDrift, reconcileLedger } from "#app/store/inventory.server.ts";
 import { weakPasswordReason } from "#app/staff/password-strength.server.ts";
+import { mailConfigured } from "#app/store/mail/outbox.server.ts";
 import {
   createStaff,
   emailField,
@@ -62,6 +63,8 @@ function printLink(email: string, token: string) {
   console.log("");
   console.log(`  ${signInLinkUrl(token)}`);
   console.log("");
+  // The store's sender delivers it (the CLI queues, it does not send).
+  if (mailConfigured()) console.log("It is also queued as an email to them; the running store sends it.");
 }
 
 /**
@@ -134,7 +137,7 @@ export async function staffCommand(positionals: string[], values: Values) {
         await setPassword(db, account.id, password);
         console.log(`password set; sign in at ${origin}/admin/sign-in`);
       } else {
-        printLink(account.email, issueSignInLink(db, account.id));
+        printLink(account.email, issueSignInLink(db, account.id, new Date(), "staff_invitation"));
       }
       return;
     }
@@ -144,7 +147,7 @@ export async function staffCommand(positionals: string[], values: Values) {
       const account = findStaffByEmail(db, parseEmail(values.email));
       if (!account) throw new StaffError(`there is no account for ${String(values.email)}`);
       if (account.disabledAt) throw new StaffError(`${account.email} is disabled: enable it first (staff enable --email …)`);
-      printLink(account.email, issueSignInLink(db, account.id));
+      printLink(account.email, issueSignInLink(db, account.id, new Date(), "staff_sign_in_link"));
       return;
     }
     case "list": {

@@ -81,6 +81,16 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+/** An SMTP server's URL: smtp: or smtps:, with a host. */
+function smtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 function schemaFor(nodeEnv: string | undefined) {
   const production = nodeEnv === "production";
   return z.object({
@@ -168,6 +178,28 @@ function schemaFor(nodeEnv: string | undefined) {
     // (see sessionSecrets below); CLI commands such as db:migrate need none.
     SESSION_SECRETS: z.string().optional(),
     SESSION_SECRET: z.string().optional(),
+    // Email (docs/email.md). SMTP_URL is smtp://user:pass@host:587 (STARTTLS,
+    // required unless the URL ends in ?requireTLS=false, as a local mail
+    // catcher needs) or smtps://user:pass@host:465 (TLS from the start). It
+    // holds a password: never logged. Unset: development writes each message
+    // to <data dir>/mail/*.eml; production keeps them queued until it is set.
+    SMTP_URL: z
+      .string()
+      .trim()
+      .optional()
+      .refine((value) => value === undefined || smtpUrl(value), "must be smtp://[user:pass@]host[:port] or smtps://…"),
+    // The From of every message, e.g. "Corner Store <orders@shop.example.com>".
+    // Required with SMTP_URL in production: a made-up sender is spam.
+    MAIL_FROM: z.string().trim().max(300).optional(),
+    // The sender: how often it looks for due messages; the first retry's
+    // delay, doubled on each failure up to MAIL_RETRY_MAX_MS, with jitter; how
+    // long a temporary failure is retried before the message is marked failed;
+    // and how long one SMTP step may take.
+    MAIL_POLL_MS: int(1_000, 10, 60_000),
+    MAIL_RETRY_BASE_MS: int(5_000, 10, 3_600_000),
+    MAIL_RETRY_MAX_MS: int(900_000, 10, 86_400_000),
+    MAIL_GIVE_UP_AFTER_MS: int(86_400_000, 100, 30 * 86_400_000),
+    MAIL_SMTP_TIMEOUT_MS: int(30_000, 100, 600_000),
     // Payment (docs/payments.md). The store's currency, as ISO 4217 in lower
     // case; prices are integer amounts of its minor unit (cents), so only a
     // currency with two decimals fits.
@@ -222,7 +254,15 @@ function schemaFor(nodeEnv: string | undefined) {
       .refine(isTimeZone, { message: "must be an IANA time zone such as UTC or Europe/London" }),
   }).transform(({ SESSION_SECRETS, SESSION_SECRET, PUBLIC_URL, ...others }, ctx) => {
     // A development store is where its developer's browser finds it.
-    const rest = { ...others, PUBLIC_URL: PUBLIC_URL ?? (production ? undefined : `http://localhost:${others.PORT}`) };
+    const rest = {
+      ...others,
+      PUBLIC_URL: PUBLIC_URL ?? (production ? undefined : `http://localhost:${others.PORT}`),
+      MAIL_FROM: others.MAIL_FROM ?? "Corner Store <store@localhost>",
+    };
+    if (production && others.SMTP_URL && !others.MAIL_FROM) {
+      ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: 'is required with SMTP_URL in production, e.g. "Shop <orders@shop.example.com>"' });
+      return z.NEVER;
+    }
     // Half a Stripe set-up would take orders it can never see paid.
     if (Boolean(rest.STRIPE_SECRET_KEY) !== Boolean(rest.STRIPE_WEBHOOK_SECRET)) {
       const missing = rest.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY";

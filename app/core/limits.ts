@@ -14,3 +14,6 @@ export const MAX_QUERY_LENGTH = 100;
 export const MIN_PASSWORD_LENGTH = 12;
 /** …and at most this long. */
 export const MAX_PASSWORD_LENGTH = 256;
+
+/** A staff sign-in link works once, for this long (the link's page and its email say so). */
+export const SIGN_IN_LINK_TTL_MS = 24 * 60 * 60 * 1000;

@@ -268,3 +268,64 @@ export type Order = typeof orders.$inferSelect;
 export type OrderItem = typeof orderItems.$inferSelect;
 export type StaffRole = (typeof staffRoles)[number];
 export type StockReason = (typeof stockReasons)[number];
+
+// The outbox: every email the store sends, written in the same transaction
+// as the change that causes it (an order placed, shipped, cancelled; a staff
+// invitation), so a message exists exactly when that change committed. The
+// sender (app/store/mail/sender.server.ts) claims due rows with a lease, sends
+// them and marks them. A row names what the message is about, not its text:
+// the text is rendered at send time (docs/decisions/036-outbox.md).
+// Times the sender schedules by are unix milliseconds: a retry may be due in
+// less than a second.
+export const outboxKinds = [
+  "order_placed",
+  "order_paid",
+  "order_shipped",
+  "order_cancelled",
+  "order_refunded",
+  "staff_invitation",
+  "staff_sign_in_link",
+] as const;
+export const outboxStatuses = ["queued", "sent", "failed"] as const;
+
+export const outboxMessages = sqliteTable(
+  "outbox_messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: outboxKinds }).notNull(),
+    orderId: integer("order_id").references(() => orders.id, { onDelete: "restrict" }),
+    staffId: integer("staff_id").references(() => staff.id, { onDelete: "cascade" }),
+    // A staff message's one-time link: the only copy of its token, kept
+    // until the message is sent or given up on, then erased.
+    link: text("link"),
+    // <random@host>: the same on every attempt, so a copy resent after a
+    // crash folds into one message in mail clients.
+    messageId: text("message_id").notNull().unique(),
+    status: text("status", { enum: outboxStatuses }).notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    dueAtMs: integer("due_at_ms").notNull(),
+    // Who holds the row and until when: a process that died lets go when
+    // its lease runs out.
+    leaseOwner: text("lease_owner"),
+    leaseUntilMs: integer("lease_until_ms"),
+    // The last failure, for staff: the SMTP reply with addresses taken out.
+    lastError: text("last_error"),
+    createdAtMs: integer("created_at_ms").notNull(),
+    // When this round of attempts began (the row's creation, or staff's
+    // "Send again"): temporary failures are retried for a bounded time from it.
+    queuedAtMs: integer("queued_at_ms").notNull(),
+    sentAtMs: integer("sent_at_ms"),
+  },
+  (t) => [
+    // The sender's question: queued rows, soonest due first.
+    index("outbox_messages_status_due_idx").on(t.status, t.dueAtMs),
+    index("outbox_messages_order_id_idx").on(t.orderId),
+    index("outbox_messages_staff_id_idx").on(t.staffId),
+    check("outbox_messages_kind_check", sql`kind in ('order_placed', 'order_paid', 'order_shipped', 'order_cancelled', 'order_refunded', 'staff_invitation', 'staff_sign_in_link')`),
+    check("outbox_messages_status_check", sql`status in ('queued', 'sent', 'failed')`),
+    check("outbox_messages_subject_check", sql`(order_id IS NOT NULL) + (staff_id IS NOT NULL) = 1`),
+  ],
+);
+
+export type OutboxKind = (typeof outboxKinds)[number];
+export type OutboxStatus = (typeof outboxStatuses)[number];

@@ -13,6 +13,7 @@ import { orderLimits, type CartLine } from "#app/shop/cart.server.ts";
 import { catalogChanged } from "#app/store/catalog-changes.server.ts";
 import { recordMovement } from "#app/store/inventory.server.ts";
 import { countryName, env } from "#app/core/env.server.ts";
+import { enqueueMessage } from "#app/store/mail/outbox.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
 export function newToken(): string {
@@ -178,7 +179,7 @@ const prepared = perConnection((db: AppDatabase) => {
         country: param("country"),
         phone: param("phone"),
       })
-      .returning({ id: orders.id })
+      .returning({ id: orders.id, status: orders.status })
       .prepare(),
     insertItem: db
       .insert(orderItems)
@@ -280,6 +281,10 @@ export function placeOrder(
           // as the stock it took (app/store/inventory.server.ts).
           recordMovement(db, { productId: item.productId, delta: -item.quantity, reason: "sale", orderId: order.id });
         }
+        // The confirmation email, in the same transaction: it exists
+        // exactly when the order does (app/store/mail/outbox.server.ts). An
+        // order waiting for online payment gets it when paid (moveOrder).
+        if (order.status === "placed") enqueueMessage(db, { kind: "order_placed", orderId: order.id });
         return { status: "placed", publicId, number, totalCents } as const;
       },
       { behavior: "immediate" },

@@ -14,11 +14,11 @@ import type { AppDatabase } from "#app/db/connection.server.ts";
 import { sessions, signInLinks, staff, staffRoles, stockMovements, type StaffRole } from "#app/db/schema.ts";
 import { env, publicUrl } from "#app/core/env.server.ts";
 import { KnownError } from "#app/core/errors.ts";
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "#app/core/limits.ts";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, SIGN_IN_LINK_TTL_MS } from "#app/core/limits.ts";
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from "#app/staff/password.server.ts";
+import { enqueueMessage, mailConfigured, type StaffMessageKind } from "#app/store/mail/outbox.server.ts";
 
-/** A sign-in link works once, for this long. */
-export const SIGN_IN_LINK_TTL_MS = 24 * 60 * 60 * 1000;
+export { SIGN_IN_LINK_TTL_MS };
 
 /** A refusal the person asking can act on: shown on the page or printed by the CLI. */
 export class StaffError extends KnownError {
@@ -95,9 +95,16 @@ export function findStaffById(db: AppDatabase, id: number) {
 /**
  * A one-time link that lets the person set their password. Any earlier link
  * for the same account stops working. Returns the token for the URL
- * (/admin/welcome/<token>); only its digest is stored.
+ * (/admin/welcome/<token>); only its digest is stored. With `mail` (an
+ * invitation or a sign-in link) and mail configured, the link also goes to
+ * the person by email, queued in the same transaction.
  */
-export function issueSignInLink(db: AppDatabase, staffId: number, now = new Date()): string {
+export function issueSignInLink(
+  db: AppDatabase,
+  staffId: number,
+  now = new Date(),
+  mail: StaffMessageKind | null = null,
+): string {
   const token = newSecretToken();
   db.transaction(
     (tx) => {
@@ -110,6 +117,7 @@ export function issueSignInLink(db: AppDatabase, staffId: number, now = new Date
           expiresAt: new Date(now.getTime() + SIGN_IN_LINK_TTL_MS),
         })
         .run();
+      if (mail && mailConfigured()) enqueueMessage(db, { kind: mail, staffId, link: signInLinkUrl(token) });
     },
     { behavior: "immediate" },
   );

@@ -16,6 +16,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, type orderStatuses } from "#app/db/schema.ts";
 import { moveStock } from "#app/store/inventory.server.ts";
+import { enqueueMessage, type OrderMessageKind } from "#app/store/mail/outbox.server.ts";
 
 export type OrderStatus = (typeof orderStatuses)[number];
 
@@ -31,6 +32,20 @@ export const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
 
 /** States whose items are still counted as taken from stock and not shipped. */
 const HOLDS_STOCK: readonly OrderStatus[] = ["placed", "awaiting_payment", "paid"];
+
+/**
+ * Which email a move sends. An order paid online gets its confirmation only
+ * now (checkout sent none: the shopper might never pay); a manual order got
+ * it at checkout and now hears that its payment came in. An order that was
+ * never confirmed (its online payment never came) is cancelled silently.
+ */
+export function messageFor(from: OrderStatus, to: OrderStatus): OrderMessageKind | null {
+  if (to === "paid") return from === "awaiting_payment" ? "order_placed" : "order_paid";
+  if (to === "shipped") return "order_shipped";
+  if (to === "cancelled") return from === "awaiting_payment" ? null : "order_cancelled";
+  if (to === "refunded") return "order_refunded";
+  return null;
+}
 
 export type MoveExtra = {
   paymentReference?: string | null;
@@ -103,9 +118,10 @@ export function moveOrder(
         });
       }
     }
-    // OUTBOX (issue 20): the email for this change (paid, refunded,
-    // cancelled) is enqueued here, in this transaction, so it exists
-    // exactly when the change committed.
+    // The shopper's email about this change, in this transaction: it exists
+    // exactly when the change committed (app/store/mail/outbox.server.ts).
+    const kind = messageFor(before.status, to);
+    if (kind) enqueueMessage(db, { kind, orderId });
     return { status: "moved", from: before.status, number: updated.number };
   };
   return db.$client.inTransaction ? run() : db.transaction(run, { behavior: "immediate" });

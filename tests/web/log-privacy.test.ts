@@ -8,19 +8,27 @@ import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connectio
 import { tempDir } from "#tests/helpers/db.ts";
 import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { shopper } from "#tests/helpers/shopper.ts";
+import { startSmtpSink, type SmtpSink } from "#tests/helpers/smtp.ts";
 import { browser, staffAccount } from "#tests/helpers/staff.ts";
 
 let server: ServerProcess;
 let db: AppDatabase;
+let smtp: SmtpSink;
 beforeAll(async () => {
   const path = join(tempDir("store-privacy-"), "store.db");
-  server = await startServer({ env: { DATABASE_PATH: path, SEED_DEMO_DATA: "true" } });
+  // The order's email meets a 451, then a 550 that names the mailbox, as
+  // real servers' replies do: the log says what failed, never to whom.
+  smtp = await startSmtpSink({ plan: ["temporary", "permanent"] });
+  server = await startServer({
+    env: { DATABASE_PATH: path, SEED_DEMO_DATA: "true", SMTP_URL: smtp.url, MAIL_FROM: "Shop <shop@example.com>", MAIL_RETRY_BASE_MS: "20" },
+  });
   db = openDatabase(path);
   await staffAccount(db, "quartermaster.zed@example.org", "staff");
 });
 afterAll(async () => {
   closeDatabase(db);
   if (server) await stopServer(server);
+  await smtp?.close();
 });
 
 const person = {
@@ -64,6 +72,10 @@ describe("the log", () => {
     secrets.staffCookie = staff.staffCookie()!;
     await staff.get("/admin/orders");
     await staff.get(`/admin/orders?status=placed`);
+    // The order's email has met both refusals.
+    for (let waited = 0; !/\(order_placed\) failed after 2 attempt/.test(server.output()) && waited < 10_000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }, 60_000);
 
   it("holds a line for each request, naming the route, not the address it was asked for", async () => {
@@ -73,6 +85,8 @@ describe("the log", () => {
     expect(log).toMatch(/http method=POST route=\/orders status=404 ms=\d+/);
     expect(log).toMatch(/http method=GET route=\/orders\/:publicId status=200 ms=\d+ via=data/);
     expect(log).toMatch(/http method=POST route=\/admin\/sign-in status=401 ms=\d+/);
+    expect(log).toMatch(/mail: message \d+ \(order_placed\) attempt 1 failed, next in [\d.]+ s: .*451/);
+    expect(log).toMatch(/mail: message \d+ \(order_placed\) failed after 2 attempt\(s\), staff can send it again: .*550 .*<address>/);
   });
 
   it.each(["email", "customerName", "addressLine1", "addressLine2", "city", "postalCode", "country", "search", "checkoutToken", "publicId", "number", "cartCookie", "wrongEmail", "staffEmail", "wrongPassword", "staffCookie"])(

@@ -73,7 +73,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (!parsed.success) return formFailure(values, parsed.error);
     try {
       const account = createStaff(db, parsed.data);
-      return issued(account.email, issueSignInLink(db, account.id));
+      return issued(account.email, issueSignInLink(db, account.id, new Date(), "staff_invitation"));
     } catch (error) {
       if (error instanceof StaffError) return formFailure(values, { email: error.message }, 409);
       throw error;
@@ -89,7 +89,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       const account = findStaffById(db, staffId);
       if (!account) throw new StaffError("That account no longer exists.");
       if (account.disabledAt) throw new StaffError(`Enable ${account.email} first: a disabled account cannot sign in.`);
-      return issued(account.email, issueSignInLink(db, staffId));
+      return issued(account.email, issueSignInLink(db, staffId, new Date(), "staff_sign_in_link"));
     }
     let notice: string;
     if (intent === "delete") notice = `Deleted ${deleteStaff(db, me, staffId).email}.`;

@@ -1,0 +1,83 @@
+// Turns an outbox row into the message to send: its recipient, subject, HTML
+// and plain text, read from the database at send time. The HTML and the text
+// come from the same components (parts.tsx) rendered twice by
+// react-dom/server; React escapes every value in both, and the text version's
+// markup and entities are then taken out.
+import { asc, eq } from "drizzle-orm";
+import type { ReactElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import type { AppDatabase } from "#app/db/connection.server.ts";
+import { orderItems, orders, staff, type OutboxKind } from "#app/db/schema.ts";
+import { env } from "#app/core/env.server.ts";
+import { KnownError } from "#app/core/errors.ts";
+import { SIGN_IN_LINK_TTL_MS } from "#app/core/limits.ts";
+import { FormatContext } from "#app/store/mail/messages/parts.tsx";
+import { OrderMessage, orderSubject } from "#app/store/mail/messages/order.tsx";
+import { StaffMessage, staffSubject } from "#app/store/mail/messages/staff.tsx";
+import type { OrderMessageKind, StaffMessageKind } from "#app/store/mail/outbox.server.ts";
+
+export type RenderedMessage = { to: string; subject: string; html: string; text: string };
+
+/** What an outbox row names to render. */
+export type MessageSubject = { kind: OutboxKind; orderId: number | null; staffId: number | null; link: string | null };
+
+/** The message cannot be made (its link was replaced): sending again would not help. */
+export class UnrenderableMessage extends KnownError {
+  override name = "UnrenderableMessage";
+}
+
+const ENTITIES: Record<string, string> = { "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&amp;": "&" };
+
+export function renderBoth(element: ReactElement): { html: string; text: string } {
+  const html = `<!doctype html>${renderToStaticMarkup(<FormatContext value="html">{element}</FormatContext>)}`;
+  // In text mode the parts render only text (no elements), which React
+  // escapes for HTML: undo exactly React's five escapes.
+  const text = renderToStaticMarkup(<FormatContext value="text">{element}</FormatContext>)
+    .replace(/&(lt|gt|quot|#x27|amp);/g, (entity) => ENTITIES[entity]!)
+    .trimEnd();
+  return { html, text: `${text}\n` };
+}
+
+export function renderMessage(db: AppDatabase, subject: MessageSubject): RenderedMessage {
+  if (subject.orderId !== null) {
+    const order = db
+      .select({
+        publicId: orders.publicId,
+        number: orders.number,
+        email: orders.email,
+        customerName: orders.customerName,
+        addressLine1: orders.addressLine1,
+        addressLine2: orders.addressLine2,
+        city: orders.city,
+        postalCode: orders.postalCode,
+        country: orders.country,
+        totalCents: orders.totalCents,
+      })
+      .from(orders)
+      .where(eq(orders.id, subject.orderId))
+      .get();
+    if (!order) throw new UnrenderableMessage("the order is gone");
+    const items = db
+      .select({ productName: orderItems.productName, unitPriceCents: orderItems.unitPriceCents, quantity: orderItems.quantity })
+      .from(orderItems)
+      .where(eq(orderItems.orderId, subject.orderId))
+      .orderBy(asc(orderItems.id))
+      .all();
+    const kind = subject.kind as OrderMessageKind;
+    const url = `${env().PUBLIC_URL ?? ""}/orders/${order.publicId}`;
+    return {
+      to: order.email,
+      subject: orderSubject(kind, order.number),
+      ...renderBoth(<OrderMessage kind={kind} order={{ ...order, items, url }} />),
+    };
+  }
+  const account = db.select({ email: staff.email }).from(staff).where(eq(staff.id, subject.staffId!)).get();
+  if (!account) throw new UnrenderableMessage("the staff account is gone");
+  if (subject.link === null) throw new UnrenderableMessage("a newer link replaced this one");
+  const kind = subject.kind as StaffMessageKind;
+  return {
+    to: account.email,
+    subject: staffSubject(kind),
+    ...renderBoth(<StaffMessage kind={kind} link={subject.link} hours={SIGN_IN_LINK_TTL_MS / 3_600_000} />),
+  };
+}
