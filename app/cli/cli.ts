@@ -12,6 +12,7 @@ import { formatFinding, lintMigrations } from "#app/ops/migration-lint.server.ts
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { migrationStatus } from "#app/ops/status.server.ts";
+import { mailConfigured } from "#app/store/mail/outbox.server.ts";
 import { env } from "#app/core/env.server.ts";
 import { errorMessage, KnownError, UsageError } from "#app/core/errors.ts";
 
@@ -50,7 +51,7 @@ const commands: Record<string, Command> = {
     usage: "status",
     summary: "applied and pending migrations (exit 1 on a problem)",
     run() {
-      const status = migrationStatus(env().DATABASE_PATH, MIGRATIONS_FOLDER);
+      const status = migrationStatus(env().DATABASE_PATH, MIGRATIONS_FOLDER, { mailConfigured: mailConfigured(env()) });
       console.log(status.text);
       if (status.problems.length > 0) process.exitCode = 1;
     },

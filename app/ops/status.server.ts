@@ -17,7 +17,23 @@ export type MigrationStatus = {
 
 const time = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 
-export function migrationStatus(databasePath: string, migrationsFolder: string): MigrationStatus {
+/** The outbox's numbers, when it exists (0013_add_outbox applied). */
+function outboxLines(sqlite: Database.Database, mailConfigured: boolean): string[] {
+  const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox_messages'").get();
+  if (!table) return [];
+  const { queued, failed } = sqlite
+    .prepare(
+      "SELECT count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'failed') AS failed FROM outbox_messages",
+    )
+    .get() as { queued: number; failed: number };
+  const lines = [`email: ${queued} queued, ${failed} failed (staff can send failed ones again from the dashboard).`];
+  if (!mailConfigured && queued > 0) {
+    lines.push("email: SMTP_URL is not set, so these stay queued until it is and the store restarts (docs/email.md).");
+  }
+  return lines;
+}
+
+export function migrationStatus(databasePath: string, migrationsFolder: string, options: { mailConfigured?: boolean } = {}): MigrationStatus {
   const migrations = readMigrations(migrationsFolder);
   const width = Math.max(0, ...migrations.map((m) => m.tag.length));
   const row = (status: string, m: Migration, note = "") =>
@@ -39,8 +55,10 @@ export function migrationStatus(databasePath: string, migrationsFolder: string):
   // -wal/-shm files behind when it closes.
   const sqlite = new Database(databasePath, { fileMustExist: true });
   let state: ReturnType<typeof migrationState>;
+  let mail: string[];
   try {
     state = migrationState(sqlite, migrationsFolder);
+    mail = outboxLines(sqlite, options.mailConfigured ?? true);
   } finally {
     sqlite.close();
   }
@@ -74,6 +92,7 @@ export function migrationStatus(databasePath: string, migrationsFolder: string):
   lines.push(
     "",
     `${state.applied.length} applied, ${state.pending.length} pending.`,
+    ...mail,
     "Times are each migration's journal timestamp (when drizzle-kit generated it): __drizzle_migrations stores",
     "that as created_at and nothing records when a migration ran; the server logs that as it applies one.",
     ...problems.map((p) => `problem: ${p}`),

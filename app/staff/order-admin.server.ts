@@ -12,6 +12,7 @@ import { asc, count, desc, eq, inArray, sql, sum } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
+import { orderMessages } from "#app/store/mail/outbox.server.ts";
 import { moveOrder, type OrderStatus } from "#app/store/order-states.server.ts";
 
 export const ORDERS_PAGE_SIZE = 25;
@@ -114,7 +115,8 @@ export function getOrderForStaff(db: AppDatabase, id: number) {
     .where(eq(stockMovements.orderId, id))
     .orderBy(asc(stockMovements.id))
     .all();
-  return { ...order, items, movements };
+  // The emails the shopper was sent about it, and where each one stands.
+  return { ...order, items, movements, messages: orderMessages(db, id) };
 }
 
 /** The order page's buttons: which move, and the status the page showed. */

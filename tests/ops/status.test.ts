@@ -26,10 +26,10 @@ beforeAll(() => {
   app = stageWithoutDrizzleKit();
 });
 
-function status(databasePath: string) {
+function status(databasePath: string, env: Record<string, string> = {}) {
   const run = spawnSync(process.execPath, ["app/cli/cli.ts", "status"], {
     cwd: app,
-    env: { PATH: process.env.PATH, DATABASE_PATH: databasePath },
+    env: { PATH: process.env.PATH, DATABASE_PATH: databasePath, ...env },
     encoding: "utf8",
   });
   return { code: run.status, out: run.stdout, err: run.stderr };
@@ -70,6 +70,25 @@ describe("db:status", () => {
     expect(out).toContain(`database:   ${path}`);
     // Reading left nothing behind next to the database.
     expect(readdirSync(join(path, ".."))).toEqual(["store.db"]);
+  });
+
+  it("counts the email waiting and failed, and says when production keeps it queued for want of SMTP_URL", () => {
+    const path = databaseAt();
+    const db = openDatabase(path);
+    db.$client.exec(`
+      INSERT INTO staff (email, role) VALUES ('clerk@example.com', 'staff');
+      INSERT INTO outbox_messages (kind, staff_id, link, message_id, status, due_at_ms, created_at_ms, queued_at_ms) VALUES
+        ('staff_invitation', 1, 'x', '<a@x>', 'queued', 0, 0, 0),
+        ('staff_sign_in_link', 1, 'y', '<b@x>', 'queued', 0, 0, 0),
+        ('staff_sign_in_link', 1, NULL, '<c@x>', 'failed', 0, 0, 0);`);
+    closeDatabase(db);
+    const production = { NODE_ENV: "production" };
+    expect(status(path, production).out).toContain("email: 2 queued, 1 failed");
+    expect(status(path, production).out).toContain("email: SMTP_URL is not set, so these stay queued");
+    const configured = status(path, { ...production, SMTP_URL: "smtp://mail.example:587", MAIL_FROM: "Shop <shop@example.com>" });
+    expect(configured.code).toBe(0);
+    expect(configured.out).toContain("email: 2 queued, 1 failed");
+    expect(configured.out).not.toContain("SMTP_URL is not set");
   });
 
   it("does not create a database that is not there", () => {

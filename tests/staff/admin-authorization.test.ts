@@ -23,7 +23,7 @@ type Access = "public" | "staff" | "owner";
 const MATRIX: Record<string, { access: Access; get: number; post: number }> = {
   "admin/sign-in": { access: "public", get: 200, post: 400 },
   "admin/welcome/:token": { access: "public", get: 404, post: 400 },
-  admin: { access: "staff", get: 200, post: 405 },
+  admin: { access: "staff", get: 200, post: 400 },
   "admin/sign-out": { access: "staff", get: 302, post: 302 },
   "admin/account": { access: "staff", get: 200, post: 400 },
   "admin/products": { access: "staff", get: 200, post: 405 },

@@ -1,7 +1,12 @@
-import { Link } from "react-router";
-import { linkClass, PageHeading } from "#app/ui/kit.tsx";
+import { Form, Link, redirect } from "react-router";
+import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
+import { buttonClass, FormAlert, formatDateTime, linkClass, PageHeading } from "#app/ui/kit.tsx";
+import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
+import { mailSummary, resend, resendSchema } from "#app/staff/mail-admin.server.ts";
 import { storeSummary } from "#app/staff/order-admin.server.ts";
+import { signedInStaff } from "#app/staff/staff-auth.server.ts";
+import { setNotice } from "#app/staff/staff-session.server.ts";
 import type { Route } from "./+types/dashboard";
 
 export function meta() {
@@ -9,11 +14,26 @@ export function meta() {
 }
 
 export function loader() {
-  return storeSummary(database());
+  const db = database();
+  return { ...storeSummary(db), mail: mailSummary(db) };
 }
 
-export default function Dashboard({ loaderData }: Route.ComponentProps) {
-  const { toShip, toPay, lowStock, lowStockThreshold } = loaderData;
+// "Send again" for a failed email: a plain form post, so it works without JavaScript.
+export async function action({ request, context }: Route.ActionArgs) {
+  const { sessionId } = signedInStaff(context);
+  const values = formValues(await readForm(request), ["intent", "messageId"]);
+  const parsed = resendSchema.safeParse(values);
+  if (!parsed.success) return formFailure(values, { form: parsed.error.issues[0]!.message });
+  const db = database();
+  const refused = resend(db, parsed.data.messageId);
+  if (refused) return formFailure(values, { form: refused }, 409);
+  setNotice(db, sessionId, "The message is queued and goes out in a moment.");
+  return redirect("/admin");
+}
+
+export default function Dashboard({ loaderData, actionData }: Route.ComponentProps) {
+  const { toShip, toPay, lowStock, lowStockThreshold, mail } = loaderData;
+  const resending = useIsPending({ fields: { intent: "resend" } });
   return (
     <section>
       <PageHeading title="Dashboard" />
@@ -41,6 +61,51 @@ export default function Dashboard({ loaderData }: Route.ComponentProps) {
                 </li>
               ))}
             </ul>
+          )}
+        </div>
+        <div className="rounded-lg border border-stone-200 bg-white p-5 md:col-span-2">
+          <h2 className="text-lg font-medium">Email to customers</h2>
+          <FormAlert message={actionData?.errors.form} />
+          {!mail.configured ? (
+            <p role="status" className="mt-2 rounded border border-amber-700 bg-amber-50 px-3 py-2 text-sm text-amber-950">
+              {`Email is not set up: ${mail.queued} ${mail.queued === 1 ? "message is" : "messages are"} waiting. ` +
+                "Nothing is lost: set SMTP_URL and MAIL_FROM and restart the store to send them (docs/email.md)."}
+            </p>
+          ) : (
+            <p className="mt-2 text-sm text-stone-700">
+              {`${mail.queued} waiting to be sent${mail.oldestQueuedAt ? `, the oldest since ${formatDateTime(mail.oldestQueuedAt)}` : ""}.`}
+              {mail.toFiles && " Development without SMTP_URL: each message is written to data/mail/ as an .eml file."}
+            </p>
+          )}
+          {mail.failedList.length === 0 ? (
+            <p className="mt-2 text-sm text-stone-700">No failed messages.</p>
+          ) : (
+            <>
+              <h3 className="mt-4 font-medium">{`Failed (${mail.failed})`}</h3>
+              <ul className="mt-2 divide-y divide-stone-200 text-sm">
+                {mail.failedList.map((m) => (
+                  <li key={m.id} className="flex flex-wrap items-center justify-between gap-3 py-2">
+                    <span>
+                      {m.orderId !== null ? (
+                        <Link to={`/admin/orders/${m.orderId}`} className={linkClass}>
+                          {`${m.label}, order ${m.orderNumber}`}
+                        </Link>
+                      ) : (
+                        `${m.label} for ${m.staffEmail ?? "a removed account"}`
+                      )}
+                      <span className="block text-stone-600">{m.lastError ?? "No reason recorded."}</span>
+                    </span>
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="resend" />
+                      <input type="hidden" name="messageId" value={m.id} />
+                      <button type="submit" disabled={resending} className={buttonClass}>
+                        Send again
+                      </button>
+                    </Form>
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
         </div>
       </div>

@@ -225,6 +225,26 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
         </div>
       </div>
 
+      <h2 className="mt-8 text-lg font-medium">Emails to the customer</h2>
+      {order.messages.length === 0 ? (
+        <p className="mt-2 text-sm text-stone-700">None yet.</p>
+      ) : (
+        <ul className="mt-2 text-sm text-stone-700">
+          {order.messages.map((m) => (
+            <li key={m.id}>
+              {`${m.label}: `}
+              {m.status === "sent" && m.sentAt
+                ? `sent ${formatDateTime(m.sentAt)}`
+                : m.status === "failed"
+                  ? `failed after ${m.attempts} attempt${m.attempts === 1 ? "" : "s"} (${m.lastError ?? "no reason recorded"}); the dashboard can send it again`
+                  : m.attempts === 0
+                    ? `waiting to be sent (queued ${formatDateTime(m.createdAt)})`
+                    : `waiting: attempt ${m.attempts} failed (${m.lastError ?? "no reason recorded"}), next try ${formatDateTime(m.dueAt)}`}
+            </li>
+          ))}
+        </ul>
+      )}
+
       {order.movements.length > 0 && (
         <>
           <h2 className="mt-8 text-lg font-medium">Stock</h2>

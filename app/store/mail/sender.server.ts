@@ -76,7 +76,7 @@ export function describeFailure(error: unknown): string {
   const e = error as { responseCode?: unknown; response?: unknown } | null;
   const text = typeof e?.response === "string" ? e.response : errorMessage(error);
   return text
-    .replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, "<address>")
+    .replace(/<?[^\s<>"'(),;:]+@[^\s<>"'(),;:]+>?/g, "<address>")
     .replace(/\s+/g, " ")
     .trim()
     .slice(0, 300);
