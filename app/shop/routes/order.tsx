@@ -4,6 +4,8 @@ import { formatPrice } from "#app/core/money.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
 import { confirmSooner } from "#app/shop/pay.server.ts";
 import { onlinePayments } from "#app/store/payments.server.ts";
+import { orderStatusLabel } from "#app/store/order-status.ts";
+import { formatDate } from "#app/ui/time-zone.ts";
 import type { Route } from "./+types/order";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -42,8 +44,6 @@ const PAYMENT_NOTES = {
   refunded: ["Refunded", "Your payment was refunded in full."],
 } as const;
 
-const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" });
-
 export default function Order({ loaderData }: Route.ComponentProps) {
   const { order, publicId } = loaderData;
   const [heading, note] = PAYMENT_NOTES[order.status];
@@ -52,7 +52,7 @@ export default function Order({ loaderData }: Route.ComponentProps) {
       <p className="text-sm font-medium text-green-800">Thank you for your order</p>
       <h1 className="mt-1 text-3xl font-semibold tracking-tight">{`Order ${order.number}`}</h1>
       <p className="mt-3 text-stone-700">
-        {`Placed on ${dateFormat.format(order.createdAt)}. `}
+        {`Placed on ${formatDate(order.createdAt)}. Status: ${orderStatusLabel(order.status)}. `}
         Keep the order number: with your email it finds this page again.
       </p>
       <div role="status" className="mt-6 rounded border border-stone-300 bg-white px-4 py-3">
@@ -121,6 +121,7 @@ export default function Order({ loaderData }: Route.ComponentProps) {
         <div>
           <h2 className="text-lg font-medium">Contact</h2>
           <p className="mt-2 text-sm text-stone-700">{order.email}</p>
+          {order.phone && <p className="text-sm text-stone-700">{order.phone}</p>}
         </div>
       </div>
 
