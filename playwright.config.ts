@@ -74,6 +74,7 @@ export default defineConfig({
       RATE_LIMIT_POSTS: "0/1",
       RATE_LIMIT_ORDERS: "0/1",
       RATE_LIMIT_LOOKUP_FAILURES: "0/1",
+      STORE_CONTACT_EMAIL: "hello@corner-store.test",
     },
   },
 });

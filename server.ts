@@ -135,7 +135,8 @@ async function main() {
     }, config.SHUTDOWN_TIMEOUT_MS);
 
     // Every request that reached us is answered; then the connections close.
-    await web.drain();
+    // A sweep under way finishes its provider calls meanwhile.
+    await Promise.all([web.drain(), app.sweeper.stop()]);
     // Then the sender: the sends under way finish and are marked, and the
     // rows it held are let go for the next process (docs/email.md).
     await sender?.stop();

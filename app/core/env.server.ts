@@ -60,6 +60,28 @@ export function publicOrigin(value: string): string | null {
   return (url.protocol === "http:" || url.protocol === "https:") && plain ? url.origin : null;
 }
 
+const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
+
+/** A country's English name, or undefined for a code that is not one. */
+export function countryName(code: string): string | undefined {
+  // ZZ is "Unknown Region" to Intl, not a country.
+  if (!/^[A-Z]{2}$/.test(code) || code === "ZZ") return undefined;
+  try {
+    return regionNames.of(code);
+  } catch {
+    return undefined;
+  }
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An SMTP server's URL: smtp: or smtps:, with a host. */
 function smtpUrl(value: string): boolean {
   try {
@@ -191,21 +213,52 @@ function schemaFor(nodeEnv: string | undefined) {
     // How long an order waiting for online payment holds its stock. Stripe
     // accepts a Checkout Session that expires 30 minutes to 24 hours later.
     PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
+    // How often the server looks for holds that ran out (docs/payments.md).
+    PAYMENT_SWEEP_SECONDS: int(60, 1, 3_600),
     // Both set: payment by Stripe Checkout; both unset: manual payment.
     STRIPE_SECRET_KEY: z.string().trim().optional(),
     STRIPE_WEBHOOK_SECRET: z.string().trim().optional(),
-    // Tests only: where the Stripe client sends its requests
-    // (http://127.0.0.1:<port> of a test double). Refused in production.
+    // Tests only: where the Stripe client sends its requests instead of
+    // api.stripe.com, e.g. http://127.0.0.1:<port> of a test double. Only
+    // this machine is accepted, so a stray value cannot send keys elsewhere.
     STRIPE_API_BASE: z
       .string()
       .optional()
-      .refine((v) => v === undefined || /^https?:\/\/[^/]+\/?$/.test(v), "must be http(s)://host:port"),
+      .refine(
+        (v) => v === undefined || /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(v),
+        "must be http(s)://127.0.0.1:<port> (a local test double), or unset",
+      ),
     // Graceful shutdown: readiness fails first, then after SHUTDOWN_DELAY_MS the
     // server stops accepting and drains; past SHUTDOWN_TIMEOUT_MS it exits 1.
     // Together they must end before the platform's SIGKILL: `docker stop`
     // waits 10 s by default, so the defaults add up to less than that.
     SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
     SHUTDOWN_TIMEOUT_MS: int(8_000, 100, 600_000),
+    // What the shop says about itself: its name (header, footer) and how a
+    // customer reaches it (the footer; optional).
+    STORE_NAME: z.string().trim().min(1).max(60).default("Corner Store"),
+    STORE_CONTACT_EMAIL: z.email({ message: "must be an email address" }).optional(),
+    // The countries checkout offers, as ISO 3166-1 alpha-2 codes ("US,CA,GB");
+    // their names come from Intl.DisplayNames (docs/shopping.md).
+    SHIP_TO_COUNTRIES: z
+      .string()
+      .default("US,CA,GB,IE,FR,DE,NL,AU,NZ")
+      .transform((value, ctx): string[] => {
+        const codes = [...new Set(value.split(",").map((code) => code.trim().toUpperCase()).filter(Boolean))];
+        const bad = codes.find((code) => countryName(code) === undefined);
+        if (codes.length > 0 && bad === undefined) return codes;
+        ctx.addIssue({
+          code: "custom",
+          message: bad === undefined ? "must name at least one country" : `has "${bad}", not an ISO 3166-1 alpha-2 country code (like US, GB, DE)`,
+        });
+        return z.NEVER;
+      }),
+    // The time zone dates and times are shown in, on both sides of the shop
+    // (an IANA name like Europe/London). Stored times are UTC either way.
+    STORE_TIME_ZONE: z
+      .string()
+      .default("UTC")
+      .refine(isTimeZone, { message: "must be an IANA time zone such as UTC or Europe/London" }),
   }).transform(({ SESSION_SECRETS, SESSION_SECRET, PUBLIC_URL, ...others }, ctx) => {
     // A development store is where its developer's browser finds it.
     const rest = {
@@ -221,10 +274,6 @@ function schemaFor(nodeEnv: string | undefined) {
     if (Boolean(rest.STRIPE_SECRET_KEY) !== Boolean(rest.STRIPE_WEBHOOK_SECRET)) {
       const missing = rest.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY";
       ctx.addIssue({ code: "custom", path: [missing], message: "is required too: set both Stripe keys, or neither for manual payment" });
-      return z.NEVER;
-    }
-    if (production && rest.STRIPE_API_BASE) {
-      ctx.addIssue({ code: "custom", path: ["STRIPE_API_BASE"], message: "is for tests only: unset it in production" });
       return z.NEVER;
     }
     if (SESSION_SECRETS && SESSION_SECRET) {

@@ -12,6 +12,7 @@ import { orderItems, orders, products } from "#app/db/schema.ts";
 import type { CartLine, OrderLimits } from "#app/shop/cart.server.ts";
 import { catalogChanged } from "#app/store/catalog-changes.server.ts";
 import { recordMovement } from "#app/store/inventory.server.ts";
+import { countryName, type Env } from "#app/core/env.server.ts";
 import { enqueueMessage } from "#app/store/mail/outbox.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
@@ -55,18 +56,50 @@ const emailField = z
   .max(254, "Use at most 254 characters.")
   .pipe(z.email("Enter an email address like name@example.com."));
 
-/** The checkout form. Prices and totals are not in it: the server reads them. */
-export const checkoutSchema = z.object({
+/**
+ * The checkout form, for a store that ships to `config.SHIP_TO_COUNTRIES`.
+ * Prices and totals are not in it: the server reads them.
+ */
+export const checkoutSchema = (config: Pick<Env, "SHIP_TO_COUNTRIES">) => z.object({
   email: emailField,
   customerName: text("your full name", 100),
   addressLine1: text("the street address", 200),
   addressLine2: z.string().trim().max(200, "Use at most 200 characters."),
   city: text("the town or city", 100),
   postalCode: text("the postal code", 20),
-  country: text("the country", 60),
+  // The code the form's select sends (or, from a page rendered before the
+  // select, a typed name): it must be a country the store ships to
+  // (SHIP_TO_COUNTRIES). The order keeps the country's name, as a label shows it.
+  country: z
+    .string()
+    .trim()
+    .min(1, "Choose the country.")
+    .transform((value, ctx) => {
+      const name = shipToCountryName(config, value);
+      if (name) return name;
+      ctx.addIssue({ code: "custom", message: "We do not ship there. Choose a country from the list." });
+      return z.NEVER;
+    }),
+  phone: z
+    .string()
+    .trim()
+    .max(30, "Use at most 30 characters.")
+    .regex(/^[+\d\s().-]*$/, "Use digits, spaces and + ( ) - only."),
 });
-export type CheckoutDetails = z.infer<typeof checkoutSchema>;
-export const checkoutFields = Object.keys(checkoutSchema.shape) as (keyof CheckoutDetails)[];
+
+/** The countries checkout offers, by name, as the select lists them. */
+export function shipToCountries(config: Pick<Env, "SHIP_TO_COUNTRIES">): { code: string; name: string }[] {
+  return config.SHIP_TO_COUNTRIES.map((code) => ({ code, name: countryName(code)! }))
+    .sort((a, b) => a.name.localeCompare(b.name, "en"));
+}
+
+/** The name of a country the store ships to, given its code or its name; undefined otherwise. */
+function shipToCountryName(config: Pick<Env, "SHIP_TO_COUNTRIES">, value: string): string | undefined {
+  const wanted = value.toLowerCase();
+  return shipToCountries(config).find((c) => c.code.toLowerCase() === wanted || c.name.toLowerCase() === wanted)?.name;
+}
+export type CheckoutDetails = z.infer<ReturnType<typeof checkoutSchema>>;
+export const checkoutFields = Object.keys(checkoutSchema({ SHIP_TO_COUNTRIES: [] }).shape) as (keyof CheckoutDetails)[];
 
 /** The order lookup form. */
 export const lookupSchema = z.object({
@@ -82,6 +115,13 @@ export const lookupSchema = z.object({
     }),
   email: emailField,
 });
+
+// A held order's hold outlasts its Stripe session's window by this much:
+// the window must be at least 30 minutes when Stripe receives the request.
+export const HOLD_SLACK_S = 60;
+
+/** How the order will be paid: manual (staff mark it paid), or online with its stock held meanwhile. */
+export type OrderPayment = { provider: "manual" | "stripe"; currency: string; holdMinutes?: number };
 
 export type StockProblem = { productId: number; name: string | null; message: string };
 
@@ -146,6 +186,12 @@ const prepared = perConnection((db: AppDatabase) => {
         city: param("city"),
         postalCode: param("postalCode"),
         country: param("country"),
+        phone: param("phone"),
+        status: param("status"),
+        paymentProvider: param("paymentProvider"),
+        currency: param("currency"),
+        // Unix seconds, passed as they are: a placeholder skips drizzle's Date mapping.
+        holdExpiresAt: sql`${param("holdExpiresAt")}`,
       })
       .returning({ id: orders.id, status: orders.status })
       .prepare(),
@@ -176,12 +222,19 @@ const prepared = perConnection((db: AppDatabase) => {
  */
 export function placeOrder(
   db: AppDatabase,
-  input: { checkoutToken: string; details: CheckoutDetails; cart: CartLine[] },
+  // The phone is optional for callers that place orders without the form (tests, workers).
+  input: {
+    checkoutToken: string;
+    details: Omit<CheckoutDetails, "phone"> & { phone?: string };
+    cart: CartLine[];
+    payment?: OrderPayment;
+  },
   limits: OrderLimits,
   /** PUBLIC_URL, for the Message-ID of the confirmation. */
   origin?: string,
 ): PlaceOrderResult {
   const { checkoutToken, details, cart } = input;
+  const payment = input.payment ?? { provider: "manual", currency: "usd" };
   if (cart.length === 0) throw new Error("placeOrder needs at least one cart line");
   // The caps on what one order may reserve are checked again here: a cart
   // written before a cap was lowered must not get past them.
@@ -243,7 +296,21 @@ export function placeOrder(
         // 32^8 numbers make a clash rare; under the write lock, checking first is exact.
         let number = newOrderNumber();
         while (statement.numberTaken.get({ number })) number = newOrderNumber();
-        const order = statement.insertOrder.get({ publicId, number, checkoutToken, totalCents, ...details })!;
+        // Paid online: the stock is held until the hold runs out (then the
+        // sweeper cancels the order unless Stripe says it was paid).
+        const held = payment.provider === "stripe";
+        const order = statement.insertOrder.get({
+          publicId,
+          number,
+          checkoutToken,
+          totalCents,
+          ...details,
+          phone: details.phone ?? "",
+          status: held ? "awaiting_payment" : "placed",
+          paymentProvider: payment.provider,
+          currency: payment.currency,
+          holdExpiresAt: held ? Math.floor(Date.now() / 1000) + (payment.holdMinutes ?? 30) * 60 + HOLD_SLACK_S : null,
+        })!;
         for (const item of items) {
           statement.insertItem.run({ ...item, orderId: order.id });
           // The stock ledger's record of the sale, in the same transaction
@@ -291,9 +358,11 @@ export function getOrder(db: AppDatabase, publicId: string) {
       city: orders.city,
       postalCode: orders.postalCode,
       country: orders.country,
+      phone: orders.phone,
       status: orders.status,
       totalCents: orders.totalCents,
       createdAt: orders.createdAt,
+      paymentProvider: orders.paymentProvider,
     })
     .from(orders)
     .where(eq(orders.publicId, publicId))

@@ -8,7 +8,10 @@ import express from "express";
 import { createRequestHandler } from "@react-router/express";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import { databaseContext, databaseDamage, type AppDatabase } from "#app/db/connection.server.ts";
-import { configContext, type Env } from "#app/core/env.server.ts";
+import { configContext, paymentProvider, type Env } from "#app/core/env.server.ts";
+import { onlinePayments } from "#app/store/payments.server.ts";
+import { startSweeper, sweepHolds } from "#app/store/holds.server.ts";
+import { paymentWebhook, WEBHOOK_PATH } from "#app/web/payment-webhook.server.ts";
 import { projectRoot } from "#app/core/paths.server.ts";
 import { requestInfo, requestInfoContext } from "#app/core/request-info.ts";
 import { UPLOADS_URL } from "#app/store/images.server.ts";
@@ -46,6 +49,8 @@ export function isReady(readiness: Readiness) {
 export type App = {
   app: express.Express;
   closeDevServer?: () => Promise<void>;
+  /** Settles held orders whose hold ran out; stopped with the server. */
+  sweeper: { stop: () => Promise<void> };
   /** The email templates (React components), loaded the way the pages are: bundled, or through Vite. */
   loadRender: () => Promise<RenderModule>;
 };
@@ -89,6 +94,22 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
       res.status(503).json({ status: "unavailable" });
     }
   });
+
+  // Payment webhooks (docs/payments.md): signed by the provider, not posted by
+  // a browser, so before compression, the origin check and the form limits.
+  const payments = await onlinePayments(config);
+  log(`payments: ${paymentProvider(config)}${payments ? `, webhooks at ${WEBHOOK_PATH}` : ""}`);
+  if (payments) {
+    app.post(WEBHOOK_PATH, ...paymentWebhook({ provider: payments, database: () => db, ready: () => isReady(readiness), log }));
+  }
+  // Held orders whose hold ran out: settled every PAYMENT_SWEEP_SECONDS once
+  // the schema is current. Its timer never keeps a stopping store alive.
+  const sweeper = startSweeper(
+    async () =>
+      readiness.schemaReady && !readiness.draining ? sweepHolds(db, payments) : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0 },
+    log,
+    config.PAYMENT_SWEEP_SECONDS * 1000,
+  );
 
   app.use(compression());
 
@@ -172,5 +193,5 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
     }),
   );
   app.use(answerErrors());
-  return { app, closeDevServer, loadRender };
+  return { app, closeDevServer, loadRender, sweeper };
 }

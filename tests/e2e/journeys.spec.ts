@@ -79,7 +79,7 @@ test("catalog → search → product → cart → checkout → confirmation → 
   await expect(page).toHaveURL(/\/checkout$/);
   await expect(page.getByRole("alert")).toContainText("Please correct 6 fields below.");
   await expect(page.getByLabel("Email")).toHaveAccessibleDescription(/Enter your email address\./);
-  await expect(page.getByLabel("Country")).toHaveAccessibleDescription("Enter the country.");
+  await expect(page.getByLabel("Country")).toHaveAccessibleDescription("Choose the country.");
   await expectAccessible(page);
   await fillCheckout(page);
   const ordersBefore = writes(db).orders.length;

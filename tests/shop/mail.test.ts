@@ -33,6 +33,7 @@ const details: CheckoutDetails = {
   city: "London",
   postalCode: "SW1Y 4JH",
   country: "United Kingdom",
+  phone: "",
 };
 
 const running: { senders: Sender[]; sinks: SmtpSink[] } = { senders: [], sinks: [] };

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { orderItems, orders, products } from "#app/db/schema.ts";
 import { checkoutSchema, findOrderByCheckoutToken, findOrderByNumberAndEmail, getOrder, lookupSchema, newToken, normalizeOrderNumber, placeOrder, type CheckoutDetails } from "#app/shop/orders.server.ts";
+import { parseEnv } from "#app/core/env.server.ts";
 import { productBySlug, seededDatabase, writes, ORDER_LIMITS } from "#tests/helpers/db.ts";
 
 const details: CheckoutDetails = {
@@ -14,6 +15,7 @@ const details: CheckoutDetails = {
   city: "London",
   postalCode: "SW1Y 4JH",
   country: "United Kingdom",
+  phone: "+44 20 7946 0000",
 };
 
 describe("placing an order", () => {
@@ -160,7 +162,14 @@ describe("placing an order", () => {
 describe("the checkout form", () => {
   const valid = { ...details, addressLine2: "Flat 2" };
   it("trims and accepts a complete form", () => {
-    expect(checkoutSchema.parse({ ...valid, email: "  ada@example.com " }).email).toBe("ada@example.com");
+    expect(checkoutSchema(parseEnv(process.env)).parse({ ...valid, email: "  ada@example.com " }).email).toBe("ada@example.com");
+  });
+
+  it("takes a country the store ships to by code (the select) or by name (a page from before it), and keeps its name", () => {
+    expect(checkoutSchema(parseEnv(process.env)).parse({ ...valid, country: "GB" }).country).toBe("United Kingdom");
+    expect(checkoutSchema(parseEnv(process.env)).parse({ ...valid, country: "de" }).country).toBe("Germany");
+    expect(checkoutSchema(parseEnv(process.env)).parse({ ...valid, country: "united states" }).country).toBe("United States");
+    expect(checkoutSchema(parseEnv(process.env)).parse({ ...valid, phone: "" }).phone).toBe("");
   });
 
   it.each([
@@ -173,9 +182,13 @@ describe("the checkout form", () => {
     ["addressLine2", "x".repeat(201), "Use at most 200 characters."],
     ["city", "", "Enter the town or city."],
     ["postalCode", "1".repeat(21), "Use at most 20 characters."],
-    ["country", "", "Enter the country."],
+    ["country", "", "Choose the country."],
+    ["country", "Ruritania", "We do not ship there. Choose a country from the list."],
+    ["country", "JP", "We do not ship there. Choose a country from the list."],
+    ["phone", "call me", "Use digits, spaces and + ( ) - only."],
+    ["phone", "1".repeat(31), "Use at most 30 characters."],
   ])("refuses %s = %j", (field, value, message) => {
-    const result = checkoutSchema.safeParse({ ...valid, [field]: value });
+    const result = checkoutSchema(parseEnv(process.env)).safeParse({ ...valid, [field]: value });
     expect(result.success).toBe(false);
     expect(result.error?.issues).toEqual([expect.objectContaining({ path: [field], message })]);
   });
