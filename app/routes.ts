@@ -25,6 +25,8 @@ export default [
       route("orders", "staff/routes/orders.tsx"),
       route("orders/:orderId", "staff/routes/order.tsx"),
       route("staff", "staff/routes/staff.tsx"),
+      // Last: any other /admin address, a 404 inside the staff layout.
+      route("*", "staff/routes/not-found.tsx"),
     ]),
   ]),
 ] satisfies RouteConfig;
