@@ -84,6 +84,7 @@ export default defineConfig({
         RATE_LIMIT_POSTS: "0/1",
         RATE_LIMIT_ORDERS: "0/1",
         RATE_LIMIT_LOOKUP_FAILURES: "0/1",
+        STORE_CONTACT_EMAIL: "hello@corner-store.test",
         // Email goes to the inbox above (docs/email.md).
         SMTP_URL: `smtp://127.0.0.1:${process.env.E2E_SMTP_PORT}?requireTLS=false`,
         MAIL_FROM: "Corner Store <orders@store.test>",

@@ -13,10 +13,12 @@ import {
   useRouteLoaderData,
 } from "react-router";
 import type { Route } from "./+types/root";
+import { env } from "#app/core/env.server.ts";
 import { cachePolicy } from "#app/web/cache.server.ts";
 import { recordRoute, useNonce } from "#app/core/request-info.ts";
 import { refuseRateLimited } from "#app/web/rate-limited.server.ts";
 import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/web/session.server.ts";
+import { setStoreTimeZone } from "#app/ui/time-zone.ts";
 import "#app/app.css";
 
 export const links: Route.LinksFunction = () => [
@@ -37,7 +39,13 @@ export const middleware: Route.MiddlewareFunction[] = [recordRoute, cachePolicy,
 // sessionPageVariant in app/web/session.server.ts.)
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
-  return { cartCount: cartCount(session), notice: takeNotice(session) };
+  const { STORE_NAME, STORE_CONTACT_EMAIL, STORE_TIME_ZONE } = env();
+  return {
+    cartCount: cartCount(session),
+    notice: takeNotice(session),
+    store: { name: STORE_NAME, contactEmail: STORE_CONTACT_EMAIL ?? null },
+    timeZone: STORE_TIME_ZONE,
+  };
 }
 
 // A refused form (an action's 4xx) keeps every loader's data by default, so
@@ -52,6 +60,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
   // Undefined when the root loader itself failed and the error page renders.
   const rootData = useRouteLoaderData<typeof loader>("root");
   const cartCount = rootData?.cartCount ?? 0;
+  const store = rootData?.store ?? { name: "Corner Store", contactEmail: null };
+  setStoreTimeZone(rootData?.timeZone ?? "UTC");
   const nonce = useNonce();
   return (
     <html lang="en">
@@ -76,7 +86,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
             className="mx-auto flex max-w-6xl items-center justify-between gap-3 whitespace-nowrap px-4 py-3 sm:gap-4 sm:py-4"
           >
             <Link to="/" className="text-base font-semibold tracking-tight sm:text-lg">
-              Corner Store
+              {store.name}
             </Link>
             <ul className="flex items-center gap-3 text-sm sm:gap-5">
               <li>
@@ -107,7 +117,17 @@ export function Layout({ children }: { children: React.ReactNode }) {
           {children}
         </main>
         <footer className="border-t border-stone-200 py-6 text-center text-sm text-stone-600">
-          A reference store: React Router, Drizzle and SQLite.
+          <p>
+            {`© ${store.name}`}
+            {store.contactEmail && (
+              <>
+                {" · Questions about an order? "}
+                <a href={`mailto:${store.contactEmail}`} className="underline">
+                  {store.contactEmail}
+                </a>
+              </>
+            )}
+          </p>
         </footer>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

@@ -59,6 +59,28 @@ export function publicOrigin(value: string): string | null {
   return (url.protocol === "http:" || url.protocol === "https:") && plain ? url.origin : null;
 }
 
+const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
+
+/** A country's English name, or undefined for a code that is not one. */
+export function countryName(code: string): string | undefined {
+  // ZZ is "Unknown Region" to Intl, not a country.
+  if (!/^[A-Z]{2}$/.test(code) || code === "ZZ") return undefined;
+  try {
+    return regionNames.of(code);
+  } catch {
+    return undefined;
+  }
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An SMTP server's URL: smtp: or smtps:, with a host. */
 function smtpUrl(value: string): boolean {
   try {
@@ -205,12 +227,37 @@ function schemaFor(nodeEnv: string | undefined) {
     // waits 10 s by default, so the defaults add up to less than that.
     SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
     SHUTDOWN_TIMEOUT_MS: int(8_000, 100, 600_000),
+    // What the shop says about itself: its name (header, footer) and how a
+    // customer reaches it (the footer; optional).
+    STORE_NAME: z.string().trim().min(1).max(60).default("Corner Store"),
+    STORE_CONTACT_EMAIL: z.email({ message: "must be an email address" }).optional(),
+    // The countries checkout offers, as ISO 3166-1 alpha-2 codes ("US,CA,GB");
+    // their names come from Intl.DisplayNames (docs/shopping.md).
+    SHIP_TO_COUNTRIES: z
+      .string()
+      .default("US,CA,GB,IE,FR,DE,NL,AU,NZ")
+      .transform((value, ctx): string[] => {
+        const codes = [...new Set(value.split(",").map((code) => code.trim().toUpperCase()).filter(Boolean))];
+        const bad = codes.find((code) => countryName(code) === undefined);
+        if (codes.length > 0 && bad === undefined) return codes;
+        ctx.addIssue({
+          code: "custom",
+          message: bad === undefined ? "must name at least one country" : `has "${bad}", not an ISO 3166-1 alpha-2 country code (like US, GB, DE)`,
+        });
+        return z.NEVER;
+      }),
+    // The time zone dates and times are shown in, on both sides of the shop
+    // (an IANA name like Europe/London). Stored times are UTC either way.
+    STORE_TIME_ZONE: z
+      .string()
+      .default("UTC")
+      .refine(isTimeZone, { message: "must be an IANA time zone such as UTC or Europe/London" }),
   }).transform(({ SESSION_SECRETS, SESSION_SECRET, PUBLIC_URL, ...others }, ctx) => {
     // A development store is where its developer's browser finds it.
     const rest = {
       ...others,
       PUBLIC_URL: PUBLIC_URL ?? (production ? undefined : `http://localhost:${others.PORT}`),
-      MAIL_FROM: others.MAIL_FROM ?? "Corner Store <store@localhost>",
+      MAIL_FROM: others.MAIL_FROM ?? `${others.STORE_NAME} <store@localhost>`,
     };
     if (production && others.SMTP_URL && !others.MAIL_FROM) {
       ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: 'is required with SMTP_URL in production, e.g. "Shop <orders@shop.example.com>"' });

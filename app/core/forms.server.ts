@@ -104,3 +104,19 @@ function fieldErrors<Field extends string>(error: z.ZodError): FormErrors<Field>
   }
   return errors as FormErrors<Field>;
 }
+
+/**
+ * True when the browser posted the form itself, without JavaScript: its
+ * answer becomes the page in the history, and a 4xx page there means Back
+ * (or a reload) offers to post the form again. Such a refusal is answered
+ * with a 303 back to the form instead (decision 033). A post made by the
+ * page's script (React Router's fetch) is not a navigation and gets the 400
+ * and its data as before. Browsers say which is which with Sec-Fetch-Mode,
+ * but only to secure origins; over plain HTTP the Accept header tells: a
+ * navigation asks for text/html, a script's fetch for anything.
+ */
+export function isDocumentPost(request: Request): boolean {
+  const mode = request.headers.get("Sec-Fetch-Mode");
+  if (mode) return mode === "navigate";
+  return (request.headers.get("Accept") ?? "").includes("text/html");
+}

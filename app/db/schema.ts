@@ -80,6 +80,8 @@ export const orders = sqliteTable(
     city: text("city").notNull(),
     postalCode: text("postal_code").notNull(),
     country: text("country").notNull(),
+    // Optional at checkout, for the courier: "" when not given (as address_line2).
+    phone: text("phone").notNull().default(""),
     status: text("status", { enum: orderStatuses }).notNull().default("placed"),
     totalCents: integer("total_cents").notNull(),
     // Payment (docs/payments.md). Orders placed before payment existed were

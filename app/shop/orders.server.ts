@@ -12,6 +12,7 @@ import { orderItems, orders, products } from "#app/db/schema.ts";
 import { orderLimits, type CartLine } from "#app/shop/cart.server.ts";
 import { catalogChanged } from "#app/store/catalog-changes.server.ts";
 import { recordMovement } from "#app/store/inventory.server.ts";
+import { countryName, env } from "#app/core/env.server.ts";
 import { enqueueMessage } from "#app/store/mail/outbox.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
@@ -63,8 +64,38 @@ export const checkoutSchema = z.object({
   addressLine2: z.string().trim().max(200, "Use at most 200 characters."),
   city: text("the town or city", 100),
   postalCode: text("the postal code", 20),
-  country: text("the country", 60),
+  // The code the form's select sends (or, from a page rendered before the
+  // select, a typed name): it must be a country the store ships to
+  // (SHIP_TO_COUNTRIES). The order keeps the country's name, as a label shows it.
+  country: z
+    .string()
+    .trim()
+    .min(1, "Choose the country.")
+    .transform((value, ctx) => {
+      const name = shipToCountryName(value);
+      if (name) return name;
+      ctx.addIssue({ code: "custom", message: "We do not ship there. Choose a country from the list." });
+      return z.NEVER;
+    }),
+  phone: z
+    .string()
+    .trim()
+    .max(30, "Use at most 30 characters.")
+    .regex(/^[+\d\s().-]*$/, "Use digits, spaces and + ( ) - only."),
 });
+
+/** The countries checkout offers, by name, as the select lists them. */
+export function shipToCountries(): { code: string; name: string }[] {
+  return env()
+    .SHIP_TO_COUNTRIES.map((code) => ({ code, name: countryName(code)! }))
+    .sort((a, b) => a.name.localeCompare(b.name, "en"));
+}
+
+/** The name of a country the store ships to, given its code or its name; undefined otherwise. */
+function shipToCountryName(value: string): string | undefined {
+  const wanted = value.toLowerCase();
+  return shipToCountries().find((c) => c.code.toLowerCase() === wanted || c.name.toLowerCase() === wanted)?.name;
+}
 export type CheckoutDetails = z.infer<typeof checkoutSchema>;
 export const checkoutFields = Object.keys(checkoutSchema.shape) as (keyof CheckoutDetails)[];
 
@@ -146,6 +177,7 @@ const prepared = perConnection((db: AppDatabase) => {
         city: param("city"),
         postalCode: param("postalCode"),
         country: param("country"),
+        phone: param("phone"),
       })
       .returning({ id: orders.id, status: orders.status })
       .prepare(),
@@ -176,7 +208,8 @@ const prepared = perConnection((db: AppDatabase) => {
  */
 export function placeOrder(
   db: AppDatabase,
-  input: { checkoutToken: string; details: CheckoutDetails; cart: CartLine[] },
+  // The phone is optional for callers that place orders without the form (tests, workers).
+  input: { checkoutToken: string; details: Omit<CheckoutDetails, "phone"> & { phone?: string }; cart: CartLine[] },
 ): PlaceOrderResult {
   const { checkoutToken, details, cart } = input;
   if (cart.length === 0) throw new Error("placeOrder needs at least one cart line");
@@ -241,7 +274,7 @@ export function placeOrder(
         // 32^8 numbers make a clash rare; under the write lock, checking first is exact.
         let number = newOrderNumber();
         while (statement.numberTaken.get({ number })) number = newOrderNumber();
-        const order = statement.insertOrder.get({ publicId, number, checkoutToken, totalCents, ...details })!;
+        const order = statement.insertOrder.get({ publicId, number, checkoutToken, totalCents, ...details, phone: details.phone ?? "" })!;
         for (const item of items) {
           statement.insertItem.run({ ...item, orderId: order.id });
           // The stock ledger's record of the sale, in the same transaction
@@ -289,6 +322,7 @@ export function getOrder(db: AppDatabase, publicId: string) {
       city: orders.city,
       postalCode: orders.postalCode,
       country: orders.country,
+      phone: orders.phone,
       status: orders.status,
       totalCents: orders.totalCents,
       createdAt: orders.createdAt,

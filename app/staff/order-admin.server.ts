@@ -70,6 +70,7 @@ export function getOrderForStaff(db: AppDatabase, id: number) {
       city: orders.city,
       postalCode: orders.postalCode,
       country: orders.country,
+      phone: orders.phone,
       status: orders.status,
       totalCents: orders.totalCents,
       createdAt: orders.createdAt,

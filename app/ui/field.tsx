@@ -58,3 +58,56 @@ export function Field({
 export function focusFirstInvalid(form: HTMLFormElement | null) {
   form?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
 }
+
+/**
+ * A labelled select, wired like Field: its error under it, tied to it. The
+ * first option is an empty "Choose…", so a choice is always deliberate.
+ */
+export function SelectField({
+  name,
+  label,
+  options,
+  error,
+  defaultValue,
+  className = "",
+  autoComplete,
+}: {
+  name: string;
+  label: string;
+  options: { value: string; label: string }[];
+  error?: string;
+  defaultValue?: string;
+  className?: string;
+  autoComplete?: string;
+}) {
+  const errorId = `${name}-error`;
+  return (
+    <div className={className}>
+      <label htmlFor={name} className="block text-sm font-medium">
+        {label}
+      </label>
+      <select
+        id={name}
+        name={name}
+        defaultValue={defaultValue ?? ""}
+        required
+        autoComplete={autoComplete}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+        className="mt-1 w-full rounded border border-stone-400 bg-white px-3 py-2 aria-invalid:border-red-700 aria-invalid:ring-1 aria-invalid:ring-red-700"
+      >
+        <option value="">Choose…</option>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      {error && (
+        <p id={errorId} className="mt-1 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

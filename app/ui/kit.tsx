@@ -1,5 +1,6 @@
 // Small pieces the staff pages share. Plain components: no data, no server code.
 import { useEffect, useRef } from "react";
+import { orderStatusLabel } from "#app/store/order-status.ts";
 import { formatPrice } from "#app/core/money.ts";
 
 export const buttonClass =
@@ -10,12 +11,8 @@ export const dangerButtonClass =
   "inline-block rounded border border-red-700 bg-white px-4 py-2 font-medium text-red-800 hover:bg-red-50 disabled:opacity-60";
 export const linkClass = "font-medium underline hover:text-stone-700";
 
-const dateTime = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-
-/** Staff see times in UTC: the same on the server and in every browser. */
-export function formatDateTime(date: Date) {
-  return `${dateTime.format(date)} UTC`;
-}
+// Times in the store's time zone (STORE_TIME_ZONE): app/ui/time-zone.ts.
+export { formatDateTime } from "#app/ui/time-zone.ts";
 
 export { formatPrice };
 
@@ -160,7 +157,7 @@ const statusStyles: Record<string, string> = {
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   return (
     <span className={`inline-block rounded border px-2 py-0.5 text-xs font-medium ${statusStyles[status] ?? statusStyles.placed}`}>
-      {label ?? status}
+      {label ?? orderStatusLabel(status)}
     </span>
   );
 }

@@ -36,6 +36,9 @@ type FlashData = {
   // cart."). Actions redirect after a change (so reloading never reposts),
   // and the page they redirect to shows this once.
   notice: string;
+  // A form refused after a post without JavaScript, carried across the 303
+  // back to its page (decision 033): what was wrong and what was typed.
+  formFailure: { form: string; status: number; errors: Record<string, string>; values: Record<string, string> };
 };
 
 export type StoreSession = Session<SessionData, FlashData>;
@@ -163,4 +166,36 @@ export function checkoutTokenFor(session: StoreSession): string {
     session.set("checkoutToken", token);
   }
   return token;
+}
+
+/** The longest value kept across a redirect: longer ones were refused anyway, and the cookie stays small. */
+const MAX_KEPT_VALUE = 300;
+
+const formFailureSchema = z.object({
+  form: z.string(),
+  status: z.int().min(400).max(499),
+  errors: z.record(z.string(), z.string().max(1_000)),
+  values: z.record(z.string(), z.string().max(MAX_KEPT_VALUE)),
+});
+
+/**
+ * Keeps a refused form for the page the 303 leads back to (decision 033).
+ * `form` names the form, so another page never shows it.
+ */
+export function flashFormFailure(
+  session: StoreSession,
+  form: string,
+  failure: { errors: Partial<Record<string, string>>; values: Record<string, string> },
+  status: number,
+) {
+  const errors = Object.fromEntries(Object.entries(failure.errors).filter((e): e is [string, string] => e[1] !== undefined));
+  const values = Object.fromEntries(Object.entries(failure.values).map(([k, v]) => [k, v.slice(0, MAX_KEPT_VALUE)]));
+  session.flash("formFailure", { form, status, errors, values });
+}
+
+/** The refused form `form` left in the session, taken (it shows once); checked like any input. */
+export function takeFormFailure(session: StoreSession, form: string) {
+  if (!session.has("formFailure")) return null;
+  const parsed = formFailureSchema.safeParse(session.get("formFailure"));
+  return parsed.success && parsed.data.form === form ? parsed.data : null;
 }

@@ -329,7 +329,7 @@ const customer = new URLSearchParams({
   addressLine2: "",
   city: "Throughput",
   postalCode: "12345",
-  country: "Benchland",
+  country: "US",
 }).toString();
 
 /** A shopper's cart and checkout token, made through the real pages. */

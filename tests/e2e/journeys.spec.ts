@@ -79,7 +79,7 @@ test("catalog → search → product → cart → checkout → confirmation → 
   await expect(page).toHaveURL(/\/checkout$/);
   await expect(page.getByRole("alert")).toContainText("Please correct 6 fields below.");
   await expect(page.getByLabel("Email")).toHaveAccessibleDescription(/Enter your email address\./);
-  await expect(page.getByLabel("Country")).toHaveAccessibleDescription("Enter the country.");
+  await expect(page.getByLabel("Country")).toHaveAccessibleDescription("Choose the country.");
   await expectAccessible(page);
   await fillCheckout(page);
   const ordersBefore = writes(db).orders.length;
@@ -103,6 +103,8 @@ test("catalog → search → product → cart → checkout → confirmation → 
   // and a link that opens this order (docs/email.md).
   const mail = await emailWith(`Your order ${number}`);
   expect(mail.headers.to).toBe("ada@example.com");
+  // Replies reach the shop's contact address (STORE_CONTACT_EMAIL), not the sending one.
+  expect(mail.headers["reply-to"]).toBe("hello@corner-store.test");
   expect(mail.text).toContain("3 × Soy Candle at $20.00: $60.00");
   expect(mail.text).toContain("Total: $60.00");
   expect(mail.text).toContain("12 St James's Square");

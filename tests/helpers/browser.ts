@@ -96,7 +96,7 @@ export async function fillCheckout(page: Page, email = "ada@example.com") {
   await page.getByLabel("Street address").fill("12 St James's Square");
   await page.getByLabel("Town or city").fill("London");
   await page.getByLabel("Postal code").fill("SW1Y 4JH");
-  await page.getByLabel("Country").fill("United Kingdom");
+  await page.getByLabel("Country").selectOption({ label: "United Kingdom" });
 }
 
 /**

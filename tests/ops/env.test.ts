@@ -20,6 +20,28 @@ describe("environment defaults", () => {
   });
 });
 
+describe("what the shop says about itself", () => {
+  it("ships to the countries named by code, in any case, once each; refuses a code that is not a country", () => {
+    expect(parseEnv({}).SHIP_TO_COUNTRIES).toEqual(["US", "CA", "GB", "IE", "FR", "DE", "NL", "AU", "NZ"]);
+    expect(parseEnv({ SHIP_TO_COUNTRIES: " gb, de ,GB" }).SHIP_TO_COUNTRIES).toEqual(["GB", "DE"]);
+    expect(() => parseEnv({ SHIP_TO_COUNTRIES: "GB,XY" })).toThrow('SHIP_TO_COUNTRIES has "XY", not an ISO 3166-1 alpha-2 country code');
+    expect(() => parseEnv({ SHIP_TO_COUNTRIES: "ZZ" })).toThrow('SHIP_TO_COUNTRIES has "ZZ"');
+    expect(() => parseEnv({ SHIP_TO_COUNTRIES: " , " })).toThrow("SHIP_TO_COUNTRIES must name at least one country");
+  });
+
+  it("shows times in an IANA time zone, UTC unless told", () => {
+    expect(parseEnv({}).STORE_TIME_ZONE).toBe("UTC");
+    expect(parseEnv({ STORE_TIME_ZONE: "Europe/London" }).STORE_TIME_ZONE).toBe("Europe/London");
+    expect(() => parseEnv({ STORE_TIME_ZONE: "Mars/Olympus" })).toThrow("STORE_TIME_ZONE must be an IANA time zone");
+  });
+
+  it("has a name, and a contact address only if it is one", () => {
+    expect(parseEnv({}).STORE_NAME).toBe("Corner Store");
+    expect(parseEnv({ STORE_CONTACT_EMAIL: "hello@shop.example" }).STORE_CONTACT_EMAIL).toBe("hello@shop.example");
+    expect(() => parseEnv({ STORE_CONTACT_EMAIL: "hello" })).toThrow("STORE_CONTACT_EMAIL must be an email address");
+  });
+});
+
 describe("TRUST_PROXY", () => {
   it("takes true, false, a number of proxies, or addresses and subnets", () => {
     expect(parseEnv({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);

@@ -14,6 +14,7 @@ const details: CheckoutDetails = {
   city: "London",
   postalCode: "SW1Y 4JH",
   country: "United Kingdom",
+  phone: "+44 20 7946 0000",
 };
 
 describe("placing an order", () => {
@@ -163,6 +164,13 @@ describe("the checkout form", () => {
     expect(checkoutSchema.parse({ ...valid, email: "  ada@example.com " }).email).toBe("ada@example.com");
   });
 
+  it("takes a country the store ships to by code (the select) or by name (a page from before it), and keeps its name", () => {
+    expect(checkoutSchema.parse({ ...valid, country: "GB" }).country).toBe("United Kingdom");
+    expect(checkoutSchema.parse({ ...valid, country: "de" }).country).toBe("Germany");
+    expect(checkoutSchema.parse({ ...valid, country: "united states" }).country).toBe("United States");
+    expect(checkoutSchema.parse({ ...valid, phone: "" }).phone).toBe("");
+  });
+
   it.each([
     ["email", "", "Enter your email address."],
     ["email", "ada", "Enter an email address like name@example.com."],
@@ -173,7 +181,11 @@ describe("the checkout form", () => {
     ["addressLine2", "x".repeat(201), "Use at most 200 characters."],
     ["city", "", "Enter the town or city."],
     ["postalCode", "1".repeat(21), "Use at most 20 characters."],
-    ["country", "", "Enter the country."],
+    ["country", "", "Choose the country."],
+    ["country", "Ruritania", "We do not ship there. Choose a country from the list."],
+    ["country", "JP", "We do not ship there. Choose a country from the list."],
+    ["phone", "call me", "Use digits, spaces and + ( ) - only."],
+    ["phone", "1".repeat(31), "Use at most 30 characters."],
   ])("refuses %s = %j", (field, value, message) => {
     const result = checkoutSchema.safeParse({ ...valid, [field]: value });
     expect(result.success).toBe(false);

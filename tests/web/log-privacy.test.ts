@@ -38,7 +38,7 @@ const person = {
   addressLine2: "Flat Zephyr",
   city: "Snodbury",
   postalCode: "QX9 7YZ",
-  country: "Ruritania",
+  country: "New Zealand",
 };
 
 describe("the log", () => {

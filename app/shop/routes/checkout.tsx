@@ -1,11 +1,13 @@
 import { useEffect, useRef } from "react";
 import { Form, href, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
+import type { z } from "zod";
 import { EmptyCart } from "#app/ui/empty-cart.tsx";
-import { Field, focusFirstInvalid } from "#app/ui/field.tsx";
+import { Field, focusFirstInvalid, SelectField } from "#app/ui/field.tsx";
+import { ProductImage } from "#app/ui/product-image.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { database } from "#app/db/connection.server.ts";
 import { getCartView } from "#app/shop/cart.server.ts";
-import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
+import { formFailure, formValues, isDocumentPost, readForm, type FormErrors } from "#app/core/forms.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import {
   checkoutFields,
@@ -13,8 +15,17 @@ import {
   findOrderByCheckoutToken,
   isToken,
   placeOrder,
+  shipToCountries,
 } from "#app/shop/orders.server.ts";
-import { checkoutTokenFor, getSession, readCart, writeCart, type StoreSession } from "#app/web/session.server.ts";
+import {
+  checkoutTokenFor,
+  flashFormFailure,
+  getSession,
+  readCart,
+  takeFormFailure,
+  writeCart,
+  type StoreSession,
+} from "#app/web/session.server.ts";
 import type { Route } from "./+types/checkout";
 
 export function meta() {
@@ -24,7 +35,35 @@ export function meta() {
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
   const cart = getCartView(database(), readCart(session));
-  return { cart, checkoutToken: cart.lines.length === 0 ? null : checkoutTokenFor(session) };
+  return {
+    cart,
+    checkoutToken: cart.lines.length === 0 ? null : checkoutTokenFor(session),
+    countries: shipToCountries(),
+    // A refusal of a post made without JavaScript, carried over the 303 (see refuse below).
+    failure: takeFormFailure(session, "checkout"),
+  };
+}
+
+type CheckoutValues = Record<(typeof checkoutFields)[number] | "checkoutToken", string>;
+
+/**
+ * Refuses the checkout form. Posted by the page's script: a 400 (or 409)
+ * with the errors, as every form (decision 009). Posted by the browser
+ * itself: a 303 back to the form, with the errors and what was typed kept
+ * in the session for that one page, so the page in the history is a GET and
+ * Back after ordering never offers to send the form again (decision 033).
+ */
+function refuse(
+  request: Request,
+  session: StoreSession,
+  values: CheckoutValues,
+  errors: FormErrors<keyof CheckoutValues> | z.ZodError,
+  status = 400,
+) {
+  const failure = formFailure(values, errors, status);
+  if (!isDocumentPost(request)) return failure;
+  flashFormFailure(session, "checkout", failure.data, status);
+  return redirect(href("/checkout"), 303);
 }
 
 // A refusal normally keeps the page's data as it was; a 409 means stock
@@ -41,7 +80,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 
   const token = values.checkoutToken;
   if (!isToken(token)) {
-    return formFailure(values, { form: "This checkout page is out of date. Please reload it and try again." });
+    return refuse(request, session, values, { form: "This checkout page is out of date. Please reload it and try again." });
   }
   // Seen this token before? Then this is a resubmission of an order that was
   // placed: show it, whatever the cart holds now (it may be empty already).
@@ -49,10 +88,10 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (existing) return toConfirmation(existing, session, session.get("checkoutToken") === token);
 
   const parsed = checkoutSchema.safeParse(values);
-  if (!parsed.success) return formFailure(values, parsed.error);
+  if (!parsed.success) return refuse(request, session, values, parsed.error);
 
   const cart = readCart(session);
-  if (cart.length === 0) return formFailure(values, { form: "Your cart is empty." });
+  if (cart.length === 0) return refuse(request, session, values, { form: "Your cart is empty." });
 
   // Prices, names and totals are read by placeOrder from the database; the
   // form has none, and any the client adds are never looked at.
@@ -61,7 +100,9 @@ export async function action({ request, context }: Route.ActionArgs) {
     // Named as placeOrder found them, under the write lock.
     const problems = result.problems.map((p) => `${p.name ?? "A product in your cart"} ${p.message}.`);
     if (result.tooMany) problems.push(result.tooMany);
-    return formFailure(
+    return refuse(
+      request,
+      session,
       values,
       { form: ["Some items are no longer available in the quantity you chose.", ...problems].join(" ") },
       409,
@@ -82,15 +123,17 @@ function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered:
 }
 
 export default function Checkout({ loaderData, actionData }: Route.ComponentProps) {
-  const { cart, checkoutToken } = loaderData;
+  const { cart, checkoutToken, countries } = loaderData;
+  // From the action (JavaScript), or from the session after a 303 (without).
+  const failure = actionData ?? loaderData.failure;
   const placing = useIsPending();
   const formRef = useRef<HTMLFormElement>(null);
   const alertRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (!actionData) return;
-    if (actionData.errors.form) alertRef.current?.focus();
+    if (!failure) return;
+    if (failure.errors.form) alertRef.current?.focus();
     else focusFirstInvalid(formRef.current);
-  }, [actionData]);
+  }, [failure]);
 
   if (cart.lines.length === 0 || !checkoutToken) {
     return (
@@ -101,16 +144,53 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
     );
   }
 
-  const errors = actionData?.errors ?? {};
-  const values = actionData?.values;
+  const errors: FormErrors<string> = failure?.errors ?? {};
+  const values: Partial<Record<string, string>> | undefined = failure?.values;
   const fieldCount = Object.keys(errors).filter((k) => k !== "form").length;
   return (
     <section>
       <h1 className="text-2xl font-semibold tracking-tight">Checkout</h1>
       <div className="mt-6 grid gap-10 lg:grid-cols-[1fr_22rem]">
-        <Form method="post" noValidate ref={formRef} className="order-2 lg:order-1" aria-describedby="checkout-note">
+        {/* Before the form in the page, so the keyboard reaches "Edit cart" before the
+            fields and Place order; beside it from 1024 px, above it on phones. */}
+        <aside aria-labelledby="summary-heading" className="h-fit rounded-lg border border-stone-200 bg-white p-5 lg:col-start-2 lg:row-start-1">
+          <h2 id="summary-heading" className="text-lg font-medium">
+            Order summary
+          </h2>
+          <ul className="mt-4 divide-y divide-stone-200 text-sm">
+            {cart.lines.map((line) => (
+              <li key={line.productId} className="flex items-center gap-3 py-2">
+                {line.product ? (
+                  <ProductImage
+                    src={line.product.image}
+                    alt=""
+                    sizes="48px"
+                    width={48}
+                    height={48}
+                    className="h-12 w-12 shrink-0 rounded bg-stone-100 object-cover"
+                  />
+                ) : (
+                  <span className="h-12 w-12 shrink-0 rounded bg-stone-200" />
+                )}
+                <span className="flex-1">
+                  {`${line.quantity} × ${line.product?.name ?? "A product that is no longer sold"}`}
+                  {line.problem && <span className="block font-medium text-red-700">{line.problem}</span>}
+                </span>
+                <span className="shrink-0">{line.lineTotalCents > 0 ? formatPrice(line.lineTotalCents) : "—"}</span>
+              </li>
+            ))}
+          </ul>
+          <p className="mt-4 flex justify-between border-t border-stone-200 pt-4 font-medium">
+            <span>Total</span>
+            <span>{formatPrice(cart.subtotalCents)}</span>
+          </p>
+          <Link to="/cart" className="mt-4 inline-block text-sm underline">
+            Edit cart
+          </Link>
+        </aside>
+        <Form method="post" noValidate ref={formRef} className="lg:col-start-1 lg:row-start-1" aria-describedby="checkout-note">
           <input type="hidden" name="checkoutToken" value={checkoutToken} />
-          {cart.hasProblems && !actionData && (
+          {cart.hasProblems && !failure && (
             <p className="mb-6 rounded border border-amber-700 bg-amber-50 px-4 py-3 text-sm text-amber-950">
               {"Some items in your cart cannot be bought as they are. "}
               <Link to="/cart" className="font-medium underline">
@@ -183,12 +263,24 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
               defaultValue={values?.postalCode}
               error={errors.postalCode}
             />
-            <Field
+            <SelectField
               name="country"
               label="Country"
-              autoComplete="country-name"
+              autoComplete="country"
+              options={countries.map((c) => ({ value: c.code, label: c.name }))}
               defaultValue={values?.country}
               error={errors.country}
+              className="sm:col-span-2"
+            />
+            <Field
+              name="phone"
+              label="Phone"
+              optional
+              type="tel"
+              autoComplete="tel"
+              hint="Only for the courier, if they cannot find you."
+              defaultValue={values?.phone}
+              error={errors.phone}
               className="sm:col-span-2"
             />
           </fieldset>
@@ -203,29 +295,6 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
             {placing ? "Placing your order…" : `Place order · ${formatPrice(cart.subtotalCents)}`}
           </button>
         </Form>
-        <aside aria-labelledby="summary-heading" className="order-1 h-fit rounded-lg border border-stone-200 bg-white p-5 lg:order-2">
-          <h2 id="summary-heading" className="text-lg font-medium">
-            Order summary
-          </h2>
-          <ul className="mt-4 divide-y divide-stone-200 text-sm">
-            {cart.lines.map((line) => (
-              <li key={line.productId} className="flex justify-between gap-3 py-2">
-                <span>
-                  {`${line.quantity} × ${line.product?.name ?? "A product that is no longer sold"}`}
-                  {line.problem && <span className="block font-medium text-red-700">{line.problem}</span>}
-                </span>
-                <span className="shrink-0">{line.lineTotalCents > 0 ? formatPrice(line.lineTotalCents) : "—"}</span>
-              </li>
-            ))}
-          </ul>
-          <p className="mt-4 flex justify-between border-t border-stone-200 pt-4 font-medium">
-            <span>Total</span>
-            <span>{formatPrice(cart.subtotalCents)}</span>
-          </p>
-          <Link to="/cart" className="mt-4 inline-block text-sm underline">
-            Edit cart
-          </Link>
-        </aside>
       </div>
     </section>
   );

@@ -2,6 +2,8 @@ import { data, Link } from "react-router";
 import { database } from "#app/db/connection.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
+import { orderStatusLabel } from "#app/store/order-status.ts";
+import { formatDate } from "#app/ui/time-zone.ts";
 import type { Route } from "./+types/order";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -22,8 +24,6 @@ export function loader({ params }: Route.LoaderArgs) {
   return { order };
 }
 
-const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" });
-
 export default function Order({ loaderData }: Route.ComponentProps) {
   const { order } = loaderData;
   return (
@@ -31,7 +31,7 @@ export default function Order({ loaderData }: Route.ComponentProps) {
       <p className="text-sm font-medium text-green-800">Thank you for your order</p>
       <h1 className="mt-1 text-3xl font-semibold tracking-tight">{`Order ${order.number}`}</h1>
       <p className="mt-3 text-stone-700">
-        {`Placed on ${dateFormat.format(order.createdAt)}. Status: ${order.status}. `}
+        {`Placed on ${formatDate(order.createdAt)}. Status: ${orderStatusLabel(order.status)}. `}
         Keep the order number: with your email it finds this page again.
       </p>
 
@@ -91,6 +91,7 @@ export default function Order({ loaderData }: Route.ComponentProps) {
         <div>
           <h2 className="text-lg font-medium">Contact</h2>
           <p className="mt-2 text-sm text-stone-700">{order.email}</p>
+          {order.phone && <p className="text-sm text-stone-700">{order.phone}</p>}
         </div>
       </div>
 

@@ -221,6 +221,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
         <div>
           <h2 className="text-lg font-medium">Contact</h2>
           <p className="mt-2 text-sm text-stone-700">{order.email}</p>
+          {order.phone && <p className="text-sm text-stone-700">{order.phone}</p>}
         </div>
       </div>
 
