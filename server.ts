@@ -24,7 +24,7 @@ import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import { closeSharedDatabase, database, databaseDamage, quickCheck } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
-import { env as readEnv, publicUrl, sessionSecrets, type Env } from "#app/core/env.server.ts";
+import { env as readEnv, paymentProvider, publicUrl, sessionSecrets, type Env } from "#app/core/env.server.ts";
 import { errorMessage } from "#app/core/errors.ts";
 import { requestInfo, requestInfoContext } from "#app/core/request-info.ts";
 import { accessLog } from "#app/web/access-log.server.ts";
@@ -37,6 +37,9 @@ import { UPLOADS_URL } from "#app/store/images.server.ts";
 import { rateLimits } from "#app/web/rate-limits.server.ts";
 import { resolveRoutes } from "#app/web/request-route.server.ts";
 import { productImages } from "#app/web/uploads.server.ts";
+import { onlinePayments } from "#app/store/payments.server.ts";
+import { startSweeper, sweepHolds } from "#app/store/holds.server.ts";
+import { paymentWebhook, WEBHOOK_PATH } from "#app/web/payment-webhook.server.ts";
 import { startMail, type RenderModule } from "#app/web/mail.server.ts";
 import type { Sender } from "#app/store/mail/sender.server.ts";
 
@@ -234,6 +237,21 @@ app.get("/health/ready", (_req, res) => {
   }
 });
 
+// Payment webhooks (docs/payments.md): signed by the provider, not posted by
+// a browser, so before compression, the origin check and the form limits.
+const payments = await onlinePayments(config);
+log(`payments: ${paymentProvider(config)}${payments ? `, webhooks at ${WEBHOOK_PATH}` : ""}`);
+if (payments) {
+  app.post(WEBHOOK_PATH, ...paymentWebhook({ provider: payments, database: () => db, ready: () => schemaReady && !draining && !databaseDamage(), log }));
+}
+// Held orders whose hold ran out: settled every PAYMENT_SWEEP_SECONDS once
+// the schema is current. Its timer never keeps a stopping store alive.
+const sweeper = startSweeper(
+  async () => (schemaReady && !draining ? sweepHolds(db, payments) : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0 }),
+  log,
+  config.PAYMENT_SWEEP_SECONDS * 1000,
+);
+
 app.use(compression());
 
 app.use(refuseCrossOrigin());
@@ -357,7 +375,8 @@ async function shutdown(signal: string) {
   }, config.SHUTDOWN_TIMEOUT_MS);
 
   // Every request that reached us is answered; then the connections close.
-  await web.drain();
+  // A sweep under way finishes its provider calls meanwhile.
+  await Promise.all([web.drain(), sweeper.stop()]);
   // Then the sender: the sends under way finish and are marked, and the
   // rows it held are let go for the next process (docs/email.md).
   await sender?.stop();

@@ -7,6 +7,7 @@ export default [
   route("checkout", "shop/routes/checkout.tsx"),
   route("orders", "shop/routes/order-lookup.tsx"),
   route("orders/:publicId", "shop/routes/order.tsx"),
+  route("orders/:publicId/pay", "shop/routes/order-pay.tsx"),
 
   // Staff (docs/admin.md). Only these two are open to anyone; everything
   // else sits in the layout, whose middleware requires a signed-in session.

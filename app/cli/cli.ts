@@ -175,6 +175,22 @@ const commands: Record<string, Command> = {
       replicaCommand(action, { maxLagSeconds: wholeNumber(values["max-lag"], "max-lag", 0) });
     },
   },
+  // Held orders whose hold ran out (docs/payments.md). The server does this
+  // every PAYMENT_SWEEP_SECONDS; this is for a cron job, or after an outage.
+  payments: {
+    usage: "payments sweep",
+    summary: "settle held orders whose hold ran out: ask Stripe, then mark them paid or cancel them (stock back)",
+    async run({ positionals: [action] }) {
+      if (action !== "sweep") throw new UsageError('payments needs "sweep"');
+      const { onlinePayments } = await import("#app/store/payments.server.ts");
+      const { sweepHolds } = await import("#app/store/holds.server.ts");
+      const report = await sweepHolds(database(), await onlinePayments());
+      console.log(
+        `payments sweep: ${report.cancelled} cancelled, ${report.paid} paid, ${report.waiting} still waiting, ${report.unreachable} not checked (provider unreachable or not configured)`,
+      );
+      if (report.unreachable > 0) process.exitCode = 1;
+    },
+  },
   lint: {
     usage: "lint [migrations folder]",
     summary: "check drizzle/ for migrations that would fail or lose data",

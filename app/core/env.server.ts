@@ -212,15 +212,21 @@ function schemaFor(nodeEnv: string | undefined) {
     // How long an order waiting for online payment holds its stock. Stripe
     // accepts a Checkout Session that expires 30 minutes to 24 hours later.
     PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
+    // How often the server looks for holds that ran out (docs/payments.md).
+    PAYMENT_SWEEP_SECONDS: int(60, 1, 3_600),
     // Both set: payment by Stripe Checkout; both unset: manual payment.
     STRIPE_SECRET_KEY: z.string().trim().optional(),
     STRIPE_WEBHOOK_SECRET: z.string().trim().optional(),
-    // Tests only: where the Stripe client sends its requests
-    // (http://127.0.0.1:<port> of a test double). Refused in production.
+    // Tests only: where the Stripe client sends its requests instead of
+    // api.stripe.com, e.g. http://127.0.0.1:<port> of a test double. Only
+    // this machine is accepted, so a stray value cannot send keys elsewhere.
     STRIPE_API_BASE: z
       .string()
       .optional()
-      .refine((v) => v === undefined || /^https?:\/\/[^/]+\/?$/.test(v), "must be http(s)://host:port"),
+      .refine(
+        (v) => v === undefined || /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(v),
+        "must be http(s)://127.0.0.1:<port> (a local test double), or unset",
+      ),
     // Graceful shutdown: readiness fails first, then after SHUTDOWN_DELAY_MS the
     // server stops accepting and drains; past SHUTDOWN_TIMEOUT_MS it exits 1.
     // Together they must end before the platform's SIGKILL: `docker stop`
@@ -267,10 +273,6 @@ function schemaFor(nodeEnv: string | undefined) {
     if (Boolean(rest.STRIPE_SECRET_KEY) !== Boolean(rest.STRIPE_WEBHOOK_SECRET)) {
       const missing = rest.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY";
       ctx.addIssue({ code: "custom", path: [missing], message: "is required too: set both Stripe keys, or neither for manual payment" });
-      return z.NEVER;
-    }
-    if (production && rest.STRIPE_API_BASE) {
-      ctx.addIssue({ code: "custom", path: ["STRIPE_API_BASE"], message: "is for tests only: unset it in production" });
       return z.NEVER;
     }
     if (SESSION_SECRETS && SESSION_SECRET) {

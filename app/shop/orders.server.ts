@@ -114,6 +114,13 @@ export const lookupSchema = z.object({
   email: emailField,
 });
 
+// A held order's hold outlasts its Stripe session's window by this much:
+// the window must be at least 30 minutes when Stripe receives the request.
+export const HOLD_SLACK_S = 60;
+
+/** How the order will be paid: manual (staff mark it paid), or online with its stock held meanwhile. */
+export type OrderPayment = { provider: "manual" | "stripe"; currency: string; holdMinutes?: number };
+
 export type StockProblem = { productId: number; name: string | null; message: string };
 
 export type PlaceOrderResult =
@@ -178,6 +185,11 @@ const prepared = perConnection((db: AppDatabase) => {
         postalCode: param("postalCode"),
         country: param("country"),
         phone: param("phone"),
+        status: param("status"),
+        paymentProvider: param("paymentProvider"),
+        currency: param("currency"),
+        // Unix seconds, passed as they are: a placeholder skips drizzle's Date mapping.
+        holdExpiresAt: sql`${param("holdExpiresAt")}`,
       })
       .returning({ id: orders.id, status: orders.status })
       .prepare(),
@@ -209,9 +221,15 @@ const prepared = perConnection((db: AppDatabase) => {
 export function placeOrder(
   db: AppDatabase,
   // The phone is optional for callers that place orders without the form (tests, workers).
-  input: { checkoutToken: string; details: Omit<CheckoutDetails, "phone"> & { phone?: string }; cart: CartLine[] },
+  input: {
+    checkoutToken: string;
+    details: Omit<CheckoutDetails, "phone"> & { phone?: string };
+    cart: CartLine[];
+    payment?: OrderPayment;
+  },
 ): PlaceOrderResult {
   const { checkoutToken, details, cart } = input;
+  const payment = input.payment ?? { provider: "manual", currency: "usd" };
   if (cart.length === 0) throw new Error("placeOrder needs at least one cart line");
   // The caps on what one order may reserve, checked again here: a cart
   // written before a cap was lowered must not get past it.
@@ -274,7 +292,21 @@ export function placeOrder(
         // 32^8 numbers make a clash rare; under the write lock, checking first is exact.
         let number = newOrderNumber();
         while (statement.numberTaken.get({ number })) number = newOrderNumber();
-        const order = statement.insertOrder.get({ publicId, number, checkoutToken, totalCents, ...details, phone: details.phone ?? "" })!;
+        // Paid online: the stock is held until the hold runs out (then the
+        // sweeper cancels the order unless Stripe says it was paid).
+        const held = payment.provider === "stripe";
+        const order = statement.insertOrder.get({
+          publicId,
+          number,
+          checkoutToken,
+          totalCents,
+          ...details,
+          phone: details.phone ?? "",
+          status: held ? "awaiting_payment" : "placed",
+          paymentProvider: payment.provider,
+          currency: payment.currency,
+          holdExpiresAt: held ? Math.floor(Date.now() / 1000) + (payment.holdMinutes ?? 30) * 60 + HOLD_SLACK_S : null,
+        })!;
         for (const item of items) {
           statement.insertItem.run({ ...item, orderId: order.id });
           // The stock ledger's record of the sale, in the same transaction
@@ -326,6 +358,7 @@ export function getOrder(db: AppDatabase, publicId: string) {
       status: orders.status,
       totalCents: orders.totalCents,
       createdAt: orders.createdAt,
+      paymentProvider: orders.paymentProvider,
     })
     .from(orders)
     .where(eq(orders.publicId, publicId))

@@ -1,7 +1,7 @@
 // The environment the store reads at startup (app/core/env.server.ts).
 import { describe, expect, it } from "vitest";
 import { randomBytes, randomUUID } from "node:crypto";
-import { parseEnv, publicUrl, weakSecret } from "#app/core/env.server.ts";
+import { parseEnv, paymentProvider, publicUrl, weakSecret } from "#app/core/env.server.ts";
 
 describe("environment defaults", () => {
   it("finish a graceful stop before `docker stop` sends SIGKILL (10 s unless told otherwise)", () => {
@@ -140,5 +140,33 @@ describe("PUBLIC_URL, the address every absolute link starts with", () => {
     const message = "PUBLIC_URL must be the store's address: http(s)://host[:port], with no path, query or fragment";
     expect(() => production(value)).toThrow(message);
     expect(() => parseEnv({ PUBLIC_URL: value })).toThrow(message);
+  });
+});
+
+describe("payment settings", () => {
+  const secret = randomBytes(32).toString("hex");
+  it("chooses manual by default and Stripe when both keys are set; half a Stripe set-up is refused", () => {
+    const manual = parseEnv({});
+    expect([paymentProvider(manual), manual.STORE_CURRENCY, manual.PAYMENT_HOLD_MINUTES, manual.PAYMENT_SWEEP_SECONDS]).toEqual(["manual", "usd", 30, 60]);
+    expect(paymentProvider(parseEnv({ STRIPE_SECRET_KEY: "sk_test_a", STRIPE_WEBHOOK_SECRET: "whsec_b" }))).toBe("stripe");
+    for (const NODE_ENV of ["development", "production"]) {
+      expect(() => parseEnv({ NODE_ENV, SESSION_SECRETS: secret, STRIPE_SECRET_KEY: "sk_live_a" })).toThrow(
+        "STRIPE_WEBHOOK_SECRET is required too: set both Stripe keys, or neither for manual payment",
+      );
+      expect(() => parseEnv({ NODE_ENV, SESSION_SECRETS: secret, STRIPE_WEBHOOK_SECRET: "whsec_b" })).toThrow("STRIPE_SECRET_KEY is required too");
+    }
+  });
+
+  it("takes a two-decimal currency in any case, and a hold Stripe accepts", () => {
+    expect(parseEnv({ STORE_CURRENCY: "EUR" }).STORE_CURRENCY).toBe("eur");
+    expect(() => parseEnv({ STORE_CURRENCY: "jpy" })).toThrow("STORE_CURRENCY must be an ISO 4217 code with two decimals");
+    expect(() => parseEnv({ STORE_CURRENCY: "xyz" })).toThrow("STORE_CURRENCY");
+    expect(() => parseEnv({ PAYMENT_HOLD_MINUTES: "29" })).toThrow("PAYMENT_HOLD_MINUTES");
+    expect(() => parseEnv({ PAYMENT_HOLD_MINUTES: "1441" })).toThrow("PAYMENT_HOLD_MINUTES");
+  });
+
+  it("points the Stripe client only at this machine (a test double), never elsewhere", () => {
+    expect(parseEnv({ STRIPE_API_BASE: "http://127.0.0.1:4242" }).STRIPE_API_BASE).toBe("http://127.0.0.1:4242");
+    expect(() => parseEnv({ STRIPE_API_BASE: "https://evil.example" })).toThrow("STRIPE_API_BASE must be http(s)://127.0.0.1:<port>");
   });
 });

@@ -17,6 +17,9 @@ import {
   placeOrder,
   shipToCountries,
 } from "#app/shop/orders.server.ts";
+import { env } from "#app/core/env.server.ts";
+import { payForOrder } from "#app/shop/pay.server.ts";
+import { onlinePayments } from "#app/store/payments.server.ts";
 import {
   checkoutTokenFor,
   flashFormFailure,
@@ -32,7 +35,7 @@ export function meta() {
   return [{ title: "Checkout · Corner Store" }];
 }
 
-export function loader({ context }: Route.LoaderArgs) {
+export async function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
   const cart = getCartView(database(), readCart(session));
   return {
@@ -41,6 +44,7 @@ export function loader({ context }: Route.LoaderArgs) {
     countries: shipToCountries(),
     // A refusal of a post made without JavaScript, carried over the 303 (see refuse below).
     failure: takeFormFailure(session, "checkout"),
+    online: (await onlinePayments()) !== null,
   };
 }
 
@@ -95,7 +99,14 @@ export async function action({ request, context }: Route.ActionArgs) {
 
   // Prices, names and totals are read by placeOrder from the database; the
   // form has none, and any the client adds are never looked at.
-  const result = placeOrder(db, { checkoutToken: token, details: parsed.data, cart });
+  const provider = await onlinePayments();
+  const config = env();
+  const result = placeOrder(db, {
+    checkoutToken: token,
+    details: parsed.data,
+    cart,
+    payment: { provider: provider ? provider.name : "manual", currency: config.STORE_CURRENCY, holdMinutes: config.PAYMENT_HOLD_MINUTES },
+  });
   if (result.status === "rejected") {
     // Named as placeOrder found them, under the write lock.
     const problems = result.problems.map((p) => `${p.name ?? "A product in your cart"} ${p.message}.`);
@@ -108,7 +119,14 @@ export async function action({ request, context }: Route.ActionArgs) {
       409,
     );
   }
-  return toConfirmation(result.publicId, session, true);
+  if (!provider) return toConfirmation(result.publicId, session, true);
+  // The order is committed with its stock held; now the one provider call.
+  // If it fails, the order waits on its "pay" page with "Try paying again".
+  writeCart(session, []);
+  session.unset("checkoutToken");
+  const payment = await payForOrder(db, provider, result.publicId);
+  if (payment.status === "redirect") return redirect(payment.url, 303);
+  return redirect(`${href("/orders/:publicId/pay", { publicId: result.publicId })}?retry`, 303);
 }
 
 function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered: boolean) {
@@ -123,7 +141,7 @@ function toConfirmation(publicId: string, session: StoreSession, cartWasOrdered:
 }
 
 export default function Checkout({ loaderData, actionData }: Route.ComponentProps) {
-  const { cart, checkoutToken, countries } = loaderData;
+  const { cart, checkoutToken, countries, online } = loaderData;
   // From the action (JavaScript), or from the session after a 303 (without).
   const failure = actionData ?? loaderData.failure;
   const placing = useIsPending();
@@ -285,14 +303,16 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
             />
           </fieldset>
           <p id="checkout-note" className="mt-6 text-sm text-stone-600">
-            This demo store takes no payment: placing the order reserves the items.
+            {online
+              ? "Next you pay on Stripe's secure page; your items are held for you meanwhile."
+              : "Placing the order reserves the items. Pay by bank transfer or in person as the store tells you: we ship once the payment has arrived."}
           </p>
           <button
             type="submit"
             disabled={placing}
             className="mt-4 w-full rounded bg-stone-900 px-5 py-3 font-medium text-white hover:bg-stone-700 disabled:opacity-60 sm:w-auto"
           >
-            {placing ? "Placing your order…" : `Place order · ${formatPrice(cart.subtotalCents)}`}
+            {placing ? "Placing your order…" : `${online ? "Continue to payment" : "Place order"} · ${formatPrice(cart.subtotalCents)}`}
           </button>
         </Form>
       </div>

@@ -2,6 +2,8 @@ import { data, Link } from "react-router";
 import { database } from "#app/db/connection.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
+import { confirmSooner } from "#app/shop/pay.server.ts";
+import { onlinePayments } from "#app/store/payments.server.ts";
 import { orderStatusLabel } from "#app/store/order-status.ts";
 import { formatDate } from "#app/ui/time-zone.ts";
 import type { Route } from "./+types/order";
@@ -18,14 +20,33 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
   ];
 }
 
-export function loader({ params }: Route.LoaderArgs) {
-  const order = getOrder(database(), params.publicId);
+export async function loader({ params }: Route.LoaderArgs) {
+  const db = database();
+  let order = getOrder(db, params.publicId);
   if (!order) throw data("No such order", { status: 404 });
-  return { order };
+  // Back from Stripe before its webhook: ask for the session, through the
+  // same path the webhook takes. What the page says comes from the
+  // database either way, never from the address the shopper came back to.
+  const provider = order.status === "awaiting_payment" ? await onlinePayments() : null;
+  if (provider) {
+    await confirmSooner(db, provider, params.publicId);
+    order = getOrder(db, params.publicId)!;
+  }
+  return { order, publicId: params.publicId };
 }
 
+const PAYMENT_NOTES = {
+  placed: ["Waiting for your payment", "Pay by bank transfer or in person as the store tells you: we ship once the payment has arrived."],
+  awaiting_payment: ["Confirming your payment…", "This takes a moment after you pay. If you did not finish paying, you can pay now or cancel the order."],
+  paid: ["Payment received", "Thank you: we will ship your order soon."],
+  shipped: ["Shipped", "Your payment was received and the order is on its way."],
+  cancelled: ["Cancelled", "This order was cancelled and nothing is owed. Its items went back on the shelf."],
+  refunded: ["Refunded", "Your payment was refunded in full."],
+} as const;
+
 export default function Order({ loaderData }: Route.ComponentProps) {
-  const { order } = loaderData;
+  const { order, publicId } = loaderData;
+  const [heading, note] = PAYMENT_NOTES[order.status];
   return (
     <section className="mx-auto max-w-2xl">
       <p className="text-sm font-medium text-green-800">Thank you for your order</p>
@@ -34,6 +55,15 @@ export default function Order({ loaderData }: Route.ComponentProps) {
         {`Placed on ${formatDate(order.createdAt)}. Status: ${orderStatusLabel(order.status)}. `}
         Keep the order number: with your email it finds this page again.
       </p>
+      <div role="status" className="mt-6 rounded border border-stone-300 bg-white px-4 py-3">
+        <h2 className="font-medium">{heading}</h2>
+        <p className="mt-1 text-sm text-stone-700">{note}</p>
+        {order.status === "awaiting_payment" && (
+          <Link to={`/orders/${publicId}/pay`} className="mt-2 inline-block text-sm font-medium underline">
+            Pay now or cancel the order
+          </Link>
+        )}
+      </div>
 
       <h2 className="mt-8 text-lg font-medium">Items</h2>
       <table className="mt-3 w-full text-left text-sm">
