@@ -31,6 +31,7 @@ export function startMail(
     transport,
     render: async (database, subject) => (await loadRender()).renderMessage(database, subject),
     from: config.MAIL_FROM,
+    replyTo: config.STORE_CONTACT_EMAIL,
     pollMs: config.MAIL_POLL_MS,
     retryBaseMs: config.MAIL_RETRY_BASE_MS,
     retryMaxMs: config.MAIL_RETRY_MAX_MS,

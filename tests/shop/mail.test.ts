@@ -214,7 +214,7 @@ describe("the sender", () => {
     const smtp = await sink();
     const first = order(db);
     const second = order(db, { email: "grace@example.com", customerName: "Grace Hopper" });
-    const { lines } = sender(db, smtp);
+    const { lines } = sender(db, smtp, { replyTo: "hello@shop.example" });
     const [a, b] = await smtp.waitFor(2);
     await until(() => rows(db).every((r) => r.status === "sent"));
     const byTo = new Map([a!, b!].map((m) => [m.to[0], m]));
@@ -225,6 +225,7 @@ describe("the sender", () => {
     expect(grace.text).toContain("Grace Hopper");
     expect(grace.text).not.toContain("Ada Lovelace");
     expect(ada.headers.from).toBe("Corner Store <orders@shop.example>");
+    expect(ada.headers["reply-to"]).toBe("hello@shop.example");
     expect(ada.text).toContain(`${env().PUBLIC_URL}/orders/${first.publicId}`);
     expect(new Set([ada.headers["message-id"], grace.headers["message-id"]])).toEqual(new Set(rows(db).map((r) => r.messageId)));
     for (const row of rows(db)) expect(row).toMatchObject({ status: "sent", attempts: 1, leaseOwner: null, lastError: null });
