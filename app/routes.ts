@@ -25,6 +25,7 @@ export default [
       route("products/:productId/stock", "staff/routes/product-stock.tsx"),
       route("orders", "staff/routes/orders.tsx"),
       route("orders/:orderId", "staff/routes/order.tsx"),
+      route("orders/:orderId/refund", "staff/routes/order-refund.tsx"),
       route("staff", "staff/routes/staff.tsx"),
     ]),
   ]),

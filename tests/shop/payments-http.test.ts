@@ -14,6 +14,7 @@ import { tempDir } from "#tests/helpers/db.ts";
 import { runNode, startServer, stopServer, TEST_PUBLIC_URL, type ServerProcess } from "#tests/helpers/server.ts";
 import { shopper, text } from "#tests/helpers/shopper.ts";
 import { eventJson, signWebhook, startStripeDouble, type StripeDouble } from "#tests/helpers/stripe-double.ts";
+import { browser, staffAccount } from "#tests/helpers/staff.ts";
 
 let server: ServerProcess;
 let stripe: StripeDouble;
@@ -275,5 +276,65 @@ describe("the sweeper", () => {
     // 3 bundles each: the abandoned ones back, paidLate's and fresh's still out.
     expect(product("pencil-bundle").stock).toBe(abandoned.mug.stock - 3 * 2);
     expect(ledgerDrift(db)).toEqual([]);
+  });
+});
+
+describe("refunds", () => {
+  it("the owner refunds a paid order once, on a confirmation page; the stock comes back; staff cannot", async () => {
+    await staffAccount(db, "owner@example.com", "owner");
+    await staffAccount(db, "clerk@example.com", "staff");
+    const owner = browser(server.url);
+    await owner.signIn("owner@example.com");
+    const clerk = browser(server.url);
+    await clerk.signIn("clerk@example.com");
+
+    const { order, mug, pen, publicId, total } = await checkout();
+    await fetch(`${stripe.url}/pay/${order.paymentReference}/complete`, { method: "POST", redirect: "manual" });
+    expect(orderByPublicId(publicId).status).toBe("paid");
+    const url = `/admin/orders/${order.id}/refund`;
+
+    expect(text((await owner.get(`/admin/orders/${order.id}`)).html)).toContain("Refund…");
+    expect(text((await clerk.get(`/admin/orders/${order.id}`)).html)).not.toContain("Refund…");
+    expect((await clerk.get(url)).status).toBe(403);
+    expect((await clerk.post(url, { status: "paid" })).status).toBe(403);
+    const confirm = text((await owner.get(url)).html);
+    expect(confirm).toContain(`Stripe will return $${(total / 100).toFixed(2)}`);
+    expect(confirm).toContain("its items go back in stock");
+
+    // Stripe unreachable: nothing refunded, the order unchanged, a message.
+    stripe.fail(2);
+    const down = await owner.post(url, { status: "paid" });
+    expect(down.status).toBe(503);
+    expect(text(down.html)).toContain("Stripe could not be reached, so nothing was refunded.");
+    expect(orderByPublicId(publicId).status).toBe("paid");
+
+    const done = await owner.post(url, { status: "paid" });
+    expect([done.status, done.location]).toEqual([302, `/admin/orders/${order.id}`]);
+    expect(text((await owner.get(done.location!)).html)).toContain(`Order ${order.number} is refunded; its items are back in stock.`);
+    expect(stripe.refunds).toContainEqual(expect.objectContaining({ payment_intent: orderByPublicId(publicId).paymentIntent, amount: total }));
+    expect(stripe.requests.filter((r) => r.path === "/v1/refunds").map((r) => r.idempotencyKey)).toContain(`refund-${publicId}`);
+    expect(orderByPublicId(publicId).status).toBe("refunded");
+    expect(product("pencil-bundle").stock).toBe(mug.stock);
+    expect(product("paper-clips-tin").stock).toBe(pen.stock);
+
+    // A second press from the old page: a 409, no second refund.
+    const refundsBefore = stripe.refunds.length;
+    expect((await owner.post(url, { status: "paid" })).status).toBe(409);
+    expect(stripe.refunds.length).toBe(refundsBefore);
+    // Stripe's charge.refunded webhook for it changes nothing more.
+    const charge = { id: "ch_1", object: "charge", payment_intent: orderByPublicId(publicId).paymentIntent, amount_refunded: total, refunded: true };
+    expect((await postWebhook(eventJson("charge.refunded", charge))).status).toBe(200);
+    expect(returned(order.id).map((m) => m.delta).sort()).toEqual([2, 3]);
+    expect(ledgerDrift(db)).toEqual([]);
+  });
+
+  it("a refund made in Stripe's Dashboard is recorded from its webhook, stock back if not shipped", async () => {
+    const { order, publicId, total } = await checkout();
+    await fetch(`${stripe.url}/pay/${order.paymentReference}/complete`, { method: "POST", redirect: "manual" });
+    const intent = orderByPublicId(publicId).paymentIntent;
+    const charge = { id: "ch_2", object: "charge", payment_intent: intent, amount_refunded: total, refunded: true };
+    expect((await postWebhook(eventJson("charge.refunded", charge))).status).toBe(200);
+    expect(orderByPublicId(publicId).status).toBe("refunded");
+    expect(returned(order.id).map((m) => m.delta).sort()).toEqual([2, 3]);
   });
 });
