@@ -25,7 +25,10 @@ export default [
       route("products/:productId/stock", "staff/routes/product-stock.tsx"),
       route("orders", "staff/routes/orders.tsx"),
       route("orders/:orderId", "staff/routes/order.tsx"),
+      route("orders/:orderId/refund", "staff/routes/order-refund.tsx"),
       route("staff", "staff/routes/staff.tsx"),
+      // Last: any other /admin address, a 404 inside the staff layout.
+      route("*", "staff/routes/not-found.tsx"),
     ]),
   ]),
 ] satisfies RouteConfig;

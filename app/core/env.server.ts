@@ -264,7 +264,7 @@ function schemaFor(nodeEnv: string | undefined) {
     const rest = {
       ...others,
       PUBLIC_URL: PUBLIC_URL ?? (production ? undefined : `http://localhost:${others.PORT}`),
-      MAIL_FROM: others.MAIL_FROM ?? "Corner Store <store@localhost>",
+      MAIL_FROM: others.MAIL_FROM ?? `${others.STORE_NAME} <store@localhost>`,
     };
     if (production && others.SMTP_URL && !others.MAIL_FROM) {
       ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: 'is required with SMTP_URL in production, e.g. "Shop <orders@shop.example.com>"' });

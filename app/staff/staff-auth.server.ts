@@ -81,6 +81,14 @@ export const requireStaff: MiddlewareFunction<Response> = async ({ request, cont
   return response;
 };
 
+/** The refund pages: money goes back, so the owner only. */
+export const requireOwnerToRefund: MiddlewareFunction<Response> = ({ context }, next) => {
+  if (signedInStaff(context).staff.role !== "owner") {
+    throw data("Only the store's owner can refund orders.", { status: 403, statusText: "Forbidden" });
+  }
+  return next();
+};
+
 export const requireOwner: MiddlewareFunction<Response> = ({ context }, next) => {
   if (signedInStaff(context).staff.role !== "owner") {
     throw data("Only the store's owner can manage staff accounts.", { status: 403, statusText: "Forbidden" });

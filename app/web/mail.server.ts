@@ -29,8 +29,9 @@ export function startMail(
   }
   return startSender(db, {
     transport,
-    render: async (database, subject) => (await loadRender()).renderMessage(database, subject, config.PUBLIC_URL),
+    render: async (database, subject) => (await loadRender()).renderMessage(database, subject, { origin: config.PUBLIC_URL, name: config.STORE_NAME }),
     from: config.MAIL_FROM,
+    replyTo: config.STORE_CONTACT_EMAIL,
     pollMs: config.MAIL_POLL_MS,
     retryBaseMs: config.MAIL_RETRY_BASE_MS,
     retryMaxMs: config.MAIL_RETRY_MAX_MS,

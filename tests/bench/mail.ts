@@ -97,10 +97,10 @@ const smtp = await startSmtpSink();
 
 // Baseline: the transport alone, the same rendered message, as many in flight as the sender allows.
 db.delete(outboxMessages).run();
-const sample = renderMessage(db, { kind: "order_placed", orderId, staffId: null, link: null }, config.PUBLIC_URL);
+const sample = renderMessage(db, { kind: "order_placed", orderId, staffId: null, link: null }, { origin: config.PUBLIC_URL, name: config.STORE_NAME });
 const renderTimes = Array.from({ length: 500 }, () => {
   const t = performance.now();
-  renderMessage(db, { kind: "order_placed", orderId, staffId: null, link: null }, config.PUBLIC_URL);
+  renderMessage(db, { kind: "order_placed", orderId, staffId: null, link: null }, { origin: config.PUBLIC_URL, name: config.STORE_NAME });
   return performance.now() - t;
 });
 console.log(`rendering one confirmation (2 queries, HTML and text): median ${us(median(renderTimes))}`);
@@ -125,7 +125,7 @@ const before = smtp.received.length;
 started = performance.now();
 const sender = startSender(db, {
   transport: smtpTransport(smtp.url, 30_000),
-  render: (database, subject) => renderMessage(database, subject, config.PUBLIC_URL),
+  render: (database, subject) => renderMessage(database, subject, { origin: config.PUBLIC_URL, name: config.STORE_NAME }),
   from: "Shop <shop@example.com>",
   pollMs: 1_000,
   retryBaseMs: 1_000,

@@ -1,7 +1,7 @@
 // The shopper's journeys, run twice by playwright.config.ts: with JavaScript
 // and without. Each step asserts where the shopper lands (the URL), what the
 // page says, and that nothing answered an error the test did not cause.
-import { addToCart, cartLink, expect, expectAccessible, fillCheckout, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
+import { addToCart, cartLink, emailWith, expect, expectAccessible, fillCheckout, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
 import { writes } from "#tests/helpers/db.ts";
 
 // The production server's database (playwright.config.ts): what the journeys
@@ -98,6 +98,21 @@ test("catalog → search → product → cart → checkout → confirmation → 
   const placed = writes(db).orders;
   expect(placed).toHaveLength(ordersBefore + 1);
   expect(placed.find((o) => o.number === number)).toMatchObject({ totalCents: 6_000, email: "ada@example.com" });
+
+  // The confirmation email: to the shopper, with the order's line and total,
+  // and a link that opens this order (docs/email.md).
+  const mail = await emailWith(`Your order ${number}`);
+  expect(mail.headers.to).toBe("ada@example.com");
+  // Replies reach the shop's contact address (STORE_CONTACT_EMAIL), not the sending one.
+  expect(mail.headers["reply-to"]).toBe("hello@corner-store.test");
+  expect(mail.text).toContain("3 × Soy Candle at $20.00: $60.00");
+  expect(mail.text).toContain("Total: $60.00");
+  expect(mail.text).toContain("12 St James's Square");
+  const link = /https?:\/\/\S+\/orders\/[\w-]{22}/.exec(mail.text)?.[0];
+  expect(link).toBe(confirmation);
+  expect(mail.html).toContain(`href="${confirmation}"`);
+  await page.goto(link!);
+  await expect(heading).toBeVisible();
 
   // Looking the order up: a wrong email finds nothing, the right one the order.
   await page.getByRole("link", { name: "Find an order" }).click();

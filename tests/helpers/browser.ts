@@ -1,10 +1,13 @@
 // Shared steps for the Playwright specs in tests/e2e.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Page, type Response } from "@playwright/test";
 import { eq } from "drizzle-orm";
 import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
 import { writes } from "#tests/helpers/db.ts";
+import { parse as parseMail, type ReceivedMail } from "#tests/helpers/smtp.ts";
 
 /**
  * Playwright's test, with one check on every page of every test: a console
@@ -126,4 +129,23 @@ export function watchResponses(page: Page) {
         .map((r) => `${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
     },
   };
+}
+
+/**
+ * The email the shopper got whose subject contains `subject`: read from the
+ * inbox the browser tests' SMTP server fills (playwright.config.ts), waiting
+ * for the store's sender, which delivers after the page has answered.
+ */
+export async function emailWith(subject: string, timeoutMs = 15_000): Promise<ReceivedMail> {
+  const dir = process.env.E2E_MAIL_DIR!;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const files = existsSync(dir) ? readdirSync(dir).sort() : [];
+    for (const file of files) {
+      const mail = parseMail(readFileSync(join(dir, file), "utf8"));
+      if (mail.headers.subject?.includes(subject)) return mail;
+    }
+    if (Date.now() > until) throw new Error(`no email with "${subject}" in ${dir} after ${timeoutMs} ms (${files.length} others)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -52,7 +52,7 @@ function sender(db: AppDatabase, smtp: SmtpSink, options: Partial<SenderOptions>
   const lines: string[] = [];
   const started = startSender(db, {
     transport: smtpTransport(smtp.url, options.timeoutMs ?? 5_000),
-    render: (database, subject) => renderMessage(database, subject, config.PUBLIC_URL),
+    render: (database, subject) => renderMessage(database, subject, { origin: config.PUBLIC_URL, name: config.STORE_NAME }),
     from: "Corner Store <orders@shop.example>",
     pollMs: 20,
     retryBaseMs: 20,
@@ -161,7 +161,7 @@ describe("the messages", () => {
     const db = seededDatabase();
     const placed = order(db);
     const row = rows(db)[0]!;
-    const message = renderMessage(db, row, config.PUBLIC_URL);
+    const message = renderMessage(db, row, { origin: config.PUBLIC_URL, name: config.STORE_NAME });
     const url = `${config.PUBLIC_URL}/orders/${placed.publicId}`;
     expect(message.to).toBe("ada@example.com");
     expect(message.subject).toBe(`Your order ${placed.number}`);
@@ -200,6 +200,7 @@ describe("the messages", () => {
           country: "X",
         },
       }),
+      config.STORE_NAME,
     );
     expect(html).not.toContain("<script>");
     expect(html).not.toContain("<b>bold");
@@ -217,7 +218,7 @@ describe("the sender", () => {
     const smtp = await sink();
     const first = order(db);
     const second = order(db, { email: "grace@example.com", customerName: "Grace Hopper" });
-    const { lines } = sender(db, smtp);
+    const { lines } = sender(db, smtp, { replyTo: "hello@shop.example" });
     const [a, b] = await smtp.waitFor(2);
     await until(() => rows(db).every((r) => r.status === "sent"));
     const byTo = new Map([a!, b!].map((m) => [m.to[0], m]));
@@ -228,6 +229,7 @@ describe("the sender", () => {
     expect(grace.text).toContain("Grace Hopper");
     expect(grace.text).not.toContain("Ada Lovelace");
     expect(ada.headers.from).toBe("Corner Store <orders@shop.example>");
+    expect(ada.headers["reply-to"]).toBe("hello@shop.example");
     expect(ada.text).toContain(`${config.PUBLIC_URL}/orders/${first.publicId}`);
     expect(new Set([ada.headers["message-id"], grace.headers["message-id"]])).toEqual(new Set(rows(db).map((r) => r.messageId)));
     for (const row of rows(db)) expect(row).toMatchObject({ status: "sent", attempts: 1, leaseOwner: null, lastError: null });
@@ -414,7 +416,7 @@ describe("development without SMTP_URL", () => {
     const lines: string[] = [];
     const s = startSender(db, {
       transport: fileTransport(folder),
-      render: (database, subject) => renderMessage(database, subject, config.PUBLIC_URL),
+      render: (database, subject) => renderMessage(database, subject, { origin: config.PUBLIC_URL, name: config.STORE_NAME }),
       from: "Corner Store <store@localhost>",
       pollMs: 20,
       retryBaseMs: 20,

@@ -8,12 +8,13 @@ import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
-import { orders, paymentEvents, products, stockMovements } from "#app/db/schema.ts";
+import { orders, outboxMessages, paymentEvents, products, stockMovements } from "#app/db/schema.ts";
 import { ledgerDrift } from "#app/store/inventory.server.ts";
 import { tempDir } from "#tests/helpers/db.ts";
 import { runNode, startServer, stopServer, TEST_PUBLIC_URL, type ServerProcess } from "#tests/helpers/server.ts";
 import { shopper, text } from "#tests/helpers/shopper.ts";
 import { eventJson, signWebhook, startStripeDouble, type StripeDouble } from "#tests/helpers/stripe-double.ts";
+import { browser, staffAccount } from "#tests/helpers/staff.ts";
 
 let server: ServerProcess;
 let stripe: StripeDouble;
@@ -39,6 +40,9 @@ beforeEach(() => {
 
 const product = (slug: string) => db.select().from(products).where(eq(products.slug, slug)).get()!;
 const orderByPublicId = (publicId: string) => db.select().from(orders).where(eq(orders.publicId, publicId)).get()!;
+/** The emails queued for an order (docs/email.md): the confirmation waits for the payment. */
+const emails = (orderId: number) =>
+  db.select({ kind: outboxMessages.kind }).from(outboxMessages).where(eq(outboxMessages.orderId, orderId)).all().map((m) => m.kind);
 const returned = (orderId: number) =>
   db.select().from(stockMovements).where(and(eq(stockMovements.orderId, orderId), eq(stockMovements.reason, "cancellation"))).all();
 
@@ -101,6 +105,7 @@ describe("checkout with Stripe", () => {
 
     // Back before paying: the page asks Stripe, which says open.
     expect(text((await me.get(`/orders/${publicId}`)).html)).toContain("Confirming your payment…");
+    expect(emails(order.id)).toEqual([]);
 
     // Paying on the hosted page: Stripe sends the signed webhook, then the shopper back.
     const paid = await fetch(`${stripe.url}/pay/${session.id}/complete`, { method: "POST", redirect: "manual" });
@@ -112,6 +117,8 @@ describe("checkout with Stripe", () => {
     const page = text((await me.get(`/orders/${publicId}`)).html);
     expect(page).toContain("Payment received");
     expect(page).not.toContain("Confirming");
+    // The confirmation is queued with the payment, once, whatever else Stripe sends.
+    expect(emails(order.id)).toEqual(["order_placed"]);
     expect(product("pencil-bundle").stock).toBe(mug.stock - 3);
     expect(returned(order.id)).toEqual([]);
     expect(db.select().from(paymentEvents).where(eq(paymentEvents.orderId, order.id)).all().map((e) => [e.type, e.outcome])).toEqual([
@@ -162,6 +169,8 @@ describe("checkout with Stripe", () => {
     // Stripe's expiry webhook (sent by the double when the session closed) changes nothing more.
     await expect.poll(() => stripe.delivered.filter((d) => d.type === "checkout.session.expired").length).toBeGreaterThan(0);
     expect(returned(order.id).map((m) => m.delta).sort()).toEqual([2, 3]);
+    // Never paid, never confirmed: no email about its cancellation either.
+    expect(emails(order.id)).toEqual([]);
     expect(text((await me.get(`/orders/${publicId}`)).html)).toContain("Cancelled");
     // The pay page of a cancelled order goes to the order.
     expect((await me.get(`/orders/${publicId}/pay`)).status).toBe(302);
@@ -267,5 +276,65 @@ describe("the sweeper", () => {
     // 3 bundles each: the abandoned ones back, paidLate's and fresh's still out.
     expect(product("pencil-bundle").stock).toBe(abandoned.mug.stock - 3 * 2);
     expect(ledgerDrift(db)).toEqual([]);
+  });
+});
+
+describe("refunds", () => {
+  it("the owner refunds a paid order once, on a confirmation page; the stock comes back; staff cannot", async () => {
+    await staffAccount(db, "owner@example.com", "owner");
+    await staffAccount(db, "clerk@example.com", "staff");
+    const owner = browser(server.url);
+    await owner.signIn("owner@example.com");
+    const clerk = browser(server.url);
+    await clerk.signIn("clerk@example.com");
+
+    const { order, mug, pen, publicId, total } = await checkout();
+    await fetch(`${stripe.url}/pay/${order.paymentReference}/complete`, { method: "POST", redirect: "manual" });
+    expect(orderByPublicId(publicId).status).toBe("paid");
+    const url = `/admin/orders/${order.id}/refund`;
+
+    expect(text((await owner.get(`/admin/orders/${order.id}`)).html)).toContain("Refund…");
+    expect(text((await clerk.get(`/admin/orders/${order.id}`)).html)).not.toContain("Refund…");
+    expect((await clerk.get(url)).status).toBe(403);
+    expect((await clerk.post(url, { status: "paid" })).status).toBe(403);
+    const confirm = text((await owner.get(url)).html);
+    expect(confirm).toContain(`Stripe will return $${(total / 100).toFixed(2)}`);
+    expect(confirm).toContain("its items go back in stock");
+
+    // Stripe unreachable: nothing refunded, the order unchanged, a message.
+    stripe.fail(2);
+    const down = await owner.post(url, { status: "paid" });
+    expect(down.status).toBe(503);
+    expect(text(down.html)).toContain("Stripe could not be reached, so nothing was refunded.");
+    expect(orderByPublicId(publicId).status).toBe("paid");
+
+    const done = await owner.post(url, { status: "paid" });
+    expect([done.status, done.location]).toEqual([302, `/admin/orders/${order.id}`]);
+    expect(text((await owner.get(done.location!)).html)).toContain(`Order ${order.number} is refunded; its items are back in stock.`);
+    expect(stripe.refunds).toContainEqual(expect.objectContaining({ payment_intent: orderByPublicId(publicId).paymentIntent, amount: total }));
+    expect(stripe.requests.filter((r) => r.path === "/v1/refunds").map((r) => r.idempotencyKey)).toContain(`refund-${publicId}`);
+    expect(orderByPublicId(publicId).status).toBe("refunded");
+    expect(product("pencil-bundle").stock).toBe(mug.stock);
+    expect(product("paper-clips-tin").stock).toBe(pen.stock);
+
+    // A second press from the old page: a 409, no second refund.
+    const refundsBefore = stripe.refunds.length;
+    expect((await owner.post(url, { status: "paid" })).status).toBe(409);
+    expect(stripe.refunds.length).toBe(refundsBefore);
+    // Stripe's charge.refunded webhook for it changes nothing more.
+    const charge = { id: "ch_1", object: "charge", payment_intent: orderByPublicId(publicId).paymentIntent, amount_refunded: total, refunded: true };
+    expect((await postWebhook(eventJson("charge.refunded", charge))).status).toBe(200);
+    expect(returned(order.id).map((m) => m.delta).sort()).toEqual([2, 3]);
+    expect(ledgerDrift(db)).toEqual([]);
+  });
+
+  it("a refund made in Stripe's Dashboard is recorded from its webhook, stock back if not shipped", async () => {
+    const { order, publicId, total } = await checkout();
+    await fetch(`${stripe.url}/pay/${order.paymentReference}/complete`, { method: "POST", redirect: "manual" });
+    const intent = orderByPublicId(publicId).paymentIntent;
+    const charge = { id: "ch_2", object: "charge", payment_intent: intent, amount_refunded: total, refunded: true };
+    expect((await postWebhook(eventJson("charge.refunded", charge))).status).toBe(200);
+    expect(orderByPublicId(publicId).status).toBe("refunded");
+    expect(returned(order.id).map((m) => m.delta).sort()).toEqual([2, 3]);
   });
 });

@@ -17,6 +17,7 @@ import { getOrderForStaff, staffMoves, transitionOrder, transitionSchema } from 
 import { idParam } from "#app/web/route-params.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
+import { refundable } from "#app/store/refund.server.ts";
 import type { Route } from "./+types/order";
 
 export function meta({ loaderData }: Route.MetaArgs) {
@@ -26,7 +27,9 @@ export function meta({ loaderData }: Route.MetaArgs) {
 export function loader({ params, context }: Route.LoaderArgs) {
   const order = getOrderForStaff(context.get(databaseContext), idParam(params.orderId, "order"));
   if (!order) throw data("There is no such order.", { status: 404 });
-  return { order, moves: staffMoves(order.status) };
+  // The owner alone refunds, on a confirmation page (order-refund.tsx).
+  const canRefund = signedInStaff(context).staff.role === "owner" && refundable(order.status);
+  return { order, moves: staffMoves(order.status), canRefund };
 }
 
 // A 409 means someone else changed the order: show it as it is now.
@@ -84,7 +87,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
 const reasons = { initial: "Opening balance", sale: "Sold", cancellation: "Returned to stock", adjustment: "Adjustment" } as const;
 
 export default function Order({ loaderData, actionData }: Route.ComponentProps) {
-  const { order, moves } = loaderData;
+  const { order, moves, canRefund } = loaderData;
   const paying = useIsPending({ fields: { intent: "pay" } });
   const shipping = useIsPending({ fields: { intent: "ship" } });
   const cancelling = useIsPending({ fields: { intent: "cancel" } });
@@ -108,7 +111,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
           {`Payment needs a look: ${order.paymentIssue} See docs/payments.md, "When money and orders disagree".`}
         </p>
       )}
-      {moves.length > 0 && (
+      {(moves.length > 0 || canRefund) && (
         <div className="mt-6 flex flex-wrap items-start gap-4">
           {moves.includes("pay") && (
             <Form method="post">
@@ -136,6 +139,11 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
                 {cancelling ? "Cancelling…" : "Cancel order and return stock"}
               </button>
             </Form>
+          )}
+          {canRefund && (
+            <Link to={`/admin/orders/${order.id}/refund`} className={dangerButtonClass}>
+              Refund…
+            </Link>
           )}
         </div>
       )}

@@ -29,6 +29,7 @@ export type SenderOptions = {
   transport: MailTransport;
   render: (db: AppDatabase, subject: MessageSubject) => RenderedMessage | Promise<RenderedMessage>;
   from: string;
+  replyTo?: string;
   /** How often to look for due rows when nothing wakes the sender. */
   pollMs: number;
   retryBaseMs: number;
@@ -155,6 +156,7 @@ export function startSender(db: AppDatabase, options: SenderOptions): Sender {
         id: row.id,
         kind: row.kind,
         from: options.from,
+        replyTo: options.replyTo,
         messageId: row.message_id,
         ...rendered,
       });

@@ -15,6 +15,8 @@ export type OutgoingMessage = {
   id: number;
   kind: string;
   from: string;
+  /** Where a customer's reply goes: STORE_CONTACT_EMAIL, when set. */
+  replyTo?: string;
   to: string;
   subject: string;
   html: string;
@@ -58,6 +60,7 @@ export function smtpTransport(url: string, timeoutMs: number): MailTransport {
     async send(m) {
       await transporter.sendMail({
         from: m.from,
+        replyTo: m.replyTo,
         to: m.to,
         subject: m.subject,
         html: m.html,
@@ -78,6 +81,7 @@ export function fileTransport(folder: string): MailTransport {
     async send(m) {
       const info = await transporter.sendMail({
         from: m.from,
+        replyTo: m.replyTo,
         to: m.to,
         subject: m.subject,
         html: m.html,

@@ -25,7 +25,7 @@ const wording: Record<OrderMessageKind, { subject: (n: string) => string; title:
   order_cancelled: {
     subject: (n) => `Your order ${n} was cancelled`,
     title: "Your order was cancelled",
-    lead: "This order was cancelled and will not be sent. If you did not expect this, reply to this email.",
+    lead: "This order was cancelled and will not be sent. If you did not expect this, please get in touch.",
   },
   order_refunded: {
     subject: (n) => `Your order ${n} was refunded`,

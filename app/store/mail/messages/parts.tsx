@@ -5,7 +5,9 @@
 import { createContext, use, type ReactNode } from "react";
 import { formatPrice } from "#app/core/money.ts";
 
-export const STORE_NAME = "Corner Store";
+/** The shop's name (STORE_NAME), as the pages' header shows it: renderBoth provides it. */
+export const StoreNameContext = createContext("Corner Store");
+export const useStoreName = () => use(StoreNameContext);
 
 export type Format = "html" | "text";
 export const FormatContext = createContext<Format>("html");
@@ -14,10 +16,11 @@ const useFormat = () => use(FormatContext);
 const font = "-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
 
 export function Layout({ title, children }: { title: string; children: ReactNode }) {
+  const storeName = useStoreName();
   if (useFormat() === "text") {
     return (
       <>
-        {`${STORE_NAME}\n\n${title}\n${"=".repeat(title.length)}\n\n`}
+        {`${storeName}\n\n${title}\n${"=".repeat(title.length)}\n\n`}
         {children}
       </>
     );
@@ -30,7 +33,7 @@ export function Layout({ title, children }: { title: string; children: ReactNode
       </head>
       <body style={{ margin: 0, padding: "24px", backgroundColor: "#f5f5f4" }}>
         <div style={{ maxWidth: "560px", margin: "0 auto", padding: "24px", backgroundColor: "#ffffff", fontFamily: font, color: "#1c1917" }}>
-          <p style={{ margin: "0 0 16px", fontSize: "14px", color: "#57534e" }}>{STORE_NAME}</p>
+          <p style={{ margin: "0 0 16px", fontSize: "14px", color: "#57534e" }}>{storeName}</p>
           <h1 style={{ margin: "0 0 16px", fontSize: "22px" }}>{title}</h1>
           {children}
         </div>

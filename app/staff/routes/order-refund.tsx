@@ -1,0 +1,95 @@
+import { data, Form, Link, redirect } from "react-router";
+import { formatPrice } from "#app/core/money.ts";
+import { formValues, readForm } from "#app/core/forms.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
+import { orderStatuses } from "#app/db/schema.ts";
+import { getOrderForStaff } from "#app/staff/order-admin.server.ts";
+import { requireOwnerToRefund, signedInStaff } from "#app/staff/staff-auth.server.ts";
+import { setNotice } from "#app/staff/staff-session.server.ts";
+import { refundable, refundOrder } from "#app/store/refund.server.ts";
+import { onlinePayments } from "#app/store/payments.server.ts";
+import { orderStatusLabel } from "#app/store/order-status.ts";
+import { dangerButtonClass, FormAlert, linkClass, PageHeading } from "#app/ui/kit.tsx";
+import { useIsPending } from "#app/ui/use-is-pending.ts";
+import { idParam } from "#app/web/route-params.server.ts";
+import type { Route } from "./+types/order-refund";
+
+// A refund gives money back and cannot be undone: the owner only, on a page
+// of its own that says what will happen, with one button (a form post, so
+// it works without JavaScript).
+export const middleware: Route.MiddlewareFunction[] = [requireOwnerToRefund];
+
+export function meta({ loaderData }: Route.MetaArgs) {
+  return [{ title: `Refund order ${loaderData?.order.number ?? ""} · Store admin` }];
+}
+
+export function loader({ params, context }: Route.LoaderArgs) {
+  const order = getOrderForStaff(context.get(databaseContext), idParam(params.orderId, "order"));
+  if (!order) throw data("There is no such order.", { status: 404 });
+  return { order, refundable: refundable(order.status) };
+}
+
+export async function action({ request, params, context }: Route.ActionArgs) {
+  const { staff, sessionId } = signedInStaff(context);
+  const orderId = idParam(params.orderId, "order");
+  const values = formValues(await readForm(request), ["status"]);
+  const expected = orderStatuses.find((s) => s === values.status);
+  if (!expected) return data({ error: "This page is out of date. Reload it and try again." }, { status: 400 });
+  const db = context.get(databaseContext);
+  const result = await refundOrder(db, await onlinePayments(context.get(configContext)), { orderId, expected, staffId: staff.id });
+  if (result.status === "missing") throw data("There is no such order.", { status: 404 });
+  if (result.status === "conflict") {
+    return data({ error: `Nothing was refunded: this order is ${orderStatusLabel(result.current).toLowerCase()} now.` }, { status: 409 });
+  }
+  if (result.status === "unavailable") {
+    return data(
+      { error: "Stripe could not be reached, so nothing was refunded. Try again in a moment (a second try never refunds twice)." },
+      { status: 503, headers: { "Retry-After": "5" } },
+    );
+  }
+  setNotice(
+    db,
+    sessionId,
+    `Order ${result.number} is refunded${result.restocked ? "; its items are back in stock" : ""}.`,
+  );
+  return redirect(`/admin/orders/${orderId}`);
+}
+
+export default function OrderRefund({ loaderData, actionData }: Route.ComponentProps) {
+  const { order } = loaderData;
+  const refunding = useIsPending();
+  const online = order.paymentProvider === "stripe";
+  return (
+    <section>
+      <p className="mb-2 text-sm">
+        <Link to={`/admin/orders/${order.id}`} className={linkClass}>
+          {`← Order ${order.number}`}
+        </Link>
+      </p>
+      <PageHeading title={`Refund order ${order.number}`} />
+      <FormAlert message={actionData?.error} />
+      {loaderData.refundable ? (
+        <>
+          <p className="text-stone-700">
+            {online
+              ? `Stripe will return ${formatPrice(order.totalCents)} to ${order.customerName}'s card. `
+              : `Record that ${formatPrice(order.totalCents)} went back to ${order.customerName} (by transfer or in cash: the store sends no money itself). `}
+            {order.status === "paid"
+              ? "The order has not shipped, so its items go back in stock."
+              : "The order has shipped, so its items do not come back into stock."}
+            {" This cannot be undone."}
+          </p>
+          <Form method="post" className="mt-6">
+            <input type="hidden" name="status" value={order.status} />
+            <button type="submit" disabled={refunding} className={dangerButtonClass}>
+              {refunding ? "Refunding…" : `Refund ${formatPrice(order.totalCents)}`}
+            </button>
+          </Form>
+        </>
+      ) : (
+        <p className="text-stone-700">{`Only a paid or shipped order can be refunded; this one is ${orderStatusLabel(order.status).toLowerCase()}.`}</p>
+      )}
+    </section>
+  );
+}
