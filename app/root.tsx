@@ -1,5 +1,4 @@
 import {
-  isRouteErrorResponse,
   Link,
   Links,
   Meta,
@@ -20,6 +19,7 @@ import { refuseRateLimited } from "#app/web/rate-limited.server.ts";
 import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/web/session.server.ts";
 import { setStoreTimeZone } from "#app/ui/time-zone.ts";
 import "#app/app.css";
+import { ErrorPage } from "#app/ui/error-page.tsx";
 
 export const links: Route.LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
@@ -203,28 +203,12 @@ export default function App() {
 }
 
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  let title = "Something went wrong";
-  let detail = "Please try again in a moment.";
-  if (isRouteErrorResponse(error)) {
-    if (error.status === 404) {
-      title = "Page not found";
-      detail = "We could not find what you were looking for.";
-    } else if (error.status === 429) {
-      title = "Too many requests";
-      if (typeof error.data === "string") detail = error.data;
-    } else {
-      title = `${error.status} ${error.statusText}`;
-      if (typeof error.data === "string" && error.data) detail = error.data;
-    }
-  }
   return (
-    <section className="mx-auto max-w-xl py-16 text-center">
-      <title>{`${title} · Corner Store`}</title>
-      <h1 className="text-3xl font-semibold">{title}</h1>
-      <p className="mt-4 text-stone-700">{detail}</p>
-      <Link to="/" className="mt-8 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
-        Back to the catalog
-      </Link>
-    </section>
+    <ErrorPage
+      error={error}
+      site="Corner Store"
+      back={{ to: "/", label: "Back to the catalog" }}
+      notFound={{ title: "Page not found", detail: "We could not find what you were looking for." }}
+    />
   );
 }

@@ -1,8 +1,9 @@
-import { Form, isRouteErrorResponse, Link, NavLink, Outlet } from "react-router";
+import { Form, NavLink, Outlet } from "react-router";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { requireStaff, signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { clearNotice } from "#app/staff/staff-session.server.ts";
+import { StaffErrorPage } from "#app/ui/error-page.tsx";
 import type { Route } from "./+types/layout";
 
 // Every route nested here runs this first, for loaders and actions alike:
@@ -78,20 +79,5 @@ function AdminNav({ email, owner }: { email: string; owner: boolean }) {
 }
 
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  let title = "Something went wrong";
-  let detail = "Please try again in a moment.";
-  if (isRouteErrorResponse(error)) {
-    title = error.status === 404 ? "Not found" : error.status === 403 ? "Not allowed" : `${error.status} ${error.statusText}`;
-    detail = typeof error.data === "string" && error.data ? error.data : error.status === 404 ? "We could not find that." : detail;
-  }
-  return (
-    <section className="mx-auto max-w-xl py-16 text-center">
-      <title>{`${title} · Store admin`}</title>
-      <h1 className="text-3xl font-semibold">{title}</h1>
-      <p className="mt-4 text-stone-700">{detail}</p>
-      <Link to="/admin" className="mt-8 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
-        Back to the dashboard
-      </Link>
-    </section>
-  );
+  return <StaffErrorPage error={error} />;
 }

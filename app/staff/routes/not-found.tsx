@@ -1,4 +1,5 @@
-import { data, isRouteErrorResponse, Link } from "react-router";
+import { data } from "react-router";
+import { StaffErrorPage } from "#app/ui/error-page.tsx";
 
 // Any /admin address no other route takes. It sits inside the staff layout,
 // so a signed-out visitor is sent to sign in first (nobody learns which staff
@@ -13,15 +14,5 @@ export default function NotFound() {
 }
 
 export function ErrorBoundary({ error }: { error: unknown }) {
-  const detail = isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "We could not find that.";
-  return (
-    <section className="mx-auto max-w-xl py-12 text-center">
-      <title>Not found · Store admin</title>
-      <h1 className="text-3xl font-semibold">Not found</h1>
-      <p className="mt-4 text-stone-700">{detail}</p>
-      <Link to="/admin" className="mt-8 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
-        Back to the dashboard
-      </Link>
-    </section>
-  );
+  return <StaffErrorPage error={error} />;
 }

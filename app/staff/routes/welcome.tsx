@@ -1,4 +1,4 @@
-import { data, Form, isRouteErrorResponse, Link, redirect } from "react-router";
+import { data, Form, redirect } from "react-router";
 import { z } from "zod";
 import { useRef } from "react";
 import { buttonClass, fieldErrorCount, FormAlert, useClearPasswords } from "#app/ui/kit.tsx";
@@ -11,6 +11,7 @@ import { weakPasswordReason } from "#app/staff/password-strength.server.ts";
 import { startSession } from "#app/staff/staff-session.server.ts";
 import { findSignInLink, newPasswordField, setPasswordWithLink } from "#app/staff/staff.server.ts";
 import type { Route } from "./+types/welcome";
+import { StaffErrorPage } from "#app/ui/error-page.tsx";
 
 // The address is a one-time credential: not cached, and never sent on to
 // another site in a Referer header. `same-origin`, not `no-referrer`: under
@@ -90,15 +91,5 @@ export default function Welcome({ loaderData, actionData }: Route.ComponentProps
 }
 
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  const message = isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "Please try again in a moment.";
-  return (
-    <section className="mx-auto max-w-xl py-16 text-center">
-      <title>Sign-in link · Store admin</title>
-      <h1 className="text-3xl font-semibold">This link does not work</h1>
-      <p className="mt-4 text-stone-700">{message}</p>
-      <Link to="/admin/sign-in" className="mt-8 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
-        Go to sign-in
-      </Link>
-    </section>
-  );
+  return <StaffErrorPage error={error} title="This link does not work" />;
 }
