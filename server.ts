@@ -37,7 +37,7 @@ import { UPLOADS_URL } from "#app/store/images.server.ts";
 import { rateLimits } from "#app/web/rate-limits.server.ts";
 import { resolveRoutes } from "#app/web/request-route.server.ts";
 import { productImages } from "#app/web/uploads.server.ts";
-import { onlinePayments } from "#app/store/payments.server.ts";
+import { onlinePayments, paymentPageOrigins } from "#app/store/payments.server.ts";
 import { startSweeper, sweepHolds } from "#app/store/holds.server.ts";
 import { paymentWebhook, WEBHOOK_PATH } from "#app/web/payment-webhook.server.ts";
 import { startMail, type RenderModule } from "#app/web/mail.server.ts";
@@ -210,7 +210,7 @@ app.use(accessLog(log));
 // shareable pages set their own Cache-Control (app/web/cache.server.ts).
 app.use(noStoreByDefault);
 // Security headers on every answer, refusals included (docs/security.md).
-app.use(securityHeaders({ production }));
+app.use(securityHeaders({ production, formTargets: paymentPageOrigins(config) }));
 // Before anything else: requests no browser sends get a 4xx and one line.
 app.use(refuseMalformed());
 // Which route each request reaches, read exactly as React Router will read
