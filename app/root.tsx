@@ -62,6 +62,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const cartCount = rootData?.cartCount ?? 0;
   const store = rootData?.store ?? { name: "Corner Store", contactEmail: null };
   setStoreTimeZone(rootData?.timeZone ?? "UTC");
+  const { pathname } = useLocation();
+  const staffSide = pathname === "/admin" || pathname.startsWith("/admin/");
   const nonce = useNonce();
   return (
     <html lang="en">
@@ -78,40 +80,61 @@ export function Layout({ children }: { children: React.ReactNode }) {
         >
           Skip to content
         </a>
-        <header className="border-b border-stone-200 bg-white">
-          {/* One line at every width: at 390 px the store's name and three links fit
-              only with the smaller gaps, and nothing in it may wrap (tests/e2e/phone.spec.ts). */}
-          <nav
-            aria-label="Main"
-            className="mx-auto flex max-w-6xl items-center justify-between gap-3 whitespace-nowrap px-4 py-3 sm:gap-4 sm:py-4"
-          >
-            <Link to="/" className="text-base font-semibold tracking-tight sm:text-lg">
-              {store.name}
-            </Link>
-            <ul className="flex items-center gap-3 text-sm sm:gap-5">
-              <li>
-                <NavLink to="/" end className={navClass}>
-                  Catalog
-                </NavLink>
-              </li>
-              <li>
-                <NavLink to="/orders" end className={navClass}>
-                  Find an order
-                </NavLink>
-              </li>
-              <li>
-                <NavLink to="/cart" className={navClass}>
-                  Cart
-                  <span className="ml-1.5 inline-block min-w-6 rounded-full bg-stone-900 px-1.5 py-0.5 text-center text-xs font-semibold text-white">
-                    {cartCount}
-                    <span className="sr-only">{cartCount === 1 ? " item" : " items"}</span>
-                  </span>
-                </NavLink>
-              </li>
-            </ul>
-          </nav>
-          <NavigationProgress />
-        </header>
+        {staffSide ? (
+          // The staff side has its own header: the store it runs, the way back to
+          // the shop, and (in its layout, app/staff/routes/layout.tsx) the staff
+          // menu and account. No cart: staff do not shop here.
+          <header className="border-b border-stone-800 bg-stone-900 text-white">
+            <nav
+              aria-label="Staff"
+              className="mx-auto flex max-w-6xl items-center justify-between gap-3 whitespace-nowrap px-4 py-3"
+            >
+              <Link to="/admin" className="font-semibold tracking-tight">
+                {`${store.name} `}
+                <span className="ml-1 rounded bg-white/15 px-1.5 py-0.5 text-xs font-medium">Staff</span>
+              </Link>
+              <Link to="/" className="text-sm text-stone-200 underline hover:text-white">
+                View the shop
+              </Link>
+            </nav>
+            <NavigationProgress />
+          </header>
+        ) : (
+          <header className="border-b border-stone-200 bg-white">
+            {/* One line at every width: at 390 px the store's name and three links fit
+                only with the smaller gaps, and nothing in it may wrap (tests/e2e/phone.spec.ts). */}
+            <nav
+              aria-label="Main"
+              className="mx-auto flex max-w-6xl items-center justify-between gap-3 whitespace-nowrap px-4 py-3 sm:gap-4 sm:py-4"
+            >
+              <Link to="/" className="text-base font-semibold tracking-tight sm:text-lg">
+                {store.name}
+              </Link>
+              <ul className="flex items-center gap-3 text-sm sm:gap-5">
+                <li>
+                  <NavLink to="/" end className={navClass}>
+                    Catalog
+                  </NavLink>
+                </li>
+                <li>
+                  <NavLink to="/orders" end className={navClass}>
+                    Find an order
+                  </NavLink>
+                </li>
+                <li>
+                  <NavLink to="/cart" className={navClass}>
+                    Cart
+                    <span className="ml-1.5 inline-block min-w-6 rounded-full bg-stone-900 px-1.5 py-0.5 text-center text-xs font-semibold text-white">
+                      {cartCount}
+                      <span className="sr-only">{cartCount === 1 ? " item" : " items"}</span>
+                    </span>
+                  </NavLink>
+                </li>
+              </ul>
+            </nav>
+            <NavigationProgress />
+          </header>
+        )}
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-5 sm:py-8">
           <Notice message={rootData?.notice ?? null} />
           {children}

@@ -27,6 +27,8 @@ export default [
       route("orders/:orderId", "staff/routes/order.tsx"),
       route("orders/:orderId/refund", "staff/routes/order-refund.tsx"),
       route("staff", "staff/routes/staff.tsx"),
+      // Last: any other /admin address, a 404 inside the staff layout.
+      route("*", "staff/routes/not-found.tsx"),
     ]),
   ]),
 ] satisfies RouteConfig;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
-import { orders, paymentEvents, products, stockMovements } from "#app/db/schema.ts";
+import { orders, outboxMessages, paymentEvents, products, stockMovements } from "#app/db/schema.ts";
 import { ledgerDrift } from "#app/store/inventory.server.ts";
 import { tempDir } from "#tests/helpers/db.ts";
 import { runNode, startServer, stopServer, TEST_PUBLIC_URL, type ServerProcess } from "#tests/helpers/server.ts";
@@ -40,6 +40,9 @@ beforeEach(() => {
 
 const product = (slug: string) => db.select().from(products).where(eq(products.slug, slug)).get()!;
 const orderByPublicId = (publicId: string) => db.select().from(orders).where(eq(orders.publicId, publicId)).get()!;
+/** The emails queued for an order (docs/email.md): the confirmation waits for the payment. */
+const emails = (orderId: number) =>
+  db.select({ kind: outboxMessages.kind }).from(outboxMessages).where(eq(outboxMessages.orderId, orderId)).all().map((m) => m.kind);
 const returned = (orderId: number) =>
   db.select().from(stockMovements).where(and(eq(stockMovements.orderId, orderId), eq(stockMovements.reason, "cancellation"))).all();
 
@@ -102,6 +105,7 @@ describe("checkout with Stripe", () => {
 
     // Back before paying: the page asks Stripe, which says open.
     expect(text((await me.get(`/orders/${publicId}`)).html)).toContain("Confirming your payment…");
+    expect(emails(order.id)).toEqual([]);
 
     // Paying on the hosted page: Stripe sends the signed webhook, then the shopper back.
     const paid = await fetch(`${stripe.url}/pay/${session.id}/complete`, { method: "POST", redirect: "manual" });
@@ -113,6 +117,8 @@ describe("checkout with Stripe", () => {
     const page = text((await me.get(`/orders/${publicId}`)).html);
     expect(page).toContain("Payment received");
     expect(page).not.toContain("Confirming");
+    // The confirmation is queued with the payment, once, whatever else Stripe sends.
+    expect(emails(order.id)).toEqual(["order_placed"]);
     expect(product("pencil-bundle").stock).toBe(mug.stock - 3);
     expect(returned(order.id)).toEqual([]);
     expect(db.select().from(paymentEvents).where(eq(paymentEvents.orderId, order.id)).all().map((e) => [e.type, e.outcome])).toEqual([
@@ -163,6 +169,8 @@ describe("checkout with Stripe", () => {
     // Stripe's expiry webhook (sent by the double when the session closed) changes nothing more.
     await expect.poll(() => stripe.delivered.filter((d) => d.type === "checkout.session.expired").length).toBeGreaterThan(0);
     expect(returned(order.id).map((m) => m.delta).sort()).toEqual([2, 3]);
+    // Never paid, never confirmed: no email about its cancellation either.
+    expect(emails(order.id)).toEqual([]);
     expect(text((await me.get(`/orders/${publicId}`)).html)).toContain("Cancelled");
     // The pay page of a cancelled order goes to the order.
     expect((await me.get(`/orders/${publicId}/pay`)).status).toBe(302);

@@ -34,6 +34,8 @@ const MATRIX: Record<string, { access: Access; get: number; post: number }> = {
   "admin/orders/:orderId": { access: "staff", get: 200, post: 400 },
   "admin/orders/:orderId/refund": { access: "owner", get: 200, post: 400 },
   "admin/staff": { access: "owner", get: 200, post: 400 },
+  // Any other /admin address: a staff 404 (405 for a post), after the sign-in check.
+  "admin/*": { access: "staff", get: 404, post: 405 },
 };
 
 /** Every URL pattern routes.ts defines, with the route files it nests in. */

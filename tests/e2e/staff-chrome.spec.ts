@@ -1,0 +1,71 @@
+// The staff side's own header, at 390 and 1280 px, with JavaScript and
+// without: the store's name, the way back to the shop, the staff menu and
+// account, no shopper's cart; an unknown /admin address is a 404 inside it.
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { expect, expectAccessible, test, watchResponses } from "#tests/helpers/browser.ts";
+import { staffAccount } from "#tests/helpers/staff.ts";
+import type { Page } from "@playwright/test";
+
+const db = openDatabase(process.env.E2E_DATABASE_PATH!);
+test.afterAll(() => closeDatabase(db));
+
+let made = 0;
+async function signIn(page: Page) {
+  // One account per test: the specs share the server's database.
+  const email = `chrome-${test.info().project.name}-${test.info().parallelIndex}-${Date.now()}-${made++}@example.com`;
+  await staffAccount(db, email, "staff", "a chrome test passphrase");
+  await page.goto("/admin/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a chrome test passphrase");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+  return email;
+}
+
+for (const viewport of [
+  { width: 390, height: 844 },
+  { width: 1280, height: 800 },
+]) {
+  test.describe(`at ${viewport.width} px`, () => {
+    test.use({ viewport });
+
+    test("staff pages have the staff header, not the shop's", async ({ page }) => {
+      const email = await signIn(page);
+      const header = page.getByRole("navigation", { name: "Staff" });
+      await expect(header.getByRole("link", { name: "Corner Store Staff" })).toHaveAttribute("href", "/admin");
+      await expect(header.getByRole("link", { name: "View the shop" })).toHaveAttribute("href", "/");
+      await expect(page.getByRole("navigation", { name: "Store admin" }).getByRole("link", { name: "Orders" })).toBeVisible();
+      await expect(page.getByRole("link", { name: email })).toBeVisible();
+      // No shopper's header: no cart, no "Find an order".
+      await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+      await expect(page.getByRole("link", { name: /^Cart/ })).toHaveCount(0);
+      // The header is one line at either width.
+      const box = await header.boundingBox();
+      expect(box!.height).toBeLessThan(60);
+      await expectAccessible(page);
+
+      await header.getByRole("link", { name: "View the shop" }).click();
+      await expect(page).toHaveURL(/\/$/);
+      await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Cart/ })).toBeVisible();
+    });
+
+    test("an unknown staff address is a 404 inside the staff layout", async ({ page }) => {
+      const responses = watchResponses(page);
+      responses.expect(404, "GET", /^\/admin\/no-such-page(\.data)?$/);
+      await signIn(page);
+      const answer = await page.goto("/admin/no-such-page");
+      expect(answer!.status()).toBe(404);
+      await expect(page.getByRole("heading", { level: 1, name: "Not found" })).toBeVisible();
+      await expect(page.getByText("There is no staff page at this address.")).toBeVisible();
+      await expect(page).toHaveTitle("Not found · Store admin");
+      // Inside the staff chrome: the staff header and menu are there, the shop's is not.
+      await expect(page.getByRole("navigation", { name: "Staff" })).toBeVisible();
+      await expect(page.getByRole("navigation", { name: "Store admin" })).toBeVisible();
+      await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+      await expectAccessible(page);
+      await page.getByRole("link", { name: "Back to the dashboard" }).click();
+      await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+      expect(responses.unexpected()).toEqual([]);
+    });
+  });
+}
