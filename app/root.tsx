@@ -13,7 +13,7 @@ import {
   useRouteLoaderData,
 } from "react-router";
 import type { Route } from "./+types/root";
-import { env } from "#app/core/env.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { cachePolicy } from "#app/web/cache.server.ts";
 import { recordRoute, useNonce } from "#app/core/request-info.ts";
 import { refuseRateLimited } from "#app/web/rate-limited.server.ts";
@@ -39,7 +39,7 @@ export const middleware: Route.MiddlewareFunction[] = [recordRoute, cachePolicy,
 // sessionPageVariant in app/web/session.server.ts.)
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
-  const { STORE_NAME, STORE_CONTACT_EMAIL, STORE_TIME_ZONE } = env();
+  const { STORE_NAME, STORE_CONTACT_EMAIL, STORE_TIME_ZONE } = context.get(configContext);
   return {
     cartCount: cartCount(session),
     notice: takeNotice(session),

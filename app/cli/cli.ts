@@ -7,20 +7,29 @@ import { parseArgs } from "node:util";
 import { applyMigrations } from "#app/db/apply-migrations.server.ts";
 import { backfillSkus, BackfillError } from "#app/ops/backfill-skus.server.ts";
 import { backupDatabase, defaultBackupPath, integrityProblem, restoreDatabase } from "#app/db/backup.server.ts";
-import { closeSharedDatabase, database } from "#app/db/connection.server.ts";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { formatFinding, lintMigrations } from "#app/ops/migration-lint.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { migrationStatus } from "#app/ops/status.server.ts";
-import { mailConfigured } from "#app/store/mail/outbox.server.ts";
-import { env } from "#app/core/env.server.ts";
+import { mailConfigured, parseEnv, type Env } from "#app/core/env.server.ts";
 import { errorMessage, KnownError, UsageError } from "#app/core/errors.ts";
+
+/**
+ * What a command gets from this entry point: the settings, parsed from the
+ * environment once, and the database at DATABASE_PATH, opened once. Both on
+ * first use, so `lint` needs neither and `check` never opens a connection.
+ */
+export type CliContext = { config: () => Env; db: () => AppDatabase };
 
 type Command = {
   usage: string;
   summary: string;
   options?: Record<string, { type: "string"; default?: string } | { type: "boolean" }>;
-  run: (args: { positionals: string[]; values: Record<string, string | boolean | undefined> }) => void | Promise<void>;
+  run: (
+    args: { positionals: string[]; values: Record<string, string | boolean | undefined> },
+    context: CliContext,
+  ) => void | Promise<void>;
 };
 
 function text(value: string | boolean | undefined) {
@@ -37,9 +46,9 @@ const commands: Record<string, Command> = {
   migrate: {
     usage: "migrate",
     summary: "apply pending migrations, then exit (a release step)",
-    run() {
-      const config = env();
-      applyMigrations(database(), {
+    run(_args, { config: settings, db }) {
+      const config = settings();
+      applyMigrations(db(), {
         databasePath: config.DATABASE_PATH,
         lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
         keepSnapshots: config.BACKUP_KEEP,
@@ -50,8 +59,8 @@ const commands: Record<string, Command> = {
   status: {
     usage: "status",
     summary: "applied and pending migrations (exit 1 on a problem)",
-    run() {
-      const status = migrationStatus(env().DATABASE_PATH, MIGRATIONS_FOLDER, { mailConfigured: mailConfigured(env()) });
+    run(_args, { config }) {
+      const status = migrationStatus(config().DATABASE_PATH, MIGRATIONS_FOLDER, { mailConfigured: mailConfigured(config()) });
       console.log(status.text);
       if (status.problems.length > 0) process.exitCode = 1;
     },
@@ -59,8 +68,8 @@ const commands: Record<string, Command> = {
   check: {
     usage: "check",
     summary: "read every page of the database: PRAGMA integrity_check (exit 1 if damaged)",
-    run() {
-      const path = env().DATABASE_PATH;
+    run(_args, { config }) {
+      const path = config().DATABASE_PATH;
       if (!existsSync(path)) throw new KnownError(`no database at ${path}`);
       const started = performance.now();
       const problem = integrityProblem(path);
@@ -72,22 +81,22 @@ const commands: Record<string, Command> = {
   seed: {
     usage: "seed",
     summary: "fill an empty catalog with the demo products",
-    run() {
-      const path = env().DATABASE_PATH;
-      // database() would create an empty file, and seeding it fails on a
+    run(_args, { config, db }) {
+      const path = config().DATABASE_PATH;
+      // Opening would create an empty file, and seeding it fails on a
       // missing table: say what to run instead, and leave nothing behind.
       if (!existsSync(path)) throw new KnownError(`no database at ${path}: run db:migrate first (the server migrates when it starts)`);
-      const pending = migrationState(database().$client, MIGRATIONS_FOLDER).pending.length;
+      const pending = migrationState(db().$client, MIGRATIONS_FOLDER).pending.length;
       if (pending > 0) throw new KnownError(`${pending} migration(s) pending on ${path}: run db:migrate first`);
-      const inserted = seedDemoProducts(database());
+      const inserted = seedDemoProducts(db());
       console.log(inserted > 0 ? `seeded ${inserted} demo products` : "catalog not empty: nothing seeded");
     },
   },
   backup: {
     usage: "backup [file]",
     summary: "consistent online backup, safe while the store serves",
-    run({ positionals: [target] }) {
-      const source = env().DATABASE_PATH;
+    run({ positionals: [target] }, { config }) {
+      const source = config().DATABASE_PATH;
       const result = backupDatabase(source, target ?? defaultBackupPath(source));
       console.log(
         `backup written to ${result.path} (${(result.bytes / 1024).toFixed(0)} KiB, ${result.ms.toFixed(0)} ms), integrity ok`,
@@ -97,9 +106,9 @@ const commands: Record<string, Command> = {
   restore: {
     usage: "restore <file>",
     summary: "put a backup in place of the database (server stopped)",
-    run({ positionals: [file] }) {
+    run({ positionals: [file] }, { config }) {
       if (!file) throw new UsageError("restore needs the backup file to restore");
-      const { replaced } = restoreDatabase(file, env().DATABASE_PATH);
+      const { replaced } = restoreDatabase(file, config().DATABASE_PATH);
       if (replaced) console.log(`previous database kept at ${replaced}`);
       console.log(`restored ${file}; pending migrations (if any) apply on the next start or db:migrate`);
     },
@@ -108,14 +117,14 @@ const commands: Record<string, Command> = {
     usage: "backfill-skus [--batch-size 2000] [--pause-ms 10]",
     summary: "give products without a SKU one, in small batches, while the store runs",
     options: { "batch-size": { type: "string", default: "2000" }, "pause-ms": { type: "string", default: "10" } },
-    run({ values }) {
+    run({ values }, { config, db }) {
       const batchSize = wholeNumber(values["batch-size"], "batch-size", 1);
       const pauseMs = wholeNumber(values["pause-ms"], "pause-ms", 0);
-      const path = env().DATABASE_PATH;
-      // database() would create an empty file; a backfill needs the real one.
+      const path = config().DATABASE_PATH;
+      // Opening would create an empty file; a backfill needs the real one.
       if (!existsSync(path)) throw new BackfillError(`no database at ${path}`);
       let last = performance.now();
-      const result = backfillSkus(database().$client, {
+      const result = backfillSkus(db().$client, {
         batchSize,
         pauseMs,
         onBatch(batch) {
@@ -141,27 +150,27 @@ const commands: Record<string, Command> = {
       role: { type: "string" },
       "password-stdin": { type: "boolean" },
     },
-    async run({ positionals, values }) {
+    async run({ positionals, values }, context) {
       const { staffCommand } = await import("#app/cli/staff-cli.server.ts");
-      await staffCommand(positionals, values);
+      await staffCommand(positionals, values, context);
     },
   },
   inventory: {
     usage: "inventory check|reconcile [--note <why>]",
     summary: "check that every product's stock equals the sum of its stock movements",
     options: { note: { type: "string" } },
-    async run({ positionals, values }) {
+    async run({ positionals, values }, context) {
       const { inventoryCommand } = await import("#app/cli/staff-cli.server.ts");
-      inventoryCommand(positionals, { note: text(values.note) });
+      inventoryCommand(positionals, { note: text(values.note) }, context);
     },
   },
   images: {
     usage: "images variants | images prune [--days <n>] [--dry-run]",
     summary: "make the variants of images uploaded before they existed; delete images no product uses, untouched for --days (7)",
     options: { days: { type: "string", default: "7" }, "dry-run": { type: "boolean" } },
-    async run({ positionals, values }) {
+    async run({ positionals, values }, context) {
       const { imagesCommand } = await import("#app/cli/staff-cli.server.ts");
-      await imagesCommand(positionals, { days: wholeNumber(values.days, "days", 0), dryRun: values["dry-run"] === true });
+      await imagesCommand(positionals, { days: wholeNumber(values.days, "days", 0), dryRun: values["dry-run"] === true }, context);
     },
   },
   // Off-site replication with Litestream (docs/operations.md#off-site-replication).
@@ -170,9 +179,9 @@ const commands: Record<string, Command> = {
     usage: "replica config|drill [--max-lag <seconds>]",
     summary: "config: check the LITESTREAM_* settings, print Litestream's file; drill: restore the replica and compare",
     options: { "max-lag": { type: "string", default: "60" } },
-    async run({ positionals: [action], values }) {
+    async run({ positionals: [action], values }, { config }) {
       const { replicaCommand } = await import("#app/cli/replica-cli.server.ts");
-      replicaCommand(action, { maxLagSeconds: wholeNumber(values["max-lag"], "max-lag", 0) });
+      replicaCommand(action, { maxLagSeconds: wholeNumber(values["max-lag"], "max-lag", 0) }, { config: config(), environment: process.env });
     },
   },
   // Held orders whose hold ran out (docs/payments.md). The server does this
@@ -180,11 +189,11 @@ const commands: Record<string, Command> = {
   payments: {
     usage: "payments sweep",
     summary: "settle held orders whose hold ran out: ask Stripe, then mark them paid or cancel them (stock back)",
-    async run({ positionals: [action] }) {
+    async run({ positionals: [action] }, { config, db }) {
       if (action !== "sweep") throw new UsageError('payments needs "sweep"');
       const { onlinePayments } = await import("#app/store/payments.server.ts");
       const { sweepHolds } = await import("#app/store/holds.server.ts");
-      const report = await sweepHolds(database(), await onlinePayments());
+      const report = await sweepHolds(db(), await onlinePayments(config()));
       console.log(
         `payments sweep: ${report.cancelled} cancelled, ${report.paid} paid, ${report.waiting} still waiting, ${report.unreachable} not checked (provider unreachable or not configured)`,
       );
@@ -226,6 +235,12 @@ if (!command) {
   console.error(name ? `unknown command "${name}"\n\n${usage()}` : usage());
   process.exit(2);
 }
+let config: Env | undefined;
+let db: AppDatabase | undefined;
+const context: CliContext = {
+  config: () => (config ??= parseEnv(process.env)),
+  db: () => (db ??= openDatabase(context.config().DATABASE_PATH)),
+};
 try {
   let parsed;
   try {
@@ -234,10 +249,10 @@ try {
     // parseArgs explains the mistake ("Unknown option '--x'") in its message.
     throw new UsageError((error as Error).message);
   }
-  await command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
-  closeSharedDatabase();
+  await command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> }, context);
+  if (db) closeDatabase(db);
 } catch (error) {
-  closeSharedDatabase();
+  if (db) closeDatabase(db);
   console.error(`${name} failed: ${errorMessage(error)}`);
   if (error instanceof UsageError) console.error(`usage: node app/cli/cli.ts ${command.usage}`);
   process.exit(error instanceof UsageError ? 2 : 1);

@@ -1,14 +1,18 @@
 // `node app/cli/cli.ts replica config|drill`: what the CLI does with the
 // replica settings (app/ops/replica.server.ts) and the drill
 // (app/ops/replica-drill.server.ts).
-import { env } from "#app/core/env.server.ts";
+import type { Env } from "#app/core/env.server.ts";
 import { UsageError } from "#app/core/errors.ts";
 import { replicaDrill, ReplicaDrillError } from "#app/ops/replica-drill.server.ts";
 import { litestreamBinary, litestreamConfig, ReplicaConfigError, replicaSettings } from "#app/ops/replica.server.ts";
 
-export function replicaCommand(action: string | undefined, options: { maxLagSeconds: number }) {
-  const databasePath = env().DATABASE_PATH;
-  const settings = replicaSettings(process.env, databasePath);
+export function replicaCommand(
+  action: string | undefined,
+  options: { maxLagSeconds: number },
+  { config, environment }: { config: Env; environment: NodeJS.ProcessEnv },
+) {
+  const databasePath = config.DATABASE_PATH;
+  const settings = replicaSettings(environment, databasePath);
 
   if (action === "config") {
     // The container's entry script writes this to a file and hands it to

@@ -5,9 +5,9 @@
 //   docker compose run --rm store node app/cli/cli.ts staff create --email you@example.com --role owner
 // docs/admin.md walks through it.
 import { existsSync } from "node:fs";
-import { database } from "#app/db/connection.server.ts";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
-import { env, publicUrl } from "#app/core/env.server.ts";
+import { publicUrl } from "#app/core/env.server.ts";
+import type { CliContext } from "#app/cli/cli.ts";
 import { KnownError, UsageError } from "#app/core/errors.ts";
 import { products } from "#app/db/schema.ts";
 import { pruneImages } from "#app/store/images.server.ts";
@@ -34,12 +34,12 @@ import {
 type Values = Record<string, string | boolean | undefined>;
 
 /** The database, migrated: account commands need the staff tables. */
-function migratedDatabase() {
-  const path = env().DATABASE_PATH;
+function migratedDatabase(context: CliContext) {
+  const path = context.config().DATABASE_PATH;
   if (!existsSync(path)) {
     throw new KnownError(`no database at ${path}: start the store once (or run \`npm run db:migrate\`) first`);
   }
-  const db = database();
+  const db = context.db();
   const pending = migrationState(db.$client, MIGRATIONS_FOLDER).pending;
   if (pending.length > 0) {
     throw new KnownError(
@@ -57,14 +57,14 @@ function parseEmail(value: string | boolean | undefined) {
   return parsed.data;
 }
 
-function printLink(email: string, token: string) {
+function printLink(origin: string, email: string, token: string, context: CliContext) {
   const hours = SIGN_IN_LINK_TTL_MS / 3_600_000;
   console.log(`sign-in link for ${email} (works once, for ${hours} hours; it is not stored and will not be shown again):`);
   console.log("");
-  console.log(`  ${signInLinkUrl(token)}`);
+  console.log(`  ${signInLinkUrl(origin, token)}`);
   console.log("");
   // The store's sender delivers it (the CLI queues, it does not send).
-  if (mailConfigured()) console.log("It is also queued as an email to them; the running store sends it.");
+  if (mailConfigured(context.config())) console.log("It is also queued as an email to them; the running store sends it.");
 }
 
 /**
@@ -111,7 +111,7 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
-export async function staffCommand(positionals: string[], values: Values) {
+export async function staffCommand(positionals: string[], values: Values, context: CliContext) {
   const [action] = positionals;
   switch (action) {
     case "create": {
@@ -120,7 +120,7 @@ export async function staffCommand(positionals: string[], values: Values) {
       if (!role.success) throw new UsageError("--role must be owner or staff");
       // The link (or the sign-in address) is printed on PUBLIC_URL: check it
       // before anything is created.
-      const origin = publicUrl(env());
+      const origin = publicUrl(context.config());
       // Read and check the password before creating anything.
       let password: string | undefined;
       if (values["password-stdin"] === true) {
@@ -130,28 +130,28 @@ export async function staffCommand(positionals: string[], values: Values) {
         if (weak) throw new KnownError(`password refused: ${weak}`);
         password = parsed.data;
       }
-      const db = migratedDatabase();
+      const db = migratedDatabase(context);
       const account = createStaff(db, { email, role: role.data });
       console.log(`created ${account.role} account ${account.email}`);
       if (password) {
         await setPassword(db, account.id, password);
         console.log(`password set; sign in at ${origin}/admin/sign-in`);
       } else {
-        printLink(account.email, issueSignInLink(db, account.id, new Date(), "staff_invitation"));
+        printLink(origin, account.email, issueSignInLink(db, account.id, new Date(), { kind: "staff_invitation", config: context.config() }), context);
       }
       return;
     }
     case "link": {
-      publicUrl(env()); // before a new link replaces the old one
-      const db = migratedDatabase();
+      const origin = publicUrl(context.config()); // before a new link replaces the old one
+      const db = migratedDatabase(context);
       const account = findStaffByEmail(db, parseEmail(values.email));
       if (!account) throw new StaffError(`there is no account for ${String(values.email)}`);
       if (account.disabledAt) throw new StaffError(`${account.email} is disabled: enable it first (staff enable --email …)`);
-      printLink(account.email, issueSignInLink(db, account.id, new Date(), "staff_sign_in_link"));
+      printLink(origin, account.email, issueSignInLink(db, account.id, new Date(), { kind: "staff_sign_in_link", config: context.config() }), context);
       return;
     }
     case "list": {
-      const rows = listStaff(migratedDatabase());
+      const rows = listStaff(migratedDatabase(context));
       if (rows.length === 0) console.log("no staff accounts yet: npm run staff:create -- --email you@example.com --role owner");
       for (const r of rows) {
         const state = r.disabled ? "disabled" : r.hasPassword ? "active" : "no password yet";
@@ -161,7 +161,7 @@ export async function staffCommand(positionals: string[], values: Values) {
     }
     case "disable":
     case "enable": {
-      const db = migratedDatabase();
+      const db = migratedDatabase(context);
       const account = findStaffByEmail(db, parseEmail(values.email));
       if (!account) throw new StaffError(`there is no account for ${String(values.email)}`);
       // The CLI acts as nobody in particular (actor 0), so the usual rules
@@ -176,9 +176,9 @@ export async function staffCommand(positionals: string[], values: Values) {
   }
 }
 
-export function inventoryCommand(positionals: string[], values: Values) {
+export function inventoryCommand(positionals: string[], values: Values, context: CliContext) {
   const [action] = positionals;
-  const db = migratedDatabase();
+  const db = migratedDatabase(context);
   if (action === "check") {
     const drift = ledgerDrift(db);
     if (drift.length === 0) {
@@ -206,13 +206,13 @@ export function inventoryCommand(positionals: string[], values: Values) {
  * `images variants`: uploads stored as sent get their variants (once, at an
  * upgrade). `images prune`: uploaded images no product uses, untouched for `days`.
  */
-export async function imagesCommand(positionals: string[], options: { days: number; dryRun: boolean }) {
+export async function imagesCommand(positionals: string[], options: { days: number; dryRun: boolean }, context: CliContext) {
   const [action] = positionals;
-  if (action === "variants") return imageVariantsCommand();
+  if (action === "variants") return imageVariantsCommand(context);
   if (action !== "prune") throw new UsageError(action ? `unknown images command "${action}"` : "images needs variants or prune");
-  const db = migratedDatabase();
+  const db = migratedDatabase(context);
   const used = db.select({ image: products.image }).from(products).all().map((p) => p.image);
-  const result = pruneImages(env().DATABASE_PATH, used, { graceMs: options.days * 86_400_000, dryRun: options.dryRun });
+  const result = pruneImages(context.config().DATABASE_PATH, used, { graceMs: options.days * 86_400_000, dryRun: options.dryRun });
   for (const path of result.removed) console.log(`${options.dryRun ? "would delete" : "deleted"} ${path}`);
   const size = `${(result.bytes / 1024 / 1024).toFixed(1)} MB`;
   console.log(
@@ -221,8 +221,8 @@ export async function imagesCommand(positionals: string[], options: { days: numb
   );
 }
 
-async function imageVariantsCommand() {
-  const reports = await convertLegacyImages(migratedDatabase(), env().DATABASE_PATH);
+async function imageVariantsCommand(context: CliContext) {
+  const reports = await convertLegacyImages(migratedDatabase(context), context.config().DATABASE_PATH);
   for (const report of reports) {
     const used = "slugs" in report ? ` (used by ${report.slugs.join(", ")})` : "";
     if (report.status === "converted") console.log(`converted ${report.from} → ${report.to} (${report.products} product(s))`);

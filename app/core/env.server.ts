@@ -1,9 +1,10 @@
 import { isIP } from "node:net";
+import { createContext, type RouterContext } from "react-router";
 import { z } from "zod";
 import { KnownError } from "#app/core/errors.ts";
 
 // Every setting comes from the environment at run time, so one image serves
-// every deployment. Read it once at startup; a bad value stops the process
+// every deployment. The entry points read it once at startup; a bad value stops the process
 // with a message naming the variable (never its value: it may be a secret).
 
 const DEV_SESSION_SECRET = "dev-only-secret-do-not-use-in-production";
@@ -353,8 +354,19 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   return result.data;
 }
 
+/**
+ * Whether messages leave the store: SMTP_URL is set, or development writes
+ * them to files. Order messages are queued either way (production keeps
+ * them until SMTP_URL is set); a staff link is queued only when it will go
+ * out, since the row holds the link's only copy. (Here, not beside the
+ * outbox: `db:status` asks it in the tutorial's sandbox, which has no outbox.)
+ */
+export function mailConfigured(config: Pick<Env, "SMTP_URL" | "NODE_ENV">): boolean {
+  return Boolean(config.SMTP_URL) || config.NODE_ENV !== "production";
+}
+
 /** The secrets that sign and check session cookies, newest first; throws if production has none. */
-export function sessionSecrets(config: Env): string[] {
+export function sessionSecrets(config: Pick<Env, "SESSION_SECRETS">): string[] {
   if (config.SESSION_SECRETS.length === 0) {
     throw new EnvError(
       "Invalid environment: SESSION_SECRETS is required in production (generate one: openssl rand -hex 32)",
@@ -377,10 +389,11 @@ export function publicUrl(config: Env): string {
   return config.PUBLIC_URL;
 }
 
-let cached: Env | undefined;
+// The entry points (server.ts, app/cli/cli.ts) parse the environment once and
+// hand the result down: to the app through this router context, to the CLI's
+// commands as an argument. server.ts runs this module directly while the app
+// bundle has its own copy (decision 001), so the key lives on globalThis.
+const shared = globalThis as typeof globalThis & { __storeConfig?: RouterContext<Env> };
 
-/** The validated environment of this process, parsed on first use. */
-export function env(): Env {
-  cached ??= parseEnv(process.env);
-  return cached;
-}
+/** The settings server.ts parsed at startup, for loaders, actions and middleware. */
+export const configContext = (shared.__storeConfig ??= createContext<Env>());

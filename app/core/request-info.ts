@@ -1,7 +1,7 @@
 import { createContext as createReactContext, useContext } from "react";
 import { createContext, type MiddlewareFunction, type RouterContext } from "react-router";
 
-// What Express and React Router tell each other about one request (server.ts
+// What Express and React Router tell each other about one request (app/web/app.server.ts
 // hands the object over as load context):
 // - the Content-Security-Policy nonce (app/web/security-headers.server.ts
 //   makes one for every response in production): the render must put it on
@@ -21,7 +21,7 @@ export type RequestInfo = {
 // globalThis, or the value server.ts sets would not be the one the app reads.
 const shared = globalThis as typeof globalThis & { __storeRequestInfo?: RouterContext<RequestInfo> };
 
-/** Router context: server.ts's getLoadContext sets it (no default: forgetting to is an error). */
+/** Router context: getLoadContext in app/web/app.server.ts sets it (no default: forgetting to is an error). */
 export const requestInfoContext = (shared.__storeRequestInfo ??= createContext<RequestInfo>());
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { dataPaths } from "#app/core/paths.server.ts";
 import { isBusy } from "#app/db/connection.server.ts";
 import { MIGRATIONS_TABLE } from "#app/db/migrator.server.ts";
 import { errorMessage, KnownError } from "#app/core/errors.ts";
@@ -19,7 +20,7 @@ export class BackupError extends KnownError {
 
 /** The folder for automatic snapshots and default backups: <data dir>/backups. */
 export function backupsFolder(databasePath: string) {
-  return join(dirname(resolve(databasePath)), "backups");
+  return dataPaths(databasePath).backups;
 }
 
 function timestamp(date = new Date()) {
@@ -135,7 +136,7 @@ export function restoreDatabase(backupPath: string, databasePath: string) {
 
   // Copy (and check) the backup beside the database first: if anything fails
   // from here on, the live database has not been touched.
-  mkdirSync(dirname(resolve(databasePath)), { recursive: true });
+  mkdirSync(dataPaths(databasePath).folder, { recursive: true });
   const incoming = `${databasePath}.restoring`;
   rmSync(incoming, { force: true });
   backupDatabase(backupPath, incoming);

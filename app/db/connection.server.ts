@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { env } from "#app/core/env.server.ts";
+import { createContext, type RouterContext } from "react-router";
+import { dataPaths } from "#app/core/paths.server.ts";
 import * as schema from "#app/db/schema.ts";
 import { errorMessage, KnownError } from "#app/core/errors.ts";
 
@@ -12,8 +12,8 @@ export type AppDatabase = BetterSQLite3Database<typeof schema> & {
 
 /**
  * Opens (creating if needed) a SQLite file with the settings a web server
- * wants. Tests and scripts call this with their own path; the app uses the
- * shared connection from `database()` below.
+ * wants. The server (app/ops/startup.server.ts) and the CLI open one each,
+ * once, and hand it down.
  */
 export function openDatabase(path: string): AppDatabase {
   if (path !== ":memory:") ensureWritable(path);
@@ -47,7 +47,8 @@ export class DataDirectoryError extends KnownError {
  * the fix; on a read-only filesystem, chown cannot help, so say that.
  */
 function ensureWritable(path: string) {
-  const dir = dirname(resolve(path));
+  const paths = dataPaths(path);
+  const dir = paths.folder;
   const uid = process.getuid?.() ?? 1000;
   const gid = process.getgid?.() ?? 1000;
   const who = `uid ${uid}, gid ${gid}`;
@@ -59,7 +60,7 @@ function ensureWritable(path: string) {
         `Create it and make it writable for this user, e.g. on the host: sudo mkdir -p ./data && sudo chown -R ${uid}:${gid} ./data`,
     );
   }
-  const files = [dir, path, `${path}-wal`, `${path}-shm`, join(dir, "backups")];
+  const files = [dir, path, `${path}-wal`, `${path}-shm`, paths.backups];
   for (const target of files.filter((f) => existsSync(f))) {
     try {
       accessSync(target, constants.R_OK | constants.W_OK);
@@ -149,12 +150,15 @@ export function quickCheck(db: AppDatabase, maxBytes: number): string | null | u
   }
 }
 
-// One connection per process. server.ts runs this module directly while the
-// app bundle (built by Vite) has its own copy of it, so the handle lives on
-// globalThis: both copies, and Vite's dev reloads, share one connection. So
-// does the news that the file is damaged: a page that hit SQLITE_CORRUPT
-// tells the server, which then stops reporting ready.
-const shared = globalThis as typeof globalThis & { __storeDatabase?: AppDatabase; __storeDamage?: string };
+// server.ts runs this module directly while the app bundle (built by Vite)
+// has its own copy of it, so what both must share lives on globalThis: the
+// context key the connection travels under, and the news that the file is
+// damaged (a page that hit SQLITE_CORRUPT tells the server, which then stops
+// reporting ready).
+const shared = globalThis as typeof globalThis & { __storeDatabaseContext?: RouterContext<AppDatabase>; __storeDamage?: string };
+
+/** The process's one connection (decision 001), opened at startup, for loaders, actions and middleware. */
+export const databaseContext = (shared.__storeDatabaseContext ??= createContext<AppDatabase>());
 
 /**
  * Records that a query found the database damaged. Returns true the first
@@ -169,17 +173,4 @@ export function reportDamage(error: unknown): boolean {
 /** What damage a query found in the database, if any (until the process restarts). */
 export function databaseDamage(): string | undefined {
   return shared.__storeDamage;
-}
-
-/** The process's connection to the database at DATABASE_PATH. */
-export function database(): AppDatabase {
-  if (!shared.__storeDatabase?.$client.open) {
-    shared.__storeDatabase = openDatabase(env().DATABASE_PATH);
-  }
-  return shared.__storeDatabase;
-}
-
-export function closeSharedDatabase() {
-  if (shared.__storeDatabase) closeDatabase(shared.__storeDatabase);
-  shared.__storeDatabase = undefined;
 }

@@ -8,8 +8,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import { dataPaths } from "#app/core/paths.server.ts";
 import { integrityProblem } from "#app/db/backup.server.ts";
 import { litestreamConfig, type ReplicaSettings } from "#app/ops/replica.server.ts";
 import { errorMessage, KnownError } from "#app/core/errors.ts";
@@ -87,7 +88,7 @@ export function replicaDrill(options: {
   const config = join(configDir, "litestream.yml");
   writeFileSync(config, litestreamConfig(databasePath, settings));
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const scratch = join(dirname(resolve(databasePath)), `.drill-${stamp}.db`);
+  const scratch = dataPaths(databasePath).drillCopy(stamp);
   const common = ["-config", config, "-no-expand-env"];
 
   try {

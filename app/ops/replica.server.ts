@@ -9,9 +9,9 @@
 // needs them, and the entry script removes the credentials from its
 // environment before starting it.
 import { existsSync } from "node:fs";
-import { dirname, join, resolve, sep } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { KnownError } from "#app/core/errors.ts";
-import { projectRoot } from "#app/core/paths.server.ts";
+import { dataPaths, projectRoot } from "#app/core/paths.server.ts";
 
 export class ReplicaConfigError extends KnownError {
   override name = "ReplicaConfigError";
@@ -106,7 +106,7 @@ export function replicaSettings(environment: NodeJS.ProcessEnv, databasePath: st
     const path = decodeURIComponent(url.pathname);
     if (url.host) throw new ReplicaConfigError("LITESTREAM_REPLICA_URL: a file:// URL takes an absolute path, file:///mnt/replica (three slashes)");
     if (path === "/" || path === "") throw new ReplicaConfigError("LITESTREAM_REPLICA_URL: give file:// a folder of its own, e.g. file:///app/replica");
-    const dataDir = dirname(resolve(databasePath));
+    const dataDir = dataPaths(databasePath).folder;
     if (`${resolve(path)}${sep}`.startsWith(`${dataDir}${sep}`) || dataDir.startsWith(`${resolve(path)}${sep}`)) {
       // It works, and it survives a deleted database file, but not the loss of that disk.
       notes.push(`the replica folder shares the database's folder (${dataDir}): mount another disk there, or use object storage`);

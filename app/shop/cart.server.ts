@@ -10,7 +10,7 @@ import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
-import { env } from "#app/core/env.server.ts";
+import type { Env } from "#app/core/env.server.ts";
 import { MAX_CART_LINES } from "#app/core/limits.ts";
 import { cardColumns } from "#app/store/products.server.ts";
 
@@ -24,26 +24,27 @@ const productIdField = z
   .regex(/^\d{1,15}$/, "That product does not exist.")
   .transform(Number);
 
-const quantityField = z
-  .string()
-  .trim()
-  .transform((value, ctx) => {
-    const fail = (message: string) => {
-      ctx.addIssue({ code: "custom", message });
-      return z.NEVER;
-    };
-    const { perProduct } = orderLimits();
-    if (value === "") return fail("Enter a quantity.");
-    if (!/^\d+$/.test(value)) return fail(`Enter a whole number from 1 to ${perProduct}.`);
-    // Absurdly long digit strings become Infinity, which is still over the cap.
-    const quantity = Number(value);
-    if (quantity < 1) return fail("The quantity must be at least 1.");
-    if (quantity > perProduct) return fail(`You can buy at most ${perProduct} of one item.`);
-    return quantity;
-  });
+function quantityField({ perProduct }: OrderLimits) {
+  return z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      const fail = (message: string) => {
+        ctx.addIssue({ code: "custom", message });
+        return z.NEVER;
+      };
+      if (value === "") return fail("Enter a quantity.");
+      if (!/^\d+$/.test(value)) return fail(`Enter a whole number from 1 to ${perProduct}.`);
+      // Absurdly long digit strings become Infinity, which is still over the cap.
+      const quantity = Number(value);
+      if (quantity < 1) return fail("The quantity must be at least 1.");
+      if (quantity > perProduct) return fail(`You can buy at most ${perProduct} of one item.`);
+      return quantity;
+    });
+}
 
 /** The product page's "Add to cart" form and the cart page's quantity form. */
-export const cartLineSchema = z.object({ productId: productIdField, quantity: quantityField });
+export const cartLineSchema = (limits: OrderLimits) => z.object({ productId: productIdField, quantity: quantityField(limits) });
 /** The cart page's "Remove" button. */
 export const removeLineSchema = z.object({ productId: productIdField });
 
@@ -54,14 +55,13 @@ export const removeLineSchema = z.object({ productId: productIdField });
  * clicks (docs/security.md). Checked when the cart changes and again when
  * the order is placed.
  */
-export function orderLimits() {
-  const { ORDER_MAX_PER_PRODUCT, ORDER_MAX_ITEMS } = env();
-  return { perProduct: ORDER_MAX_PER_PRODUCT, items: ORDER_MAX_ITEMS };
+export function orderLimits(config: Pick<Env, "ORDER_MAX_PER_PRODUCT" | "ORDER_MAX_ITEMS">) {
+  return { perProduct: config.ORDER_MAX_PER_PRODUCT, items: config.ORDER_MAX_ITEMS };
 }
+export type OrderLimits = ReturnType<typeof orderLimits>;
 
 /** Why the cart's total is over the cap, or null. */
-function overItemCap(cart: CartLine[]): string | null {
-  const { items } = orderLimits();
+function overItemCap(cart: CartLine[], { items }: OrderLimits): string | null {
   const total = cart.reduce((sum, l) => sum + l.quantity, 0);
   return total > items ? `One order can hold at most ${items} items; your cart would have ${total}.` : null;
 }
@@ -78,15 +78,15 @@ function productStock(db: AppDatabase, productId: number) {
     .get();
 }
 
-export function addToCart(db: AppDatabase, cart: CartLine[], line: CartLine): CartChange {
+export function addToCart(db: AppDatabase, cart: CartLine[], line: CartLine, limits: OrderLimits): CartChange {
   const product = productStock(db, line.productId);
   if (!product || product.archivedAt) return { ok: false, error: "That product is no longer sold." };
   if (product.stock === 0) return { ok: false, error: "Sorry, this product is sold out." };
   const inCart = cart.find((l) => l.productId === line.productId)?.quantity ?? 0;
   const wanted = inCart + line.quantity;
   const already = inCart > 0 ? ` You already have ${inCart} in your cart.` : "";
-  if (wanted > orderLimits().perProduct) {
-    return { ok: false, error: `You can buy at most ${orderLimits().perProduct} of one item.${already}` };
+  if (wanted > limits.perProduct) {
+    return { ok: false, error: `You can buy at most ${limits.perProduct} of one item.${already}` };
   }
   if (wanted > product.stock) {
     return { ok: false, error: `Only ${product.stock} left in stock.${already}` };
@@ -98,12 +98,12 @@ export function addToCart(db: AppDatabase, cart: CartLine[], line: CartLine): Ca
     inCart > 0
       ? cart.map((l) => (l.productId === line.productId ? { ...l, quantity: wanted } : l))
       : [...cart, line];
-  const over = overItemCap(next);
+  const over = overItemCap(next, limits);
   if (over) return { ok: false, error: over };
   return { ok: true, cart: next, name: product.name };
 }
 
-export function setQuantity(db: AppDatabase, cart: CartLine[], line: CartLine): CartChange {
+export function setQuantity(db: AppDatabase, cart: CartLine[], line: CartLine, limits: OrderLimits): CartChange {
   if (!cart.some((l) => l.productId === line.productId)) {
     return { ok: false, error: "That item is no longer in your cart." };
   }
@@ -115,7 +115,7 @@ export function setQuantity(db: AppDatabase, cart: CartLine[], line: CartLine): 
   const next = cart.map((l) => (l.productId === line.productId ? line : l));
   // Only a larger quantity can break the cap: lowering one is always allowed,
   // even in a cart over a cap that was lowered since it was filled.
-  const over = line.quantity > current ? overItemCap(next) : null;
+  const over = line.quantity > current ? overItemCap(next, limits) : null;
   if (over) return { ok: false, error: over };
   return { ok: true, cart: next, name: product.name };
 }

@@ -9,10 +9,10 @@ import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
-import { orderLimits, type CartLine } from "#app/shop/cart.server.ts";
+import type { CartLine, OrderLimits } from "#app/shop/cart.server.ts";
 import { catalogChanged } from "#app/store/catalog-changes.server.ts";
 import { recordMovement } from "#app/store/inventory.server.ts";
-import { countryName, env } from "#app/core/env.server.ts";
+import { countryName, type Env } from "#app/core/env.server.ts";
 import { enqueueMessage } from "#app/store/mail/outbox.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
@@ -56,8 +56,11 @@ const emailField = z
   .max(254, "Use at most 254 characters.")
   .pipe(z.email("Enter an email address like name@example.com."));
 
-/** The checkout form. Prices and totals are not in it: the server reads them. */
-export const checkoutSchema = z.object({
+/**
+ * The checkout form, for a store that ships to `config.SHIP_TO_COUNTRIES`.
+ * Prices and totals are not in it: the server reads them.
+ */
+export const checkoutSchema = (config: Pick<Env, "SHIP_TO_COUNTRIES">) => z.object({
   email: emailField,
   customerName: text("your full name", 100),
   addressLine1: text("the street address", 200),
@@ -72,7 +75,7 @@ export const checkoutSchema = z.object({
     .trim()
     .min(1, "Choose the country.")
     .transform((value, ctx) => {
-      const name = shipToCountryName(value);
+      const name = shipToCountryName(config, value);
       if (name) return name;
       ctx.addIssue({ code: "custom", message: "We do not ship there. Choose a country from the list." });
       return z.NEVER;
@@ -85,19 +88,18 @@ export const checkoutSchema = z.object({
 });
 
 /** The countries checkout offers, by name, as the select lists them. */
-export function shipToCountries(): { code: string; name: string }[] {
-  return env()
-    .SHIP_TO_COUNTRIES.map((code) => ({ code, name: countryName(code)! }))
+export function shipToCountries(config: Pick<Env, "SHIP_TO_COUNTRIES">): { code: string; name: string }[] {
+  return config.SHIP_TO_COUNTRIES.map((code) => ({ code, name: countryName(code)! }))
     .sort((a, b) => a.name.localeCompare(b.name, "en"));
 }
 
 /** The name of a country the store ships to, given its code or its name; undefined otherwise. */
-function shipToCountryName(value: string): string | undefined {
+function shipToCountryName(config: Pick<Env, "SHIP_TO_COUNTRIES">, value: string): string | undefined {
   const wanted = value.toLowerCase();
-  return shipToCountries().find((c) => c.code.toLowerCase() === wanted || c.name.toLowerCase() === wanted)?.name;
+  return shipToCountries(config).find((c) => c.code.toLowerCase() === wanted || c.name.toLowerCase() === wanted)?.name;
 }
-export type CheckoutDetails = z.infer<typeof checkoutSchema>;
-export const checkoutFields = Object.keys(checkoutSchema.shape) as (keyof CheckoutDetails)[];
+export type CheckoutDetails = z.infer<ReturnType<typeof checkoutSchema>>;
+export const checkoutFields = Object.keys(checkoutSchema({ SHIP_TO_COUNTRIES: [] }).shape) as (keyof CheckoutDetails)[];
 
 /** The order lookup form. */
 export const lookupSchema = z.object({
@@ -227,13 +229,15 @@ export function placeOrder(
     cart: CartLine[];
     payment?: OrderPayment;
   },
+  limits: OrderLimits,
+  /** PUBLIC_URL, for the Message-ID of the confirmation. */
+  origin?: string,
 ): PlaceOrderResult {
   const { checkoutToken, details, cart } = input;
   const payment = input.payment ?? { provider: "manual", currency: "usd" };
   if (cart.length === 0) throw new Error("placeOrder needs at least one cart line");
-  // The caps on what one order may reserve, checked again here: a cart
-  // written before a cap was lowered must not get past it.
-  const limits = orderLimits();
+  // The caps on what one order may reserve are checked again here: a cart
+  // written before a cap was lowered must not get past them.
   const total = cart.reduce((sum, l) => sum + l.quantity, 0);
 
   const statement = prepared(db);
@@ -316,7 +320,7 @@ export function placeOrder(
         // The confirmation email, in the same transaction: it exists
         // exactly when the order does (app/store/mail/outbox.server.ts). An
         // order waiting for online payment gets it when paid (moveOrder).
-        if (order.status === "placed") enqueueMessage(db, { kind: "order_placed", orderId: order.id });
+        if (order.status === "placed") enqueueMessage(db, { kind: "order_placed", orderId: order.id }, { origin });
         return { status: "placed", publicId, number, totalCents } as const;
       },
       { behavior: "immediate" },

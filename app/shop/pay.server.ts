@@ -6,7 +6,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders } from "#app/db/schema.ts";
-import { env, type Env } from "#app/core/env.server.ts";
+import type { Env } from "#app/core/env.server.ts";
 import { moveOrder, type OrderStatus } from "#app/store/order-states.server.ts";
 import { HOLD_SLACK_S } from "#app/shop/orders.server.ts";
 import { settleSession } from "#app/store/payment-events.server.ts";
@@ -48,7 +48,7 @@ const now = () => Math.floor(Date.now() / 1000);
  * the session's parameters follow from them alone, so a retry after a lost
  * answer gets the same session back instead of opening a second one.
  */
-export async function payForOrder(db: AppDatabase, provider: PaymentProvider, publicId: string, config: Env = env()): Promise<PayResult> {
+export async function payForOrder(db: AppDatabase, provider: PaymentProvider, publicId: string, config: Env): Promise<PayResult> {
   let order = heldOrder(db, publicId);
   if (!order) return { status: "missing" };
   if (order.status !== "awaiting_payment") return { status: "settled", order: order.status };

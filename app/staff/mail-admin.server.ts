@@ -3,11 +3,10 @@
 // text or address: staff read those on the order itself.
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
-import { env } from "#app/core/env.server.ts";
+import type { Env } from "#app/core/env.server.ts";
 import { failedMessages, mailConfigured, outboxCounts, retryMessage } from "#app/store/mail/outbox.server.ts";
 
-export function mailSummary(db: AppDatabase) {
-  const config = env();
+export function mailSummary(db: AppDatabase, config: Env) {
   return {
     ...outboxCounts(db),
     // Production without SMTP_URL: nothing leaves, everything waits.

@@ -157,7 +157,7 @@ export function staffMoves(status: OrderStatus): StaffIntent[] {
  */
 export function transitionOrder(
   db: AppDatabase,
-  input: { orderId: number; intent: StaffIntent; expected: OrderStatus; staffId: number },
+  input: { orderId: number; intent: StaffIntent; expected: OrderStatus; staffId: number; origin?: string },
 ): TransitionResult {
   const move = MOVES[input.intent];
   const from = (move.from as readonly OrderStatus[]).filter((s) => s === input.expected);
@@ -167,6 +167,7 @@ export function transitionOrder(
   }
   const result = moveOrder(db, input.orderId, from, move.to, {
     staffId: input.staffId,
+    origin: input.origin,
     ...(move.to === "paid" ? { paidAt: new Date() } : {}),
   });
   if (result.status !== "moved") return result;

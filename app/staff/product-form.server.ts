@@ -1,7 +1,6 @@
 // The product form's action, shared by "New product" and "Edit": check every
 // field of the multipart body and the image, save, and turn the database's
 // unique-index refusals into messages beside the SKU or slug.
-import { env } from "#app/core/env.server.ts";
 import { formFailure, formValues, type FormErrors } from "#app/core/forms.server.ts";
 import { MAX_IMAGE_BYTES, PLACEHOLDER_IMAGE, storeImage, variantsStored } from "#app/store/images.server.ts";
 import {
@@ -29,19 +28,22 @@ const messages = {
  * is wrong, and its address goes back to the page in `uploadedImage`, so
  * fixing a typo does not mean choosing the file again.
  */
-export async function checkProductForm(form: FormData, options: { isNew: boolean; currentSku?: string }) {
+export async function checkProductForm(
+  form: FormData,
+  options: { isNew: boolean; currentSku?: string; databasePath: string },
+) {
   const values: Record<ProductFormField, string> = { ...formValues(form, fields), image: "" };
   const errors: FormErrors<ProductFormField> = {};
 
   const file = form.get("image");
   let image: string | undefined;
   if (file instanceof File && file.size > 0) {
-    const stored = await storeImage(env().DATABASE_PATH, new Uint8Array(await file.arrayBuffer()));
+    const stored = await storeImage(options.databasePath, new Uint8Array(await file.arrayBuffer()));
     if (stored.ok) image = stored.url;
     else errors.image = stored.error;
   } else if (values.uploadedImage) {
     // Only an address this store made, with every variant on disk, is taken back.
-    if (variantsStored(env().DATABASE_PATH, values.uploadedImage)) image = values.uploadedImage;
+    if (variantsStored(options.databasePath, values.uploadedImage)) image = values.uploadedImage;
   }
   values.uploadedImage = image ?? "";
 

@@ -13,7 +13,7 @@
 // child's action, and loaders of one request run in parallel. Middleware
 // runs first, for every request that matches the route.
 import { createContext, data, redirect, type MiddlewareFunction, type RouterContextProvider } from "react-router";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import {
   clearedSessionCookie,
   readSession,
@@ -66,7 +66,7 @@ function pageOf(request: Request) {
 
 export const requireStaff: MiddlewareFunction<Response> = async ({ request, context }, next) => {
   const token = await readSessionToken(request);
-  const session = readSession(database(), token);
+  const session = readSession(context.get(databaseContext), token);
   if (!session) {
     // A cookie that no longer matches a session (expired, signed out
     // elsewhere, account disabled) is cleared on the way.

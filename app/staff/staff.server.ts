@@ -12,7 +12,7 @@ import { and, asc, count, eq, gt, isNull, max, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { sessions, signInLinks, staff, staffRoles, stockMovements, type StaffRole } from "#app/db/schema.ts";
-import { env, publicUrl } from "#app/core/env.server.ts";
+import { publicUrl, type Env } from "#app/core/env.server.ts";
 import { KnownError } from "#app/core/errors.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, SIGN_IN_LINK_TTL_MS } from "#app/core/limits.ts";
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from "#app/staff/password.server.ts";
@@ -103,7 +103,7 @@ export function issueSignInLink(
   db: AppDatabase,
   staffId: number,
   now = new Date(),
-  mail: StaffMessageKind | null = null,
+  mail: { kind: StaffMessageKind; config: Env } | null = null,
 ): string {
   const token = newSecretToken();
   db.transaction(
@@ -117,7 +117,10 @@ export function issueSignInLink(
           expiresAt: new Date(now.getTime() + SIGN_IN_LINK_TTL_MS),
         })
         .run();
-      if (mail && mailConfigured()) enqueueMessage(db, { kind: mail, staffId, link: signInLinkUrl(token) });
+      if (mail && mailConfigured(mail.config)) {
+        const origin = publicUrl(mail.config);
+        enqueueMessage(db, { kind: mail.kind, staffId, link: signInLinkUrl(origin, token) }, { origin });
+      }
     },
     { behavior: "immediate" },
   );
@@ -128,10 +131,10 @@ export const signInLinkPath = (token: string) => `/admin/welcome/${token}`;
 
 /**
  * The whole link, to hand to the person: on the store's configured address
- * (PUBLIC_URL), never on the Host of the request that asked for it, which
+ * (PUBLIC_URL, the origin given), never on the Host of the request that asked for it, which
  * the client chooses (docs/security.md).
  */
-export const signInLinkUrl = (token: string) => `${publicUrl(env())}${signInLinkPath(token)}`;
+export const signInLinkUrl = (origin: string, token: string) => `${origin}${signInLinkPath(token)}`;
 
 /** The account a sign-in link is for, if the link is unused, unexpired and the account enabled. */
 export function findSignInLink(db: AppDatabase, token: string, now = new Date()) {

@@ -22,6 +22,19 @@ export type CatalogChange = {
   lists: boolean;
 };
 
+// The names pages are cached under (a `Cache-Tag` header, which some CDNs
+// purge by): every catalog and search page has the lists' tag, a product's
+// page its product's.
+export const LISTS_TAG = "catalog";
+export const productTag = (id: number) => `product-${id}`;
+
+/** The tags a change makes stale. */
+export function tagsFor(change: CatalogChange): string[] {
+  const tags = change.productIds.map(productTag);
+  if (change.lists) tags.push(LISTS_TAG);
+  return tags;
+}
+
 const changes = channel("corner-store:catalog-changed");
 
 /**

@@ -24,7 +24,8 @@
 //   and are backed up with the database (docs/admin.md).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
+import { dataPaths } from "#app/core/paths.server.ts";
 import type { Metadata, SharpConstructor } from "sharp";
 import {
   largestSize,
@@ -79,11 +80,11 @@ export function sniffImageType(bytes: Uint8Array): ImageType | null {
 
 /** <data dir>/uploads, beside the database file. */
 export function uploadsDirectory(databasePath: string) {
-  return join(dirname(resolve(databasePath)), "uploads");
+  return dataPaths(databasePath).uploads;
 }
 
 function productsFolder(databasePath: string) {
-  return join(uploadsDirectory(databasePath), "products");
+  return dataPaths(databasePath).productImages;
 }
 
 export type StoreResult = { ok: true; url: string } | { ok: false; error: string };

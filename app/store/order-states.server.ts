@@ -55,6 +55,8 @@ export type MoveExtra = {
   paymentIssue?: string | null;
   /** Who did it, for the stock ledger (null: the store itself, a webhook or the sweeper). */
   staffId?: number | null;
+  /** PUBLIC_URL, for the Message-ID of the shopper's email. */
+  origin?: string;
   /** Why, in the ledger's note for returned stock. */
   note?: string;
 };
@@ -85,7 +87,7 @@ export function moveOrder(
     const before = db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get();
     if (!before) return { status: "missing" };
     if (!from.includes(before.status)) return { status: "conflict", current: before.status };
-    const { staffId, note, ...fields } = extra;
+    const { staffId, note, origin, ...fields } = extra;
     const updated = db
       .update(orders)
       .set({
@@ -121,7 +123,7 @@ export function moveOrder(
     // The shopper's email about this change, in this transaction: it exists
     // exactly when the change committed (app/store/mail/outbox.server.ts).
     const kind = messageFor(before.status, to);
-    if (kind) enqueueMessage(db, { kind, orderId });
+    if (kind) enqueueMessage(db, { kind, orderId }, { origin });
     return { status: "moved", from: before.status, number: updated.number };
   };
   return db.$client.inTransaction ? run() : db.transaction(run, { behavior: "immediate" });

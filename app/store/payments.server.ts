@@ -4,7 +4,7 @@
 // Stripe is app/store/stripe.server.ts; another provider (Adyen,
 // Mollie) is one more module like it. Provider `manual` has no module:
 // staff record payments by hand (docs/payments.md).
-import { env, paymentProvider, publicUrl, type Env } from "#app/core/env.server.ts";
+import { paymentProvider, publicUrl, type Env } from "#app/core/env.server.ts";
 import { KnownError } from "#app/core/errors.ts";
 
 /** What the store knows of a hosted payment page ("session"). */
@@ -67,7 +67,7 @@ export class WebhookRefused extends KnownError {
 let cached: { provider: PaymentProvider | null } | undefined;
 
 /** The online provider the settings choose, or null for manual payment. */
-export async function onlinePayments(config: Env = env()): Promise<PaymentProvider | null> {
+export async function onlinePayments(config: Env): Promise<PaymentProvider | null> {
   if (cached) return cached.provider;
   if (paymentProvider(config) === "manual") {
     cached = { provider: null };
@@ -82,13 +82,13 @@ export async function onlinePayments(config: Env = env()): Promise<PaymentProvid
  * The origins a checkout form's redirect may lead to (the hosted payment
  * page), for the CSP's form-action: Stripe Checkout, or the test double.
  */
-export function paymentPageOrigins(config: Env = env()): string[] {
+export function paymentPageOrigins(config: Env): string[] {
   if (paymentProvider(config) !== "stripe") return [];
   return [config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE).origin : "https://checkout.stripe.com"];
 }
 
 /** Where the shopper comes back to: the order's page, and its "pay or cancel" page. */
-export function returnUrls(publicId: string, config: Env = env()) {
+export function returnUrls(publicId: string, config: Env) {
   const base = publicUrl(config);
   return { successUrl: `${base}/orders/${publicId}`, cancelUrl: `${base}/orders/${publicId}/pay` };
 }

@@ -1,5 +1,5 @@
 import type { MiddlewareFunction } from "react-router";
-import { env } from "#app/core/env.server.ts";
+import { configContext, type Env } from "#app/core/env.server.ts";
 import { SESSION_COOKIE, sessionPageVariant } from "#app/web/session.server.ts";
 import { STAFF_COOKIE } from "#app/staff/staff-session.server.ts";
 
@@ -35,20 +35,21 @@ const STAFF_SIGNED_IN = new RegExp(`(?:^|;\\s*)${STAFF_COOKIE}=`);
 // product's page. The server's micro-cache (app/web/micro-cache.server.ts)
 // drops the pages with a tag when app/store/catalog-changes.server.ts says the
 // products behind it changed.
+// (The tags themselves: app/store/catalog-changes.server.ts.)
 export const CACHE_TAG = "Cache-Tag";
-export const LISTS_TAG = "catalog";
-export const productTag = (id: number) => `product-${id}`;
 
 /**
  * The `headers` of a page that is the same for every visitor without a
- * cookie, with the tags of what it shows.
+ * cookie, with the tags of what it shows. How long a shared cache may keep
+ * it (CACHE_S_MAXAGE, CACHE_STALE_WHILE_REVALIDATE) is added by cachePolicy,
+ * which has the settings.
  */
 export function sharedPageHeaders(tags: string | null) {
-  const { CACHE_S_MAXAGE, CACHE_STALE_WHILE_REVALIDATE } = env();
-  return {
-    "Cache-Control": `public, max-age=0, s-maxage=${CACHE_S_MAXAGE}, stale-while-revalidate=${CACHE_STALE_WHILE_REVALIDATE}`,
-    ...(tags ? { [CACHE_TAG]: tags } : {}),
-  };
+  return { "Cache-Control": "public", ...(tags ? { [CACHE_TAG]: tags } : {}) };
+}
+
+function sharedLifetime({ CACHE_S_MAXAGE, CACHE_STALE_WHILE_REVALIDATE }: Env) {
+  return `public, max-age=0, s-maxage=${CACHE_S_MAXAGE}, stale-while-revalidate=${CACHE_STALE_WHILE_REVALIDATE}`;
 }
 
 /**
@@ -58,10 +59,13 @@ export function sharedPageHeaders(tags: string | null) {
  * shows from their session (`cart=2`); null when the page must be rendered
  * for this request alone (staff, a notice waiting to be shown).
  */
-export async function pageVariant(cookieHeader: string | undefined): Promise<string | null> {
+export async function pageVariant(
+  cookieHeader: string | undefined,
+  config: Pick<Env, "SESSION_SECRETS">,
+): Promise<string | null> {
   if (!cookieHeader || !STORE_COOKIE.test(cookieHeader)) return "anonymous";
   if (STAFF_SIGNED_IN.test(cookieHeader)) return null;
-  return sessionPageVariant(cookieHeader);
+  return sessionPageVariant(cookieHeader, config);
 }
 
 /** Whether a request carries one of the store's cookies. */
@@ -70,7 +74,7 @@ export function hasStoreCookie(request: Request) {
 }
 
 /** The root route's outermost middleware: the rule above, on every page and `.data` answer. */
-export const cachePolicy: MiddlewareFunction<Response> = async ({ request }, next) => {
+export const cachePolicy: MiddlewareFunction<Response> = async ({ request, context }, next) => {
   const response = await next();
   const declared = response.headers.get("Cache-Control") ?? "";
   const personal = hasStoreCookie(request) || response.headers.has("Set-Cookie");
@@ -79,6 +83,8 @@ export const cachePolicy: MiddlewareFunction<Response> = async ({ request }, nex
     if (!/\bno-store\b/.test(declared)) response.headers.set("Cache-Control", "no-store");
   } else if (/^text\/html\b/.test(response.headers.get("Content-Type") ?? "")) {
     response.headers.set("Cache-Control", "private, max-age=0");
+  } else {
+    response.headers.set("Cache-Control", sharedLifetime(context.get(configContext)));
   }
   response.headers.append("Vary", "Cookie");
   return response;

@@ -29,7 +29,7 @@ export function startMail(
   }
   return startSender(db, {
     transport,
-    render: async (database, subject) => (await loadRender()).renderMessage(database, subject),
+    render: async (database, subject) => (await loadRender()).renderMessage(database, subject, { origin: config.PUBLIC_URL, name: config.STORE_NAME }),
     from: config.MAIL_FROM,
     replyTo: config.STORE_CONTACT_EMAIL,
     pollMs: config.MAIL_POLL_MS,

@@ -29,8 +29,7 @@
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Env } from "#app/core/env.server.ts";
-import { LISTS_TAG, pageVariant, productTag } from "#app/web/cache.server.ts";
-import { onCatalogChange, type CatalogChange } from "#app/store/catalog-changes.server.ts";
+import { onCatalogChange, tagsFor } from "#app/store/catalog-changes.server.ts";
 import { RATE_LIMITED_HEADER } from "#app/web/rate-limited.server.ts";
 import { requestInfo } from "#app/core/request-info.ts";
 import { requestRoute } from "#app/web/request-route.server.ts";
@@ -170,13 +169,6 @@ export class PageCache {
       if (keys?.size === 0) this.byTag.delete(tag);
     }
   }
-}
-
-/** The tags a change makes stale. */
-export function tagsFor(change: CatalogChange): string[] {
-  const tags = change.productIds.map(productTag);
-  if (change.lists) tags.push(LISTS_TAG);
-  return tags;
 }
 
 /** `/?sort=price-asc&q=mug` and `/?q=mug&sort=price-asc` are one page. */
@@ -339,21 +331,23 @@ function record(res: Response, done: (page: CachedPage | undefined) => void) {
 }
 
 /**
- * Where pages may be shared: the catalog and search, and product pages (as
- * documents and `.data`), the routes whose headers come from
- * sharedPageHeaders (app/shop/routes/catalog.tsx, product.tsx). By the route
- * React Router matches (app/web/request-route.server.ts), never by a
- * path read here.
+ * The store's micro-cache as configured, or a middleware that does nothing
+ * when MICRO_CACHE_MS is 0. Pages are shared where the route React Router
+ * matches (app/web/request-route.server.ts) says `handle = { shareable: true }`
+ * (the catalog and search, product pages; documents and `.data`), never by a
+ * path read here. What a page shows from a cookie the app says
+ * (pageVariant in app/web/cache.server.ts, handed in by app/web/app.server.ts):
+ * this module reads no cookie and imports no session.
  */
-export const SHAREABLE_ROUTES = new Set(["/", "/products/:slug"]);
-
-/** The store's micro-cache as configured, or a middleware that does nothing when MICRO_CACHE_MS is 0. */
-export function storeMicroCache(config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACHE_MAX_MB">): RequestHandler {
+export function storeMicroCache(
+  config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACHE_MAX_MB">,
+  app: Pick<MicroCacheOptions, "variant">,
+): RequestHandler {
   if (config.MICRO_CACHE_MS === 0) return (_req, _res, next) => next();
   return microCache({
     ttlMs: config.MICRO_CACHE_MS,
     maxBytes: config.MICRO_CACHE_MAX_MB * 1024 * 1024,
-    shareable: (req) => SHAREABLE_ROUTES.has(requestRoute(req)?.pattern ?? ""),
-    variant: (req) => pageVariant(req.headers.cookie),
+    shareable: (req) => requestRoute(req)?.handle?.shareable === true,
+    ...app,
   });
 }

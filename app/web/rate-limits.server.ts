@@ -3,7 +3,7 @@
 // use with several replicas). The address is req.ip, which honours
 // TRUST_PROXY: behind a proxy without it, every visitor shares the proxy's
 // address; with TRUST_PROXY=true every client can pick its own with
-// X-Forwarded-For, so give the number of proxies instead (server.ts warns).
+// X-Forwarded-For, so give the number of proxies instead (app/web/app.server.ts warns).
 // Over a limit, the request is marked, not answered (app/web/rate-limited.server.ts).
 import type { Request, RequestHandler } from "express";
 import rateLimit, { type Options } from "express-rate-limit";
@@ -20,28 +20,27 @@ type Limits = {
 };
 
 /**
- * The requests a limit counts, by the route React Router runs for them
- * (app/web/request-route.server.ts), named by its pattern in
- * app/routes.ts, never by a path read here: however the path is written
+ * Whether a request counts against a limit: the route React Router runs for
+ * it (app/web/request-route.server.ts) names the limit in its `handle`
+ * (`rateLimit: { POST: "order" }`), so however the path is written
  * (`/admin/./sign-in`, `/CHECKOUT/`, `/orders/<id>.data`), a request that
- * reaches a route counts as that route.
+ * reaches a route counts as that route. The routes that name one: checkout
+ * ("order"); the order lookup form and an order's page ("order lookup":
+ * guessing an order by its number and email, or by its address); sign-in
+ * and the account page's current password ("sign-in": otherwise a stolen
+ * session could try passwords there without a limit).
  */
-const on = (methods: string[], patterns: string[]) => (req: Request) => {
-  if (!methods.includes(req.method)) return false;
+const countsAgainst = (name: RateLimitName) => (req: Request) => {
   const route = requestRoute(req);
-  // Mounted after resolveRoutes (server.ts); without it, no limit would count.
+  // Mounted after resolveRoutes (app/web/app.server.ts); without it, no limit would count.
   if (!route) throw new Error("rate limits need the request's route: mount resolveRoutes before them");
-  return route.pattern !== undefined && patterns.includes(route.pattern);
+  const method = req.method === "HEAD" ? "GET" : req.method;
+  return (method === "GET" || method === "POST") && route.handle?.rateLimit?.[method] === name;
 };
 const formPost = (req: Request) => req.method === "POST";
-const checkout = on(["POST"], ["/checkout"]);
-// Guessing an order: its number and email (the form), or its address.
-const lookupForm = on(["POST"], ["/orders"]);
-const orderPage = on(["GET", "HEAD"], ["/orders/:publicId"]);
-// Everywhere a staff password is checked: the sign-in page, and the
-// account page's "current password" (otherwise a stolen session could try
-// passwords there without a limit).
-const passwordCheck = on(["POST"], ["/admin/sign-in", "/admin/account"]);
+const checkout = countsAgainst("order");
+const orderLookup = countsAgainst("order lookup");
+const passwordCheck = countsAgainst("sign-in");
 
 export function rateLimits(limits: Limits): RequestHandler[] {
   function limiter(name: RateLimitName, limit: RateLimit, options: Partial<Options>): RequestHandler {
@@ -53,7 +52,7 @@ export function rateLimits(limits: Limits): RequestHandler[] {
       legacyHeaders: false,
       // The library's checks of proxy headers would log a stack trace for a
       // header any client can send; TRUST_PROXY=true is the operator's choice,
-      // and server.ts says what it costs.
+      // and app/web/app.server.ts says what it costs.
       validate: { trustProxy: false, xForwardedForHeader: false, forwardedHeader: false },
       handler(req, res, next, { windowMs }) {
         const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
@@ -87,7 +86,7 @@ export function rateLimits(limits: Limits): RequestHandler[] {
     }),
     // Only misses count, so rereading one's own order never adds up.
     limiter("order lookup", limits.RATE_LIMIT_LOOKUP_FAILURES, {
-      skip: (req) => !lookupForm(req) && !orderPage(req),
+      skip: (req) => !orderLookup(req),
       requestWasSuccessful: (_req, res) => res.statusCode !== 404,
       skipSuccessfulRequests: true,
     }),

@@ -15,6 +15,20 @@
 import type { IncomingMessage } from "node:http";
 import type { Request, RequestHandler } from "express";
 import { createStaticHandler, type ServerBuild } from "react-router";
+import type { RateLimitName } from "#app/web/rate-limited.server.ts";
+
+/**
+ * What a route module says about itself to the checks that run before React
+ * Router, as its `handle` export: the route table (app/routes.ts) names the
+ * path once, and the rate limits and the micro-cache read this from the
+ * route a request reaches, never a copy of its path.
+ */
+export type RouteHandle = {
+  /** The limit a request to this route counts against, by method (HEAD counts as GET). */
+  rateLimit?: Partial<Record<"GET" | "POST", RateLimitName>>;
+  /** The page is the same for every visitor without a cookie: the micro-cache may share it. */
+  shareable?: boolean;
+};
 
 export type RequestRoute = {
   /**
@@ -27,13 +41,15 @@ export type RequestRoute = {
    * catalog's page, and the root's action.)
    */
   pattern?: string;
+  /** That route's `handle`. */
+  handle?: RouteHandle;
   /** The path React Router matches: resolved, without `.data`, not yet decoded. */
   pathname: string;
 };
 
 type StaticHandler = ReturnType<typeof createStaticHandler>;
 type Routes = Parameters<typeof createStaticHandler>[0];
-type Table = { handler: StaticHandler; recent: Map<string, RequestRoute> };
+type Table = { handler: StaticHandler; handles: Map<string, RouteHandle | undefined>; recent: Map<string, RequestRoute> };
 
 /**
  * Pages are asked for again and again (the micro-cache exists because of
@@ -67,7 +83,8 @@ function routeTable(build: ServerBuild): Table {
             : { id: route.id, path: route.path, caseSensitive: route.caseSensitive, children: children(route.id) },
         );
     const handler = createStaticHandler(children(""), { basename: build.basename, future: build.future });
-    table = { handler, recent: new Map() };
+    const handles = new Map(manifest.map((route) => [route.id, route.module.handle as RouteHandle | undefined]));
+    table = { handler, handles, recent: new Map() };
     tables.set(build, table);
   }
   return table;
@@ -75,14 +92,15 @@ function routeTable(build: ServerBuild): Table {
 
 /** What React Router does with a request for `target` (the request line's path and query). */
 export function resolveRoute(build: ServerBuild, method: string, target: string): Readonly<RequestRoute> {
-  const { handler, recent } = routeTable(build);
+  const table = routeTable(build);
+  const { recent } = table;
   // A form post is matched every time: its query may choose the action (`?index`).
-  if (method !== "GET" && method !== "HEAD") return match(handler, false, target);
+  if (method !== "GET" && method !== "HEAD") return match(table, false, target);
   // A page's route does not depend on its query.
   const path = target.split("?", 1)[0]!;
   let route = recent.get(path);
   if (!route) {
-    route = match(handler, true, path);
+    route = match(table, true, path);
     if (path.length <= MAX_REMEMBERED_LENGTH) {
       if (recent.size >= RECENT_PATHS) recent.clear();
       recent.set(path, route);
@@ -91,7 +109,7 @@ export function resolveRoute(build: ServerBuild, method: string, target: string)
   return route;
 }
 
-function match(handler: StaticHandler, reads: boolean, target: string): RequestRoute {
+function match({ handler, handles }: Table, reads: boolean, target: string): RequestRoute {
   // As @react-router/express builds the request URL: the target appended to
   // an origin, not resolved against one (which would read `//host/x` as a
   // host). The origin does not change the path.
@@ -115,7 +133,8 @@ function match(handler: StaticHandler, reads: boolean, target: string): RequestR
   }
   // As React Router's getRoutePattern: the paths down to that route, joined.
   const paths = matches.slice(0, answering + 1).map((m) => m.route.path);
-  return { pattern: `/${paths.filter(Boolean).join("/")}`.replace(/\/{2,}/g, "/"), pathname };
+  const pattern = `/${paths.filter(Boolean).join("/")}`.replace(/\/{2,}/g, "/");
+  return { pattern, handle: handles.get(matches[answering]!.route.id), pathname };
 }
 
 const resolved = new WeakMap<IncomingMessage, Readonly<RequestRoute>>();

@@ -6,7 +6,7 @@ import {
   type Session,
 } from "react-router";
 import { z } from "zod";
-import { env, sessionSecrets } from "#app/core/env.server.ts";
+import { configContext, sessionSecrets, type Env } from "#app/core/env.server.ts";
 import type { CartLine } from "#app/shop/cart.server.ts";
 import { MAX_CART_LINES, MAX_QUANTITY } from "#app/core/limits.ts";
 import { isToken, newToken } from "#app/shop/orders.server.ts";
@@ -46,9 +46,17 @@ export type StoreSession = Session<SessionData, FlashData>;
 /** The cart session's cookie (app/web/cache.server.ts keeps answers to its holders private). */
 export const SESSION_COOKIE = "__store_session";
 
-let storage: ReturnType<typeof createStorage> | undefined;
+// One storage per list of secrets: the process has one (server.ts parses the
+// settings once), so this is made once.
+const storages = new WeakMap<string[], ReturnType<typeof createStorage>>();
 
-function createStorage() {
+function storageFor(config: Pick<Env, "SESSION_SECRETS">) {
+  let storage = storages.get(config.SESSION_SECRETS);
+  if (!storage) storages.set(config.SESSION_SECRETS, (storage = createStorage(config)));
+  return storage;
+}
+
+function createStorage(config: Pick<Env, "SESSION_SECRETS">) {
   return createCookieSessionStorage<SessionData, FlashData>({
     cookie: {
       name: SESSION_COOKIE,
@@ -57,7 +65,7 @@ function createStorage() {
       path: "/",
       maxAge: 60 * 60 * 24 * 30,
       // The first signs; all are accepted (rotation, docs/security.md).
-      secrets: sessionSecrets(env()),
+      secrets: sessionSecrets(config),
       // `secure` is decided per request, in sessionMiddleware.
     },
   });
@@ -73,14 +81,15 @@ const sessionContext = createContext<StoreSession>();
  * plain HTTP, and the cart would silently stay empty.
  */
 export const sessionMiddleware: MiddlewareFunction<Response> = async ({ request, context, url }, next) => {
-  storage ??= createStorage();
+  const config = context.get(configContext);
+  const storage = storageFor(config);
   const session = await storage.getSession(request.headers.get("Cookie"));
   const before = JSON.stringify(session.data);
   context.set(sessionContext, session);
   const response = await next();
   if (JSON.stringify(session.data) === before) return response;
   const secure = url.protocol === "https:";
-  warnIfPlainHttp(url, secure);
+  warnIfPlainHttp(url, secure, config.NODE_ENV === "production");
   response.headers.append("Set-Cookie", await storage.commitSession(session, { secure }));
   return response;
 };
@@ -96,8 +105,8 @@ let warned = false;
  * machine works (the cookie is not Secure), but carts and checkout details
  * cross the network unencrypted. Say so, with the fix.
  */
-function warnIfPlainHttp(url: URL, secure: boolean) {
-  if (secure || warned || env().NODE_ENV !== "production") return;
+function warnIfPlainHttp(url: URL, secure: boolean, production: boolean) {
+  if (secure || warned || !production) return;
   const { hostname } = url;
   if (hostname === "localhost" || hostname.endsWith(".localhost") || hostname === "127.0.0.1" || hostname === "[::1]") return;
   warned = true;
@@ -137,9 +146,8 @@ export function cartCount(session: StoreSession): number {
  * writes a new cookie, so that page is this shopper's alone. Whatever the
  * root loader reads from the session must be in this key.
  */
-export async function sessionPageVariant(cookieHeader: string): Promise<string | null> {
-  storage ??= createStorage();
-  const session = await storage.getSession(cookieHeader);
+export async function sessionPageVariant(cookieHeader: string, config: Pick<Env, "SESSION_SECRETS">): Promise<string | null> {
+  const session = await storageFor(config).getSession(cookieHeader);
   return session.has("notice") ? null : `cart=${cartCount(session)}`;
 }
 

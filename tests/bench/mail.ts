@@ -16,6 +16,11 @@ import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { outboxMessages, products } from "#app/db/schema.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { placeOrder, newToken } from "#app/shop/orders.server.ts";
+import { orderLimits } from "#app/shop/cart.server.ts";
+import { parseEnv } from "#app/core/env.server.ts";
+
+// The settings as the store reads them from this environment.
+const config = parseEnv(process.env);
 import { enqueueMessage } from "#app/store/mail/outbox.server.ts";
 import { startSender } from "#app/store/mail/sender.server.ts";
 import { smtpTransport } from "#app/store/mail/transport.server.ts";
@@ -61,7 +66,7 @@ const place = () => {
       { productId: a!.id, quantity: 2 },
       { productId: b!.id, quantity: 3 },
     ],
-  });
+  }, orderLimits(config), config.PUBLIC_URL);
   if (result.status !== "placed") throw new Error("not placed");
   return performance.now() - t;
 };
@@ -92,10 +97,10 @@ const smtp = await startSmtpSink();
 
 // Baseline: the transport alone, the same rendered message, as many in flight as the sender allows.
 db.delete(outboxMessages).run();
-const sample = renderMessage(db, { kind: "order_placed", orderId, staffId: null, link: null });
+const sample = renderMessage(db, { kind: "order_placed", orderId, staffId: null, link: null }, { origin: config.PUBLIC_URL, name: config.STORE_NAME });
 const renderTimes = Array.from({ length: 500 }, () => {
   const t = performance.now();
-  renderMessage(db, { kind: "order_placed", orderId, staffId: null, link: null });
+  renderMessage(db, { kind: "order_placed", orderId, staffId: null, link: null }, { origin: config.PUBLIC_URL, name: config.STORE_NAME });
   return performance.now() - t;
 });
 console.log(`rendering one confirmation (2 queries, HTML and text): median ${us(median(renderTimes))}`);
@@ -120,7 +125,7 @@ const before = smtp.received.length;
 started = performance.now();
 const sender = startSender(db, {
   transport: smtpTransport(smtp.url, 30_000),
-  render: renderMessage,
+  render: (database, subject) => renderMessage(database, subject, { origin: config.PUBLIC_URL, name: config.STORE_NAME }),
   from: "Shop <shop@example.com>",
   pollMs: 1_000,
   retryBaseMs: 1_000,

@@ -6,8 +6,13 @@ import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connectio
 import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { parseEnv } from "#app/core/env.server.ts";
+import { orderLimits } from "#app/shop/cart.server.ts";
 
 export const PROJECT_ROOT = join(import.meta.dirname, "..", "..");
+
+/** The caps on one order, as the store reads them from this environment (the defaults in the tests). */
+export const ORDER_LIMITS = orderLimits(parseEnv(process.env));
 
 let template: string | undefined;
 

@@ -5,9 +5,14 @@
 // It opens its own connection, waits for the common start time, does its
 // work and prints a tally as JSON.
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { parseEnv } from "#app/core/env.server.ts";
+import { orderLimits } from "#app/shop/cart.server.ts";
 import { adjustStock } from "#app/store/inventory.server.ts";
 import { transitionOrder } from "#app/staff/order-admin.server.ts";
 import { newToken, placeOrder } from "#app/shop/orders.server.ts";
+
+// The caps on one order, read from this process's environment as the store reads its own.
+const LIMITS = orderLimits(parseEnv(process.env));
 
 const [path, startAt, staffArg, mode, ...rest] = process.argv.slice(2);
 const db = openDatabase(path!);
@@ -57,7 +62,7 @@ if (mode === "cancel") {
       const second = pick(ids);
       const cart = [{ productId: first, quantity: 1 + Math.floor(rand() * 3) }];
       if (second !== first) cart.push({ productId: second, quantity: 1 });
-      count(`checkout ${placeOrder(db, { checkoutToken: newToken(), details, cart }).status}`);
+      count(`checkout ${placeOrder(db, { checkoutToken: newToken(), details, cart }, LIMITS).status}`);
     } else if (roll < 0.7) {
       const orderId = placedOrder.get() as number | undefined;
       if (orderId === undefined) count("cancel none");

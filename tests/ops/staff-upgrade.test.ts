@@ -16,7 +16,7 @@ import { newToken, placeOrder } from "#app/shop/orders.server.ts";
 import { createProduct } from "#app/staff/product-admin.server.ts";
 import { listProducts } from "#app/store/products.server.ts";
 import { authenticate, createStaff, setPassword } from "#app/staff/staff.server.ts";
-import { openForTest, tempDir } from "#tests/helpers/db.ts";
+import { openForTest, tempDir, ORDER_LIMITS } from "#tests/helpers/db.ts";
 import { customer } from "#tests/helpers/shopper.ts";
 import { fillStore } from "#tests/helpers/store-data.ts";
 
@@ -153,7 +153,7 @@ describe("upgrading a store with data to staff accounts and the stock ledger", (
         { productId: a!.id, quantity: 2 },
         { productId: b!.id, quantity: 1 },
       ],
-    });
+    }, ORDER_LIMITS);
     expect(placed.status).toBe("placed");
     const orderId = value(db, "SELECT id FROM orders ORDER BY id DESC LIMIT 1") as number;
     expect(transitionOrder(db, { orderId, intent: "cancel", expected: "placed", staffId: owner.id }).status).toBe("done");

@@ -13,7 +13,7 @@ import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { adjustStock, ledgerDrift } from "#app/store/inventory.server.ts";
 import { newToken, placeOrder } from "#app/shop/orders.server.ts";
 import { createStaff } from "#app/staff/staff.server.ts";
-import { freshDatabase, PROJECT_ROOT } from "#tests/helpers/db.ts";
+import { freshDatabase, PROJECT_ROOT, ORDER_LIMITS } from "#tests/helpers/db.ts";
 import { customer } from "#tests/helpers/shopper.ts";
 
 const run = promisify(execFile);
@@ -86,7 +86,7 @@ describe("the stock ledger under concurrent writers", () => {
           { productId: 1 + (i % 5), quantity: 1 },
           { productId: 10 + 2 * (i % 2), quantity: 2 },
         ],
-      });
+      }, ORDER_LIMITS);
       expect(placed.status).toBe("placed");
       orderIds.push(db.$client.prepare("SELECT max(id) FROM orders").pluck().get() as number);
     }

@@ -9,7 +9,7 @@ import { createElement } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { outboxMessages, products, staff } from "#app/db/schema.ts";
-import { env } from "#app/core/env.server.ts";
+import { parseEnv } from "#app/core/env.server.ts";
 import { renderBoth, renderMessage } from "#app/store/mail/messages/render.server.tsx";
 import { OrderMessage } from "#app/store/mail/messages/order.tsx";
 import { enqueueMessage, failedMessages, orderMessages, outboxCounts, retryMessage } from "#app/store/mail/outbox.server.ts";
@@ -19,8 +19,11 @@ import { transitionOrder } from "#app/staff/order-admin.server.ts";
 import { messageFor, moveOrder } from "#app/store/order-states.server.ts";
 import { newToken, placeOrder, type CheckoutDetails } from "#app/shop/orders.server.ts";
 import { createStaff, issueSignInLink } from "#app/staff/staff.server.ts";
-import { freshDatabase, productBySlug, seededDatabase, tempDir } from "#tests/helpers/db.ts";
+import { freshDatabase, productBySlug, seededDatabase, tempDir, ORDER_LIMITS } from "#tests/helpers/db.ts";
 import { startSmtpSink, type SmtpSink } from "#tests/helpers/smtp.ts";
+
+// The settings as the store would read them from this environment.
+const config = parseEnv(process.env);
 
 const details: CheckoutDetails = {
   email: "ada@example.com",
@@ -49,7 +52,7 @@ function sender(db: AppDatabase, smtp: SmtpSink, options: Partial<SenderOptions>
   const lines: string[] = [];
   const started = startSender(db, {
     transport: smtpTransport(smtp.url, options.timeoutMs ?? 5_000),
-    render: renderMessage,
+    render: (database, subject) => renderMessage(database, subject, { origin: config.PUBLIC_URL, name: config.STORE_NAME }),
     from: "Corner Store <orders@shop.example>",
     pollMs: 20,
     retryBaseMs: 20,
@@ -73,7 +76,7 @@ function order(db: AppDatabase, who: Partial<CheckoutDetails> = {}) {
       { productId: mug.id, quantity: 3 },
       { productId: pen.id, quantity: 2 },
     ],
-  });
+  }, ORDER_LIMITS);
   if (result.status !== "placed") throw new Error(`not placed: ${JSON.stringify(result)}`);
   return { ...result, mug, pen };
 }
@@ -94,7 +97,7 @@ describe("the outbox", () => {
     const placed = order(db);
     const mug = productBySlug(db, "stoneware-mug");
     db.update(products).set({ stock: 1 }).where(eq(products.id, mug.id)).run();
-    const refused = placeOrder(db, { checkoutToken: newToken(), details, cart: [{ productId: mug.id, quantity: 2 }] });
+    const refused = placeOrder(db, { checkoutToken: newToken(), details, cart: [{ productId: mug.id, quantity: 2 }] }, ORDER_LIMITS);
     expect(refused.status).toBe("rejected");
     const all = rows(db);
     expect(all).toHaveLength(1);
@@ -158,8 +161,8 @@ describe("the messages", () => {
     const db = seededDatabase();
     const placed = order(db);
     const row = rows(db)[0]!;
-    const message = renderMessage(db, row);
-    const url = `${env().PUBLIC_URL}/orders/${placed.publicId}`;
+    const message = renderMessage(db, row, { origin: config.PUBLIC_URL, name: config.STORE_NAME });
+    const url = `${config.PUBLIC_URL}/orders/${placed.publicId}`;
     expect(message.to).toBe("ada@example.com");
     expect(message.subject).toBe(`Your order ${placed.number}`);
     for (const body of [message.text, message.html]) {
@@ -197,6 +200,7 @@ describe("the messages", () => {
           country: "X",
         },
       }),
+      config.STORE_NAME,
     );
     expect(html).not.toContain("<script>");
     expect(html).not.toContain("<b>bold");
@@ -226,7 +230,7 @@ describe("the sender", () => {
     expect(grace.text).not.toContain("Ada Lovelace");
     expect(ada.headers.from).toBe("Corner Store <orders@shop.example>");
     expect(ada.headers["reply-to"]).toBe("hello@shop.example");
-    expect(ada.text).toContain(`${env().PUBLIC_URL}/orders/${first.publicId}`);
+    expect(ada.text).toContain(`${config.PUBLIC_URL}/orders/${first.publicId}`);
     expect(new Set([ada.headers["message-id"], grace.headers["message-id"]])).toEqual(new Set(rows(db).map((r) => r.messageId)));
     for (const row of rows(db)) expect(row).toMatchObject({ status: "sent", attempts: 1, leaseOwner: null, lastError: null });
     // The log names rows and kinds, never an address or a line of the message.
@@ -381,12 +385,12 @@ describe("staff links by email", () => {
   it("queues the invitation with its link, sends it, then keeps no copy of the link", async () => {
     const db = seededDatabase();
     const account = createStaff(db, { email: "clerk@example.com", role: "staff" });
-    const token = issueSignInLink(db, account.id, new Date(), "staff_invitation");
+    const token = issueSignInLink(db, account.id, new Date(), { kind: "staff_invitation", config });
     const smtp = await sink();
     sender(db, smtp);
     const [mail] = await smtp.waitFor(1);
     expect(mail!.to).toEqual(["clerk@example.com"]);
-    expect(mail!.text).toContain(`${env().PUBLIC_URL}/admin/welcome/${token}`);
+    expect(mail!.text).toContain(`${config.PUBLIC_URL}/admin/welcome/${token}`);
     await until(() => rows(db)[0]!.status === "sent");
     expect(rows(db)[0]!.link).toBeNull();
     expect(db.select().from(staff).where(eq(staff.id, account.id)).get()).toBeDefined();
@@ -395,8 +399,8 @@ describe("staff links by email", () => {
   it("a newer link replaces a queued one, which is marked failed and loses its link", () => {
     const db = seededDatabase();
     const account = createStaff(db, { email: "clerk@example.com", role: "staff" });
-    issueSignInLink(db, account.id, new Date(), "staff_invitation");
-    issueSignInLink(db, account.id, new Date(), "staff_sign_in_link");
+    issueSignInLink(db, account.id, new Date(), { kind: "staff_invitation", config });
+    issueSignInLink(db, account.id, new Date(), { kind: "staff_sign_in_link", config });
     const [old, fresh] = rows(db);
     expect(old).toMatchObject({ status: "failed", link: null, lastError: "Replaced by a newer link." });
     expect(fresh).toMatchObject({ status: "queued", kind: "staff_sign_in_link" });
@@ -412,7 +416,7 @@ describe("development without SMTP_URL", () => {
     const lines: string[] = [];
     const s = startSender(db, {
       transport: fileTransport(folder),
-      render: renderMessage,
+      render: (database, subject) => renderMessage(database, subject, { origin: config.PUBLIC_URL, name: config.STORE_NAME }),
       from: "Corner Store <store@localhost>",
       pollMs: 20,
       retryBaseMs: 20,

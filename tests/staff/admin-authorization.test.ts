@@ -13,7 +13,7 @@ import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { newToken, placeOrder } from "#app/shop/orders.server.ts";
 import routes from "#app/routes.ts";
-import { tempDir } from "#tests/helpers/db.ts";
+import { tempDir, ORDER_LIMITS } from "#tests/helpers/db.ts";
 import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { customer } from "#tests/helpers/shopper.ts";
 import { browser, staffAccount } from "#tests/helpers/staff.ts";
@@ -76,7 +76,7 @@ describe("every /admin route and action, by nobody, staff and the owner", () => 
     const db = openDatabase(path);
     migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER });
     seedDemoProducts(db);
-    placeOrder(db, { checkoutToken: newToken(), details: customer, cart: [{ productId: 1, quantity: 1 }] });
+    placeOrder(db, { checkoutToken: newToken(), details: customer, cart: [{ productId: 1, quantity: 1 }] }, ORDER_LIMITS);
     await staffAccount(db, "owner@example.com", "owner");
     await staffAccount(db, "staff@example.com", "staff");
     closeDatabase(db);

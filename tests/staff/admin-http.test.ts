@@ -13,7 +13,7 @@ import { parseEnv } from "#app/core/env.server.ts";
 import { RATE_LIMITED_HEADER } from "#app/web/rate-limited.server.ts";
 
 const SIGN_IN_MAX_FAILURES = parseEnv({}).RATE_LIMIT_SIGN_IN_FAILURES.count;
-import { tempDir } from "#tests/helpers/db.ts";
+import { tempDir, ORDER_LIMITS } from "#tests/helpers/db.ts";
 import { startServer, stopServer, TEST_PUBLIC_URL, type ServerProcess } from "#tests/helpers/server.ts";
 import { customer, shopper, text } from "#tests/helpers/shopper.ts";
 import { browser, PASSWORD, PNG, productForm, staffAccount } from "#tests/helpers/staff.ts";
@@ -403,7 +403,7 @@ describe("products", () => {
     const buyer = shopper(server.url);
     expect((await buyer.addToCart(mug, 1)).status).toBe(302);
     const token = await buyer.checkoutToken();
-    const pastOrder = placeOrder(db, { checkoutToken: newToken(), details: customer, cart: [{ productId: mug.id, quantity: 1 }] });
+    const pastOrder = placeOrder(db, { checkoutToken: newToken(), details: customer, cart: [{ productId: mug.id, quantity: 1 }] }, ORDER_LIMITS);
     expect(pastOrder.status).toBe("placed");
 
     const archived = await staff.post(`/admin/products/${mug.id}`, { intent: "archive" });
@@ -520,7 +520,7 @@ describe("orders", () => {
 
   function order(quantity = 2, slug = "soy-candle") {
     const candle = product(slug)!;
-    const placed = placeOrder(db, { checkoutToken: newToken(), details: customer, cart: [{ productId: candle.id, quantity }] });
+    const placed = placeOrder(db, { checkoutToken: newToken(), details: customer, cart: [{ productId: candle.id, quantity }] }, ORDER_LIMITS);
     if (placed.status !== "placed") throw new Error(placed.status);
     return db.select().from(orders).where(eq(orders.publicId, placed.publicId)).get()!;
   }
@@ -644,7 +644,7 @@ describe("orders", () => {
     // or a constant cannot pass for the sum (issue 23: every order showed 1).
     const line = (slug: string, quantity: number) => ({ productId: product(slug)!.id, quantity });
     const place = (cart: { productId: number; quantity: number }[]) => {
-      const placed = placeOrder(db, { checkoutToken: newToken(), details: customer, cart });
+      const placed = placeOrder(db, { checkoutToken: newToken(), details: customer, cart }, ORDER_LIMITS);
       if (placed.status !== "placed") throw new Error(placed.status);
       return db.select().from(orders).where(eq(orders.publicId, placed.publicId)).get()!;
     };

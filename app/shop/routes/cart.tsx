@@ -3,7 +3,8 @@ import { Form, href, Link, redirect } from "react-router";
 import { EmptyCart } from "#app/ui/empty-cart.tsx";
 import { ProductImage } from "#app/ui/product-image.tsx";
 import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import {
   cartLineSchema,
   getCartView,
@@ -24,7 +25,7 @@ export function meta() {
 
 export function loader({ context }: Route.LoaderArgs) {
   const cart = readCart(getSession(context));
-  return { ...getCartView(database(), cart), maxPerOrder: orderLimits().perProduct };
+  return { ...getCartView(context.get(databaseContext), cart), maxPerOrder: orderLimits(context.get(configContext)).perProduct };
 }
 
 // Two forms post here: each line's quantity form (intent=update, or its
@@ -50,9 +51,10 @@ export async function action({ request, context }: Route.ActionArgs) {
     const current = cart.find((l) => String(l.productId) === values.productId)?.quantity;
     const step = values.intent === "decrease" ? -1 : values.intent === "increase" ? 1 : 0;
     const line = step === 0 || current === undefined ? values : { ...values, quantity: String(current + step) };
-    const parsed = cartLineSchema.safeParse(line);
+    const limits = orderLimits(context.get(configContext));
+    const parsed = cartLineSchema(limits).safeParse(line);
     if (!parsed.success) return formFailure(line, parsed.error);
-    const change = setQuantity(database(), cart, parsed.data);
+    const change = setQuantity(context.get(databaseContext), cart, parsed.data, limits);
     if (!change.ok) return formFailure(line, { quantity: change.error });
     writeCart(session, change.cart);
     session.flash("notice", `Updated ${change.name} to ${parsed.data.quantity}.`);

@@ -3,10 +3,12 @@ import { useHydrated } from "#app/ui/use-hydrated.ts";
 import { Pagination } from "#app/ui/pagination.tsx";
 import { ProductCard } from "#app/ui/product-card.tsx";
 import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/core/limits.ts";
 import { listProducts } from "#app/store/products.server.ts";
-import { LISTS_TAG, sharedPageHeaders } from "#app/web/cache.server.ts";
+import { sharedPageHeaders } from "#app/web/cache.server.ts";
+import { LISTS_TAG } from "#app/store/catalog-changes.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/catalog";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -22,13 +24,15 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
 // shares it, shared caches its `.data` answer (app/web/cache.server.ts
 // decides, per request). Any product change may change a list, so every list
 // has the one tag.
+export const handle: RouteHandle = { shareable: true };
+
 export function headers() {
   return sharedPageHeaders(LISTS_TAG);
 }
 
-export function loader({ url }: Route.LoaderArgs) {
+export function loader({ url, context }: Route.LoaderArgs) {
   const params = url.searchParams;
-  return listProducts(database(), {
+  return listProducts(context.get(databaseContext), {
     page: Number.parseInt(params.get("page") ?? "1", 10),
     query: params.get("q"),
     sort: params.get("sort"),

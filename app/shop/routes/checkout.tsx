@@ -5,8 +5,9 @@ import { EmptyCart } from "#app/ui/empty-cart.tsx";
 import { Field, focusFirstInvalid, SelectField } from "#app/ui/field.tsx";
 import { ProductImage } from "#app/ui/product-image.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
-import { getCartView } from "#app/shop/cart.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { getCartView, orderLimits } from "#app/shop/cart.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { formFailure, formValues, isDocumentPost, readForm, type FormErrors } from "#app/core/forms.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import {
@@ -17,7 +18,6 @@ import {
   placeOrder,
   shipToCountries,
 } from "#app/shop/orders.server.ts";
-import { env } from "#app/core/env.server.ts";
 import { payForOrder } from "#app/shop/pay.server.ts";
 import { onlinePayments } from "#app/store/payments.server.ts";
 import {
@@ -29,7 +29,11 @@ import {
   writeCart,
   type StoreSession,
 } from "#app/web/session.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/checkout";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { POST: "order" } };
 
 export function meta() {
   return [{ title: "Checkout · Corner Store" }];
@@ -37,14 +41,14 @@ export function meta() {
 
 export async function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
-  const cart = getCartView(database(), readCart(session));
+  const cart = getCartView(context.get(databaseContext), readCart(session));
   return {
     cart,
     checkoutToken: cart.lines.length === 0 ? null : checkoutTokenFor(session),
-    countries: shipToCountries(),
+    countries: shipToCountries(context.get(configContext)),
     // A refusal of a post made without JavaScript, carried over the 303 (see refuse below).
     failure: takeFormFailure(session, "checkout"),
-    online: (await onlinePayments()) !== null,
+    online: (await onlinePayments(context.get(configContext))) !== null,
   };
 }
 
@@ -79,7 +83,7 @@ export function shouldRevalidate({ actionStatus, defaultShouldRevalidate }: Shou
 
 export async function action({ request, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), [...checkoutFields, "checkoutToken"]);
-  const db = database();
+  const db = context.get(databaseContext);
   const session = getSession(context);
 
   const token = values.checkoutToken;
@@ -91,7 +95,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const existing = findOrderByCheckoutToken(db, token);
   if (existing) return toConfirmation(existing, session, session.get("checkoutToken") === token);
 
-  const parsed = checkoutSchema.safeParse(values);
+  const parsed = checkoutSchema(context.get(configContext)).safeParse(values);
   if (!parsed.success) return refuse(request, session, values, parsed.error);
 
   const cart = readCart(session);
@@ -99,14 +103,14 @@ export async function action({ request, context }: Route.ActionArgs) {
 
   // Prices, names and totals are read by placeOrder from the database; the
   // form has none, and any the client adds are never looked at.
-  const provider = await onlinePayments();
-  const config = env();
+  const provider = await onlinePayments(context.get(configContext));
+  const config = context.get(configContext);
   const result = placeOrder(db, {
     checkoutToken: token,
     details: parsed.data,
     cart,
     payment: { provider: provider ? provider.name : "manual", currency: config.STORE_CURRENCY, holdMinutes: config.PAYMENT_HOLD_MINUTES },
-  });
+  }, orderLimits(config), config.PUBLIC_URL);
   if (result.status === "rejected") {
     // Named as placeOrder found them, under the write lock.
     const problems = result.problems.map((p) => `${p.name ?? "A product in your cart"} ${p.message}.`);
@@ -124,7 +128,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   // If it fails, the order waits on its "pay" page with "Try paying again".
   writeCart(session, []);
   session.unset("checkoutToken");
-  const payment = await payForOrder(db, provider, result.publicId);
+  const payment = await payForOrder(db, provider, result.publicId, context.get(configContext));
   if (payment.status === "redirect") return redirect(payment.url, 303);
   return redirect(`${href("/orders/:publicId/pay", { publicId: result.publicId })}?retry`, 303);
 }

@@ -2,20 +2,24 @@ import { useEffect, useRef } from "react";
 import { Form, href, redirect } from "react-router";
 import { Field, focusFirstInvalid } from "#app/ui/field.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { findOrderByNumberAndEmail, lookupSchema } from "#app/shop/orders.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/order-lookup";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { POST: "order lookup" } };
 
 export function meta() {
   return [{ title: "Find an order · Corner Store" }];
 }
 
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), ["number", "email"]);
   const parsed = lookupSchema.safeParse(values);
   if (!parsed.success) return formFailure(values, parsed.error);
-  const publicId = findOrderByNumberAndEmail(database(), parsed.data.number, parsed.data.email);
+  const publicId = findOrderByNumberAndEmail(context.get(databaseContext), parsed.data.number, parsed.data.email);
   if (!publicId) {
     // One message for both "no such number" and "wrong email": the form must
     // not confirm that an order number exists.

@@ -1,5 +1,6 @@
 import { data, Form, href, Link, redirect } from "react-router";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import { formValues, readForm } from "#app/core/forms.server.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
@@ -24,8 +25,8 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
 
 const UNREACHABLE = "We could not reach the payment provider, so nothing was charged. Your items are still held: try paying again in a moment.";
 
-export function loader({ params, request }: Route.LoaderArgs) {
-  const order = getOrder(database(), params.publicId);
+export function loader({ params, request, context }: Route.LoaderArgs) {
+  const order = getOrder(context.get(databaseContext), params.publicId);
   if (!order) throw data("No such order", { status: 404 });
   // Nothing to pay: the order page says why.
   if (order.status !== "awaiting_payment") throw redirect(href("/orders/:publicId", { publicId: params.publicId }));
@@ -34,15 +35,15 @@ export function loader({ params, request }: Route.LoaderArgs) {
   return { order, publicId: params.publicId, notice: unreachable ? UNREACHABLE : null };
 }
 
-export async function action({ request, params }: Route.ActionArgs) {
+export async function action({ request, params, context }: Route.ActionArgs) {
   const { intent } = formValues(await readForm(request), ["intent"]);
   if (intent !== "pay" && intent !== "cancel") return data({ error: "Choose to pay or to cancel the order." }, { status: 400 });
-  const db = database();
-  const provider = await onlinePayments();
+  const db = context.get(databaseContext);
+  const provider = await onlinePayments(context.get(configContext));
   const result =
     intent === "pay"
       ? provider
-        ? await payForOrder(db, provider, params.publicId)
+        ? await payForOrder(db, provider, params.publicId, context.get(configContext))
         : ({ status: "unavailable" } as const)
       : await cancelUnpaidOrder(db, provider, params.publicId);
   if (result.status === "missing") throw data("No such order", { status: 404 });

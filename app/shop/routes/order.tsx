@@ -1,12 +1,17 @@
 import { data, Link } from "react-router";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
 import { confirmSooner } from "#app/shop/pay.server.ts";
 import { onlinePayments } from "#app/store/payments.server.ts";
 import { orderStatusLabel } from "#app/store/order-status.ts";
 import { formatDate } from "#app/ui/time-zone.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/order";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { GET: "order lookup" } };
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
   return [
@@ -20,14 +25,14 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
   ];
 }
 
-export async function loader({ params }: Route.LoaderArgs) {
-  const db = database();
+export async function loader({ params, context }: Route.LoaderArgs) {
+  const db = context.get(databaseContext);
   let order = getOrder(db, params.publicId);
   if (!order) throw data("No such order", { status: 404 });
   // Back from Stripe before its webhook: ask for the session, through the
   // same path the webhook takes. What the page says comes from the
   // database either way, never from the address the shopper came back to.
-  const provider = order.status === "awaiting_payment" ? await onlinePayments() : null;
+  const provider = order.status === "awaiting_payment" ? await onlinePayments(context.get(configContext)) : null;
   if (provider) {
     await confirmSooner(db, provider, params.publicId);
     order = getOrder(db, params.publicId)!;

@@ -2,13 +2,16 @@ import { useEffect, useRef } from "react";
 import { data, Form, href, Link, redirect } from "react-router";
 import { ProductImage } from "#app/ui/product-image.tsx";
 import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { addToCart, cartLineSchema, orderLimits } from "#app/shop/cart.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 import { getProductBySlug } from "#app/store/products.server.ts";
 import { getSession, readCart, writeCart } from "#app/web/session.server.ts";
-import { CACHE_TAG, productTag, sharedPageHeaders } from "#app/web/cache.server.ts";
+import { CACHE_TAG, sharedPageHeaders } from "#app/web/cache.server.ts";
+import { productTag } from "#app/store/catalog-changes.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/product";
 
 export function meta({ loaderData: data }: Route.MetaArgs) {
@@ -23,25 +26,28 @@ export function meta({ loaderData: data }: Route.MetaArgs) {
 // shares it, shared caches its `.data` answer (app/web/cache.server.ts
 // decides, per request). Tagged with the product it shows, which only the
 // loader knows.
+export const handle: RouteHandle = { shareable: true };
+
 export function headers({ loaderHeaders }: Route.HeadersArgs) {
   return sharedPageHeaders(loaderHeaders.get(CACHE_TAG));
 }
 
-export function loader({ params }: Route.LoaderArgs) {
-  const product = getProductBySlug(database(), params.slug);
+export function loader({ params, context }: Route.LoaderArgs) {
+  const product = getProductBySlug(context.get(databaseContext), params.slug);
   if (!product) throw data("No such product", { status: 404 });
-  return data({ product, maxPerOrder: orderLimits().perProduct }, { headers: { [CACHE_TAG]: productTag(product.id) } });
+  return data({ product, maxPerOrder: orderLimits(context.get(configContext)).perProduct }, { headers: { [CACHE_TAG]: productTag(product.id) } });
 }
 
 // "Add to cart". The product id comes from the form (a hidden field), so a
 // tampered id is checked like any other input: it must exist in the database.
 export async function action({ request, params, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), ["productId", "quantity"]);
-  const parsed = cartLineSchema.safeParse(values);
+  const limits = orderLimits(context.get(configContext));
+  const parsed = cartLineSchema(limits).safeParse(values);
   if (!parsed.success) return formFailure(values, parsed.error);
 
   const session = getSession(context);
-  const change = addToCart(database(), readCart(session), parsed.data);
+  const change = addToCart(context.get(databaseContext), readCart(session), parsed.data, limits);
   if (!change.ok) return formFailure(values, { quantity: change.error });
 
   writeCart(session, change.cart);

@@ -4,7 +4,7 @@ import { useRef } from "react";
 import { buttonClass, fieldErrorCount, FormAlert, PageHeading, useClearPasswords } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { MIN_PASSWORD_LENGTH } from "#app/core/limits.ts";
 import { weakPasswordReason } from "#app/staff/password-strength.server.ts";
@@ -12,7 +12,11 @@ import { signInsLimited } from "#app/web/rate-limited.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
 import { changePassword, newPasswordField } from "#app/staff/staff.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/account";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { POST: "sign-in" } };
 
 export function meta() {
   return [{ title: "Your account · Store admin" }];
@@ -42,7 +46,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const weak = await weakPasswordReason(parsed.data.password, staff.email);
   if (weak) return formFailure(blank, { password: weak });
 
-  const db = database();
+  const db = context.get(databaseContext);
   const changed = await changePassword(db, {
     staffId: staff.id,
     current: parsed.data.current,

@@ -2,7 +2,8 @@ import { Form, Link, redirect } from "react-router";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { buttonClass, FormAlert, formatDateTime, linkClass, PageHeading } from "#app/ui/kit.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { mailSummary, resend, resendSchema } from "#app/staff/mail-admin.server.ts";
 import { storeSummary } from "#app/staff/order-admin.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
@@ -13,9 +14,9 @@ export function meta() {
   return [{ title: "Dashboard · Store admin" }];
 }
 
-export function loader() {
-  const db = database();
-  return { ...storeSummary(db), mail: mailSummary(db) };
+export function loader({ context }: Route.LoaderArgs) {
+  const db = context.get(databaseContext);
+  return { ...storeSummary(db), mail: mailSummary(db, context.get(configContext)) };
 }
 
 // "Send again" for a failed email: a plain form post, so it works without JavaScript.
@@ -24,7 +25,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), ["intent", "messageId"]);
   const parsed = resendSchema.safeParse(values);
   if (!parsed.success) return formFailure(values, { form: parsed.error.issues[0]!.message });
-  const db = database();
+  const db = context.get(databaseContext);
   const refused = resend(db, parsed.data.messageId);
   if (refused) return formFailure(values, { form: refused }, 409);
   setNotice(db, sessionId, "The message is queued and goes out in a moment.");

@@ -1,6 +1,6 @@
 import { Form, isRouteErrorResponse, Link, NavLink, Outlet } from "react-router";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { requireStaff, signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { clearNotice } from "#app/staff/staff-session.server.ts";
 import type { Route } from "./+types/layout";
@@ -12,7 +12,7 @@ export const middleware: Route.MiddlewareFunction[] = [requireStaff];
 export function loader({ context }: Route.LoaderArgs) {
   const { sessionId, staff, notice } = signedInStaff(context);
   // The one-time message an action left ("Product saved."): shown once.
-  if (notice) clearNotice(database(), sessionId);
+  if (notice) clearNotice(context.get(databaseContext), sessionId);
   return { staff: { email: staff.email, role: staff.role }, notice };
 }
 

@@ -1,7 +1,8 @@
 import { data, Form, Link, redirect } from "react-router";
 import { formatPrice } from "#app/core/money.ts";
 import { formValues, readForm } from "#app/core/forms.server.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { orderStatuses } from "#app/db/schema.ts";
 import { getOrderForStaff } from "#app/staff/order-admin.server.ts";
 import { requireOwnerToRefund, signedInStaff } from "#app/staff/staff-auth.server.ts";
@@ -23,8 +24,8 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Refund order ${loaderData?.order.number ?? ""} · Store admin` }];
 }
 
-export function loader({ params }: Route.LoaderArgs) {
-  const order = getOrderForStaff(database(), idParam(params.orderId, "order"));
+export function loader({ params, context }: Route.LoaderArgs) {
+  const order = getOrderForStaff(context.get(databaseContext), idParam(params.orderId, "order"));
   if (!order) throw data("There is no such order.", { status: 404 });
   return { order, refundable: refundable(order.status) };
 }
@@ -35,8 +36,8 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), ["status"]);
   const expected = orderStatuses.find((s) => s === values.status);
   if (!expected) return data({ error: "This page is out of date. Reload it and try again." }, { status: 400 });
-  const db = database();
-  const result = await refundOrder(db, await onlinePayments(), { orderId, expected, staffId: staff.id });
+  const db = context.get(databaseContext);
+  const result = await refundOrder(db, await onlinePayments(context.get(configContext)), { orderId, expected, staffId: staff.id });
   if (result.status === "missing") throw data("There is no such order.", { status: 404 });
   if (result.status === "conflict") {
     return data({ error: `Nothing was refunded: this order is ${orderStatusLabel(result.current).toLowerCase()} now.` }, { status: 409 });

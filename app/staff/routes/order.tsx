@@ -10,7 +10,8 @@ import {
   StatusBadge,
 } from "#app/ui/kit.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { getOrderForStaff, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
 import { idParam } from "#app/web/route-params.server.ts";
@@ -24,7 +25,7 @@ export function meta({ loaderData }: Route.MetaArgs) {
 }
 
 export function loader({ params, context }: Route.LoaderArgs) {
-  const order = getOrderForStaff(database(), idParam(params.orderId, "order"));
+  const order = getOrderForStaff(context.get(databaseContext), idParam(params.orderId, "order"));
   if (!order) throw data("There is no such order.", { status: 404 });
   // The owner alone refunds, on a confirmation page (order-refund.tsx).
   const canRefund = signedInStaff(context).staff.role === "owner" && refundable(order.status);
@@ -58,8 +59,14 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const parsed = transitionSchema.safeParse(values);
   if (!parsed.success) return formFailure(values, parsed.error);
 
-  const db = database();
-  const result = transitionOrder(db, { orderId, intent: parsed.data.intent, expected: parsed.data.status, staffId: staff.id });
+  const db = context.get(databaseContext);
+  const result = transitionOrder(db, {
+    orderId,
+    intent: parsed.data.intent,
+    expected: parsed.data.status,
+    staffId: staff.id,
+    origin: context.get(configContext).PUBLIC_URL,
+  });
   if (result.status === "missing") throw data("There is no such order.", { status: 404 });
   if (result.status === "conflict") {
     // Another member of staff acted first (or this page is old): nothing

@@ -2,7 +2,7 @@ import { Form, Link, useSearchParams } from "react-router";
 import { buttonClass, formatDateTime, formatPrice, linkClass, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
 import { Pagination } from "#app/ui/pagination.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { listOrders, parseStatusFilter } from "#app/staff/order-admin.server.ts";
 import type { Route } from "./+types/orders";
 
@@ -11,9 +11,9 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Orders${page} · Store admin` }];
 }
 
-export function loader({ request }: Route.LoaderArgs) {
+export function loader({ request, context }: Route.LoaderArgs) {
   const params = new URL(request.url).searchParams;
-  return listOrders(database(), {
+  return listOrders(context.get(databaseContext), {
     status: parseStatusFilter(params.get("status")),
     page: Number.parseInt(params.get("page") ?? "1", 10),
   });

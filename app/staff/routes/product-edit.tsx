@@ -2,7 +2,8 @@ import { data, Form, Link, redirect } from "react-router";
 import { dangerButtonClass, FormAlert, linkClass, PageHeading, secondaryButtonClass, StatusBadge } from "#app/ui/kit.tsx";
 import { ProductForm } from "#app/ui/product-form.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext, type AppDatabase } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { formFailure, readForm } from "#app/core/forms.server.ts";
 import { deleteProduct, getAdminProduct, setArchived, updateProduct } from "#app/staff/product-admin.server.ts";
 import { checkProductForm, MAX_IMAGE_MB, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } from "#app/staff/product-form.server.ts";
@@ -15,26 +16,26 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `${loaderData?.product.name ?? "Product"} · Store admin` }];
 }
 
-function loadProduct(id: number) {
-  const product = getAdminProduct(database(), id);
+function loadProduct(db: AppDatabase, id: number) {
+  const product = getAdminProduct(db, id);
   if (!product) throw data("There is no such product.", { status: 404 });
   return product;
 }
 
-export function loader({ params }: Route.LoaderArgs) {
-  return { product: loadProduct(idParam(params.productId, "product")), maxImageMb: MAX_IMAGE_MB };
+export function loader({ params, context }: Route.LoaderArgs) {
+  return { product: loadProduct(context.get(databaseContext), idParam(params.productId, "product")), maxImageMb: MAX_IMAGE_MB };
 }
 
 export async function action({ request, params, context }: Route.ActionArgs) {
   const { sessionId } = signedInStaff(context);
   const id = idParam(params.productId, "product");
-  const product = loadProduct(id);
+  const db = context.get(databaseContext);
+  const product = loadProduct(db, id);
   const form = await readForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES });
   const intent = form.get("intent");
-  const db = database();
 
   if (intent === "save") {
-    const checked = await checkProductForm(form, { isNew: false, currentSku: product.sku });
+    const checked = await checkProductForm(form, { isNew: false, currentSku: product.sku, databasePath: context.get(configContext).DATABASE_PATH });
     if (!checked.ok) return checked.failure;
     const saved = saveOrRefuse(checked.values, () =>
       updateProduct(db, id, { ...checked.input, image: checked.input.image || product.image }),

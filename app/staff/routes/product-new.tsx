@@ -1,7 +1,8 @@
 import { Link, redirect } from "react-router";
 import { linkClass, PageHeading } from "#app/ui/kit.tsx";
 import { ProductForm } from "#app/ui/product-form.tsx";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext } from "#app/core/env.server.ts";
 import { createProduct } from "#app/staff/product-admin.server.ts";
 import { readForm } from "#app/core/forms.server.ts";
 import { checkProductForm, MAX_IMAGE_MB, newProductImage, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } from "#app/staff/product-form.server.ts";
@@ -19,9 +20,12 @@ export function loader() {
 
 export async function action({ request, context }: Route.ActionArgs) {
   const { staff, sessionId } = signedInStaff(context);
-  const form = await checkProductForm(await readForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES }), { isNew: true });
+  const form = await checkProductForm(await readForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES }), {
+    isNew: true,
+    databasePath: context.get(configContext).DATABASE_PATH,
+  });
   if (!form.ok) return form.failure;
-  const db = database();
+  const db = context.get(databaseContext);
   const saved = saveOrRefuse(form.values, () =>
     createProduct(db, { ...form.input, image: newProductImage(form.input), stock: form.stock }, staff.id),
   );

@@ -3,7 +3,7 @@ import { buttonClass, fieldErrorCount, FormAlert, formatDateTime, linkClass, Pag
 import { Field } from "#app/ui/field.tsx";
 import { Pagination } from "#app/ui/pagination.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { adjustmentSchema, adjustStock, productStock, stockHistory } from "#app/store/inventory.server.ts";
 import { idParam } from "#app/web/route-params.server.ts";
@@ -15,9 +15,9 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Stock: ${loaderData?.product.name ?? "product"} · Store admin` }];
 }
 
-export function loader({ params, request }: Route.LoaderArgs) {
+export function loader({ params, request, context }: Route.LoaderArgs) {
   const id = idParam(params.productId, "product");
-  const db = database();
+  const db = context.get(databaseContext);
   const product = productStock(db, id);
   if (!product) throw data("There is no such product.", { status: 404 });
   const page = Number.parseInt(new URL(request.url).searchParams.get("page") ?? "1", 10);
@@ -36,7 +36,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const parsed = adjustmentSchema.safeParse(values);
   if (!parsed.success) return formFailure(values, parsed.error);
 
-  const db = database();
+  const db = context.get(databaseContext);
   const result = adjustStock(db, { productId, ...parsed.data, staffId: staff.id });
   if (result.status === "missing") throw data("There is no such product.", { status: 404 });
   if (result.status === "negative") {

@@ -3,7 +3,7 @@ import { buttonClass, formatPrice, linkClass, PageHeading, StatusBadge } from "#
 import { Pagination } from "#app/ui/pagination.tsx";
 import { ProductImage } from "#app/ui/product-image.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/core/limits.ts";
 import { listAdminProducts, parseProductStatus } from "#app/staff/product-admin.server.ts";
 import type { Route } from "./+types/products";
@@ -13,9 +13,9 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Products${page} · Store admin` }];
 }
 
-export function loader({ request }: Route.LoaderArgs) {
+export function loader({ request, context }: Route.LoaderArgs) {
   const params = new URL(request.url).searchParams;
-  return listAdminProducts(database(), {
+  return listAdminProducts(context.get(databaseContext), {
     query: params.get("q"),
     status: parseProductStatus(params.get("status")),
     page: Number.parseInt(params.get("page") ?? "1", 10),

@@ -4,22 +4,26 @@ import { useRef } from "react";
 import { buttonClass, FormAlert, fieldErrorCount, useClearPasswords } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { signInsLimited } from "#app/web/rate-limited.server.ts";
 import { safeNext } from "#app/staff/staff-auth.server.ts";
 import { readSession, readSessionToken, startSession } from "#app/staff/staff-session.server.ts";
 import { authenticate } from "#app/staff/staff.server.ts";
+import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/sign-in";
+
+// Counted by the rate limits (app/web/rate-limits.server.ts), however the path is written.
+export const handle: RouteHandle = { rateLimit: { POST: "sign-in" } };
 
 export function meta() {
   return [{ title: "Sign in · Store admin" }, { name: "robots", content: "noindex" }];
 }
 
 // Already signed in: straight on.
-export async function loader({ request, url }: Route.LoaderArgs) {
+export async function loader({ request, url, context }: Route.LoaderArgs) {
   const next = safeNext(url.searchParams.get("next"));
-  if (readSession(database(), await readSessionToken(request))) throw redirect(next);
+  if (readSession(context.get(databaseContext), await readSessionToken(request))) throw redirect(next);
   return null;
 }
 
@@ -32,7 +36,7 @@ const signInSchema = z.object({
 // from a wrong password (or a disabled account).
 const WRONG = "That email and password do not match an account. Check both and try again.";
 
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const form = await readForm(request);
   const sent = formValues(form, ["email", "password", "next"]);
   // Never send a password back to the page.
@@ -46,7 +50,7 @@ export async function action({ request }: Route.ActionArgs) {
   const parsed = signInSchema.safeParse(sent);
   if (!parsed.success) return formFailure(values, parsed.error);
 
-  const db = database();
+  const db = context.get(databaseContext);
   const staff = await authenticate(db, parsed.data.email, parsed.data.password);
   // 401: also what the rate limit counts (app/web/rate-limits.server.ts).
   if (!staff) return formFailure(values, { form: WRONG }, 401);

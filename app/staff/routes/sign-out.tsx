@@ -1,5 +1,5 @@
 import { redirect } from "react-router";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { clearedSessionCookie, endSession, readSessionToken } from "#app/staff/staff-session.server.ts";
 import type { Route } from "./+types/sign-out";
 
@@ -9,8 +9,8 @@ export function loader() {
   return redirect("/admin");
 }
 
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   // The session row goes, so the cookie is worthless even if a copy survives.
-  endSession(database(), await readSessionToken(request));
+  endSession(context.get(databaseContext), await readSessionToken(request));
   return redirect("/admin/sign-in?signed-out=1", { headers: { "Set-Cookie": await clearedSessionCookie(request) } });
 }

@@ -13,7 +13,8 @@ import {
 } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
+import { configContext, publicUrl } from "#app/core/env.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { requireOwner, signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
@@ -41,7 +42,7 @@ export function meta() {
 }
 
 export function loader({ context }: Route.LoaderArgs) {
-  return { staff: listStaff(database()), me: signedInStaff(context).staff.id };
+  return { staff: listStaff(context.get(databaseContext)), me: signedInStaff(context).staff.id };
 }
 
 const createSchema = z.object({ email: emailField, role: roleField });
@@ -57,15 +58,17 @@ const roles = [
 ];
 
 /** The link is shown once, on the page that made it; the database keeps only its hash. */
-function issued(email: string, token: string) {
-  return data({ issued: { email, url: signInLinkUrl(token), hours: SIGN_IN_LINK_TTL_MS / 3_600_000 } });
+function issued(origin: string, email: string, token: string) {
+  return data({ issued: { email, url: signInLinkUrl(origin, token), hours: SIGN_IN_LINK_TTL_MS / 3_600_000 } });
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
   const { staff: signedIn, sessionId } = signedInStaff(context);
   const me = signedIn.id;
   const form = await readForm(request);
-  const db = database();
+  const db = context.get(databaseContext);
+  const config = context.get(configContext);
+  const origin = publicUrl(config);
 
   if (form.get("intent") === "create") {
     const values = formValues(form, ["intent", "email", "role"]);
@@ -73,7 +76,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (!parsed.success) return formFailure(values, parsed.error);
     try {
       const account = createStaff(db, parsed.data);
-      return issued(account.email, issueSignInLink(db, account.id, new Date(), "staff_invitation"));
+      return issued(origin, account.email, issueSignInLink(db, account.id, new Date(), { kind: "staff_invitation", config }));
     } catch (error) {
       if (error instanceof StaffError) return formFailure(values, { email: error.message }, 409);
       throw error;
@@ -89,7 +92,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       const account = findStaffById(db, staffId);
       if (!account) throw new StaffError("That account no longer exists.");
       if (account.disabledAt) throw new StaffError(`Enable ${account.email} first: a disabled account cannot sign in.`);
-      return issued(account.email, issueSignInLink(db, staffId, new Date(), "staff_sign_in_link"));
+      return issued(origin, account.email, issueSignInLink(db, staffId, new Date(), { kind: "staff_sign_in_link", config }));
     }
     let notice: string;
     if (intent === "delete") notice = `Deleted ${deleteStaff(db, me, staffId).email}.`;

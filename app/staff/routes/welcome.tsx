@@ -4,7 +4,7 @@ import { useRef } from "react";
 import { buttonClass, fieldErrorCount, FormAlert, useClearPasswords } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
-import { database } from "#app/db/connection.server.ts";
+import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { MIN_PASSWORD_LENGTH } from "#app/core/limits.ts";
 import { weakPasswordReason } from "#app/staff/password-strength.server.ts";
@@ -28,8 +28,8 @@ export function meta() {
 
 const GONE = "This sign-in link has expired or has already been used. Ask the store’s owner for a new one.";
 
-export function loader({ params }: Route.LoaderArgs) {
-  const link = findSignInLink(database(), params.token);
+export function loader({ params, context }: Route.LoaderArgs) {
+  const link = findSignInLink(context.get(databaseContext), params.token);
   if (!link) throw data(GONE, { status: 404 });
   return { email: link.email };
 }
@@ -38,13 +38,13 @@ const passwordSchema = z
   .object({ password: newPasswordField, confirm: z.string() })
   .refine((form) => form.password === form.confirm, { path: ["confirm"], message: "The two passwords are not the same." });
 
-export async function action({ request, params }: Route.ActionArgs) {
+export async function action({ request, params, context }: Route.ActionArgs) {
   const values = formValues(await readForm(request), ["password", "confirm"]);
   const blank = { password: "", confirm: "" };
   const parsed = passwordSchema.safeParse(values);
   if (!parsed.success) return formFailure(blank, parsed.error);
 
-  const db = database();
+  const db = context.get(databaseContext);
   const link = findSignInLink(db, params.token);
   if (!link) return formFailure(blank, { form: GONE }, 409);
   const weak = await weakPasswordReason(parsed.data.password, link.email);

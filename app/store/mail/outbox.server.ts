@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orders, outboxMessages, staff, type OutboxKind, type OutboxStatus } from "#app/db/schema.ts";
-import { env, type Env } from "#app/core/env.server.ts";
+import { mailConfigured } from "#app/core/env.server.ts";
 import { wakeSenders } from "#app/store/mail/wake.server.ts";
 
 export type OrderMessageKind = Extract<OutboxKind, `order_${string}`>;
@@ -37,29 +37,16 @@ export const outboxKindLabels: Record<OutboxKind, string> = {
   staff_sign_in_link: "Sign-in link",
 };
 
-/**
- * Whether messages leave the store: SMTP_URL is set, or development writes
- * them to files. Order messages are queued either way (production keeps
- * them until SMTP_URL is set); a staff link is queued only when it will go
- * out, since the row holds the link's only copy.
- */
-export function mailConfigured(config: Env = env()): boolean {
-  return Boolean(config.SMTP_URL) || config.NODE_ENV !== "production";
-}
-
-let messageIdHost: string | undefined;
+export { mailConfigured };
 
 /**
  * A Message-ID for a new row: random, on the store's own host name. Sent
  * unchanged on every attempt, so a copy resent after a crash (the window
  * between the SMTP server's "250 OK" and our mark) folds into one message.
  */
-export function newMessageId(): string {
-  if (messageIdHost === undefined) {
-    const origin = env().PUBLIC_URL;
-    messageIdHost = origin ? new URL(origin).hostname : "localhost";
-  }
-  return `<${randomBytes(16).toString("hex")}@${messageIdHost}>`;
+export function newMessageId(origin: string | undefined): string {
+  const host = origin ? new URL(origin).hostname : "localhost";
+  return `<${randomBytes(16).toString("hex")}@${host}>`;
 }
 
 const prepared = perConnection((db: AppDatabase) => {
@@ -84,9 +71,14 @@ const prepared = perConnection((db: AppDatabase) => {
 /**
  * Queues a message. Call it inside the write transaction of the change that
  * causes the message (db.transaction(…, { behavior: "immediate" })): that is
- * the whole point, so it refuses to run outside one.
+ * the whole point, so it refuses to run outside one. `origin` (PUBLIC_URL)
+ * names the host of its Message-ID.
  */
-export function enqueueMessage(db: AppDatabase, message: NewMessage, now = Date.now()): void {
+export function enqueueMessage(
+  db: AppDatabase,
+  message: NewMessage,
+  { origin, now = Date.now() }: { origin?: string; now?: number } = {},
+): void {
   if (!db.$client.inTransaction) {
     throw new Error("enqueueMessage must run inside the transaction of the change that causes the message");
   }
@@ -108,7 +100,7 @@ export function enqueueMessage(db: AppDatabase, message: NewMessage, now = Date.
     orderId: staffMessage ? null : message.orderId,
     staffId: staffMessage ? message.staffId : null,
     link: staffMessage ? message.link : null,
-    messageId: newMessageId(),
+    messageId: newMessageId(origin),
     now,
   });
   // The transaction is synchronous: by the time a sender in this process

@@ -3,11 +3,11 @@
 // text. react-dom/server renders both; the text rendering's markup is
 // stripped afterwards (render.server.tsx), so the words exist once.
 import { createContext, use, type ReactNode } from "react";
-import { env } from "#app/core/env.server.ts";
 import { formatPrice } from "#app/core/money.ts";
 
-/** The shop's name (STORE_NAME), as the pages' header shows it. */
-export const storeName = () => env().STORE_NAME;
+/** The shop's name (STORE_NAME), as the pages' header shows it: renderBoth provides it. */
+export const StoreNameContext = createContext("Corner Store");
+export const useStoreName = () => use(StoreNameContext);
 
 export type Format = "html" | "text";
 export const FormatContext = createContext<Format>("html");
@@ -16,10 +16,11 @@ const useFormat = () => use(FormatContext);
 const font = "-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
 
 export function Layout({ title, children }: { title: string; children: ReactNode }) {
+  const storeName = useStoreName();
   if (useFormat() === "text") {
     return (
       <>
-        {`${storeName()}\n\n${title}\n${"=".repeat(title.length)}\n\n`}
+        {`${storeName}\n\n${title}\n${"=".repeat(title.length)}\n\n`}
         {children}
       </>
     );
@@ -32,7 +33,7 @@ export function Layout({ title, children }: { title: string; children: ReactNode
       </head>
       <body style={{ margin: 0, padding: "24px", backgroundColor: "#f5f5f4" }}>
         <div style={{ maxWidth: "560px", margin: "0 auto", padding: "24px", backgroundColor: "#ffffff", fontFamily: font, color: "#1c1917" }}>
-          <p style={{ margin: "0 0 16px", fontSize: "14px", color: "#57534e" }}>{storeName()}</p>
+          <p style={{ margin: "0 0 16px", fontSize: "14px", color: "#57534e" }}>{storeName}</p>
           <h1 style={{ margin: "0 0 16px", fontSize: "22px" }}>{title}</h1>
           {children}
         </div>

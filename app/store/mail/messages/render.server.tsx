@@ -8,10 +8,9 @@ import type { ReactElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, staff, type OutboxKind } from "#app/db/schema.ts";
-import { env } from "#app/core/env.server.ts";
 import { KnownError } from "#app/core/errors.ts";
 import { SIGN_IN_LINK_TTL_MS } from "#app/core/limits.ts";
-import { FormatContext } from "#app/store/mail/messages/parts.tsx";
+import { FormatContext, StoreNameContext } from "#app/store/mail/messages/parts.tsx";
 import { OrderMessage, orderSubject } from "#app/store/mail/messages/order.tsx";
 import { StaffMessage, staffSubject } from "#app/store/mail/messages/staff.tsx";
 import type { OrderMessageKind, StaffMessageKind } from "#app/store/mail/outbox.server.ts";
@@ -28,7 +27,8 @@ export class UnrenderableMessage extends KnownError {
 
 const ENTITIES: Record<string, string> = { "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&amp;": "&" };
 
-export function renderBoth(element: ReactElement): { html: string; text: string } {
+export function renderBoth(element: ReactElement, storeName: string): { html: string; text: string } {
+  element = <StoreNameContext value={storeName}>{element}</StoreNameContext>;
   const html = `<!doctype html>${renderToStaticMarkup(<FormatContext value="html">{element}</FormatContext>)}`;
   // In text mode the parts render only text (no elements), which React
   // escapes for HTML: undo exactly React's five escapes.
@@ -38,7 +38,9 @@ export function renderBoth(element: ReactElement): { html: string; text: string 
   return { html, text: `${text}\n` };
 }
 
-export function renderMessage(db: AppDatabase, subject: MessageSubject): RenderedMessage {
+/** `store` is PUBLIC_URL, which the order link starts with, and STORE_NAME. */
+export function renderMessage(db: AppDatabase, subject: MessageSubject, store: { origin: string | undefined; name: string }): RenderedMessage {
+  const origin = store.origin;
   if (subject.orderId !== null) {
     const order = db
       .select({
@@ -64,11 +66,11 @@ export function renderMessage(db: AppDatabase, subject: MessageSubject): Rendere
       .orderBy(asc(orderItems.id))
       .all();
     const kind = subject.kind as OrderMessageKind;
-    const url = `${env().PUBLIC_URL ?? ""}/orders/${order.publicId}`;
+    const url = `${origin ?? ""}/orders/${order.publicId}`;
     return {
       to: order.email,
       subject: orderSubject(kind, order.number),
-      ...renderBoth(<OrderMessage kind={kind} order={{ ...order, items, url }} />),
+      ...renderBoth(<OrderMessage kind={kind} order={{ ...order, items, url }} />, store.name),
     };
   }
   const account = db.select({ email: staff.email }).from(staff).where(eq(staff.id, subject.staffId!)).get();
@@ -77,7 +79,7 @@ export function renderMessage(db: AppDatabase, subject: MessageSubject): Rendere
   const kind = subject.kind as StaffMessageKind;
   return {
     to: account.email,
-    subject: staffSubject(kind),
-    ...renderBoth(<StaffMessage kind={kind} link={subject.link} hours={SIGN_IN_LINK_TTL_MS / 3_600_000} />),
+    subject: staffSubject(kind, store.name),
+    ...renderBoth(<StaffMessage kind={kind} link={subject.link} hours={SIGN_IN_LINK_TTL_MS / 3_600_000} />, store.name),
   };
 }
