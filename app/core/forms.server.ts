@@ -95,8 +95,8 @@ export function formFailure<Field extends string>(
   return data<FormFailure<Field>>({ errors: errors instanceof z.ZodError ? fieldErrors(errors) : errors, values }, { status, headers });
 }
 
-/** The first message for each invalid field, keyed by field name. */
-function fieldErrors<Field extends string>(error: z.ZodError): FormErrors<Field> {
+/** The first message for each invalid field, keyed by field name ("form" for the form as a whole). */
+export function fieldErrors<Field extends string>(error: Pick<z.ZodError, "issues">): FormErrors<Field> {
   const errors: Record<string, string> = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? "form");

@@ -14,6 +14,7 @@ import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
 import { orderMessages } from "#app/store/mail/outbox.server.ts";
 import { moveOrder, type OrderStatus } from "#app/store/order-states.server.ts";
+import { clampPage } from "#app/core/pages.ts";
 
 export const ORDERS_PAGE_SIZE = 25;
 
@@ -29,8 +30,7 @@ export function listOrders(db: AppDatabase, options: { status?: OrderStatusFilte
   const status = options.status ?? "all";
   const where = status === "all" ? undefined : eq(orders.status, status);
   const total = db.select({ n: count() }).from(orders).where(where).get()!.n;
-  const pageCount = Math.max(1, Math.ceil(total / ORDERS_PAGE_SIZE));
-  const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
+  const { page, pageCount } = clampPage(options.page, total, ORDERS_PAGE_SIZE);
   // The units of each listed order, as a correlated subquery built by Drizzle
   // rather than written in a sql`` template: in a single-table select, Drizzle
   // prints the columns inside a template without their table's name, and

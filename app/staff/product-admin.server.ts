@@ -11,6 +11,7 @@ import { catalogChanged } from "#app/store/catalog-changes.server.ts";
 import { moveStock } from "#app/store/inventory.server.ts";
 import { plainTextProblem } from "#app/core/plain-text.ts";
 import { toFtsQuery } from "#app/store/products.server.ts";
+import { clampPage } from "#app/core/pages.ts";
 
 export const ADMIN_PAGE_SIZE = 20;
 export const MAX_PRICE_CENTS = 999_999_999;
@@ -262,8 +263,7 @@ export function listAdminProducts(db: AppDatabase, options: { query?: string | n
   }
   const where = and(...conditions);
   const total = db.select({ n: count() }).from(products).where(where).get()!.n;
-  const pageCount = Math.max(1, Math.ceil(total / ADMIN_PAGE_SIZE));
-  const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
+  const { page, pageCount } = clampPage(options.page, total, ADMIN_PAGE_SIZE);
   const items = db
     .select({
       id: products.id,

@@ -1,7 +1,7 @@
 // The product form's action, shared by "New product" and "Edit": check every
 // field of the multipart body and the image, save, and turn the database's
 // unique-index refusals into messages beside the SKU or slug.
-import { formFailure, formValues, type FormErrors } from "#app/core/forms.server.ts";
+import { fieldErrors, formFailure, formValues, type FormErrors } from "#app/core/forms.server.ts";
 import { MAX_IMAGE_BYTES, PLACEHOLDER_IMAGE, storeImage, variantsStored } from "#app/store/images.server.ts";
 import {
   DuplicateValue,
@@ -49,8 +49,8 @@ export async function checkProductForm(
 
   const parsed = productSchema.safeParse(values);
   const stock = options.isNew ? initialStockSchema.safeParse(values) : undefined;
-  if (!parsed.success) Object.assign(errors, failureMessages(parsed.error.issues));
-  if (stock && !stock.success) Object.assign(errors, failureMessages(stock.error.issues));
+  if (!parsed.success) Object.assign(errors, fieldErrors(parsed.error));
+  if (stock && !stock.success) Object.assign(errors, fieldErrors(stock.error));
   if (parsed.success) {
     if (!options.isNew && parsed.data.sku === "") errors.sku = "Enter a SKU: every product has one.";
     const reserved = reservedSkuMessage(parsed.data.sku, options.currentSku);
@@ -65,12 +65,6 @@ export async function checkProductForm(
     input: { ...parsed.data, image: image ?? "" },
     stock: stock?.success ? stock.data.stock : 0,
   };
-}
-
-function failureMessages(issues: { path: PropertyKey[]; message: string }[]) {
-  const errors: Record<string, string> = {};
-  for (const issue of issues) errors[String(issue.path[0] ?? "form")] ??= issue.message;
-  return errors;
 }
 
 /** Saves with `save`, answering a duplicate slug or SKU with a message beside that field (400). */

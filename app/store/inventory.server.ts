@@ -18,6 +18,7 @@ import { z } from "zod";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orders, products, staff, stockMovements, type StockReason } from "#app/db/schema.ts";
 import { catalogChanged } from "#app/store/catalog-changes.server.ts";
+import { clampPage } from "#app/core/pages.ts";
 
 export const HISTORY_PAGE_SIZE = 25;
 /** The largest single adjustment: a typo of a few extra zeros is refused, not booked. */
@@ -157,8 +158,7 @@ export function productStock(db: AppDatabase, productId: number) {
  */
 export function stockHistory(db: AppDatabase, productId: number, page = 1) {
   const total = db.select({ n: count() }).from(stockMovements).where(eq(stockMovements.productId, productId)).get()!.n;
-  const pageCount = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
-  const current = Math.min(Math.max(1, Math.trunc(page) || 1), pageCount);
+  const { page: current, pageCount } = clampPage(page, total, HISTORY_PAGE_SIZE);
   const withBalance = db
     .select({
       id: stockMovements.id,

@@ -3,6 +3,7 @@ import { integer, real, sqliteTable } from "drizzle-orm/sqlite-core";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
 import { MAX_QUERY_LENGTH } from "#app/core/limits.ts";
+import { clampPage } from "#app/core/pages.ts";
 
 export const PAGE_SIZE = 12;
 const MAX_QUERY_TERMS = 8;
@@ -137,9 +138,8 @@ export function listProducts(db: AppDatabase, options: ListOptions = {}) {
   const total = match
     ? statement.countMatches.get({ match })!.n
     : statement.countAll.get()!.n - statement.countArchived.get()!.n;
-  const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const page = Math.min(Math.max(1, Math.trunc(options.page ?? 1) || 1), pageCount);
-  const window = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+  const { page, pageCount, offset } = clampPage(options.page, total, PAGE_SIZE);
+  const window = { limit: PAGE_SIZE, offset };
   const items = match
     ? statement.search[sort].all({ match, ...window })
     : statement.browse[sort === "relevance" ? "newest" : sort].all(window);
