@@ -78,6 +78,15 @@ export async function onlinePayments(config: Env): Promise<PaymentProvider | nul
   return cached.provider;
 }
 
+/**
+ * The origins a checkout form's redirect may lead to (the hosted payment
+ * page), for the CSP's form-action: Stripe Checkout, or the test double.
+ */
+export function paymentPageOrigins(config: Env): string[] {
+  if (paymentProvider(config) !== "stripe") return [];
+  return [config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE).origin : "https://checkout.stripe.com"];
+}
+
 /** Where the shopper comes back to: the order's page, and its "pay or cancel" page. */
 export function returnUrls(publicId: string, config: Env) {
   const base = publicUrl(config);

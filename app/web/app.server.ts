@@ -9,7 +9,7 @@ import { createRequestHandler } from "@react-router/express";
 import { RouterContextProvider, type ServerBuild } from "react-router";
 import { databaseContext, databaseDamage, type AppDatabase } from "#app/db/connection.server.ts";
 import { configContext, paymentProvider, type Env } from "#app/core/env.server.ts";
-import { onlinePayments } from "#app/store/payments.server.ts";
+import { onlinePayments, paymentPageOrigins } from "#app/store/payments.server.ts";
 import { startSweeper, sweepHolds } from "#app/store/holds.server.ts";
 import { paymentWebhook, WEBHOOK_PATH } from "#app/web/payment-webhook.server.ts";
 import { projectRoot } from "#app/core/paths.server.ts";
@@ -67,7 +67,7 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
   // shareable pages set their own Cache-Control (app/web/cache.server.ts).
   app.use(noStoreByDefault);
   // Security headers on every answer, refusals included (docs/security.md).
-  app.use(securityHeaders({ production }));
+  app.use(securityHeaders({ production, formTargets: paymentPageOrigins(config) }));
   // Before anything else: requests no browser sends get a 4xx and one line.
   app.use(refuseMalformed());
   // Which route each request reaches, read exactly as React Router will read

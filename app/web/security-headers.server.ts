@@ -7,7 +7,7 @@ import type { RequestHandler, Response } from "express";
 import helmet from "helmet";
 import { requestInfo } from "#app/core/request-info.ts";
 
-export function securityHeaders({ production }: { production: boolean }): RequestHandler[] {
+export function securityHeaders({ production, formTargets = [] }: { production: boolean; formTargets?: string[] }): RequestHandler[] {
   const nonce = (_req: IncomingMessage, res: ServerResponse) => `'nonce-${requestInfo(res as Response).nonce}'`;
   return [
     (_req, res, next) => {
@@ -35,7 +35,9 @@ export function securityHeaders({ production }: { production: boolean }): Reques
           "font-src": ["'self'"],
           "object-src": ["'none'"],
           "base-uri": ["'none'"],
-          "form-action": ["'self'"],
+          // Browsers apply form-action to where a post's redirect leads too:
+          // checkout answers 303 to the payment provider's page.
+          "form-action": ["'self'", ...formTargets],
           "frame-ancestors": ["'none'"],
           // Not upgrade-insecure-requests: a store reached over plain HTTP on
           // a LAN would then ask for its own scripts over HTTPS and break.

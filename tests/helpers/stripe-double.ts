@@ -191,7 +191,7 @@ export async function startStripeDouble(options: { latencyMs?: number } = {}) {
           const lines = session.line_items.map((l) => `<li>${l.quantity} × ${l.name}</li>`).join("");
           const open = session.status === "open";
           res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(
-            `<!doctype html><html lang="en"><head><title>Pay · Stripe test double</title></head><body><main>` +
+            `<!doctype html><html lang="en"><head><title>Pay · Stripe test double</title><link rel="icon" href="data:,"></head><body><main>` +
               `<h1>Stripe test double</h1><ul>${lines}</ul><p>Total ${session.amount_total} ${session.currency}</p>` +
               (open
                 ? `<form method="post" action="/pay/${session.id}/complete"><button>Pay</button></form>` +

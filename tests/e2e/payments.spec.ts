@@ -1,0 +1,80 @@
+// Paying with Stripe Checkout in a real browser, JavaScript on and off: a
+// store of its own (Stripe keys set, pointed at the local Stripe double,
+// whose stand-in hosted page posts back and sends the signed webhook as
+// Stripe would). The shopper goes shop → pay → back → "Payment received",
+// and shop → back without paying → cancel → stock returned.
+import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { orders, products } from "#app/db/schema.ts";
+import type { Page } from "@playwright/test";
+import { expect, fillCheckout, test } from "#tests/helpers/browser.ts";
+import { tempDir } from "#tests/helpers/db.ts";
+import { freePort, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
+import { startStripeDouble, type StripeDouble } from "#tests/helpers/stripe-double.ts";
+
+let server: ServerProcess;
+let stripe: StripeDouble;
+let db: AppDatabase;
+let origin: string;
+
+test.beforeAll(async () => {
+  stripe = await startStripeDouble();
+  const port = await freePort();
+  origin = `http://store.test:${port}`;
+  const path = join(tempDir("store-e2e-payments-"), "store.db");
+  server = await startServer({ env: { DATABASE_PATH: path, PORT: String(port), PUBLIC_URL: origin, SEED_DEMO_DATA: "true", ...stripe.env } });
+  stripe.deliverTo(`${server.url}/webhooks/stripe`);
+  db = openDatabase(path);
+});
+test.afterAll(async () => {
+  if (db) closeDatabase(db);
+  if (server) await stopServer(server);
+  await stripe?.stop();
+});
+
+async function addToCart(page: Page, slug: string, quantity: number) {
+  await page.goto(`${origin}/products/${slug}`);
+  await page.getByLabel("Quantity").fill(String(quantity));
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "to your cart" })).toBeVisible();
+}
+
+const stock = (slug: string) => db.select({ stock: products.stock }).from(products).where(eq(products.slug, slug)).get()!.stock;
+
+test("a shopper pays on Stripe's page and comes back to Payment received", async ({ page }) => {
+  const before = stock("tea-tin");
+  await addToCart(page, "tea-tin", 2);
+  await page.goto(`${origin}/checkout`);
+  await fillCheckout(page, "payer@example.com");
+  await page.getByRole("button", { name: /^Continue to payment/ }).click();
+  await expect(page.getByRole("heading", { name: "Stripe test double" })).toBeVisible();
+  await expect(page.getByText("2 × Loose Tea Tin")).toBeVisible();
+  expect(stock("tea-tin")).toBe(before - 2);
+
+  await page.getByRole("button", { name: "Pay" }).click();
+  await expect(page.getByRole("heading", { name: "Payment received" })).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`^${origin}/orders/[\\w-]{22}$`));
+  const order = db.select().from(orders).where(eq(orders.email, "payer@example.com")).all().at(-1)!;
+  expect(order.status).toBe("paid");
+  expect(stock("tea-tin")).toBe(before - 2);
+});
+
+test("a shopper comes back without paying, cancels, and the stock returns", async ({ page }) => {
+  const before = stock("linen-notebook");
+  await addToCart(page, "linen-notebook", 3);
+  await page.goto(`${origin}/checkout`);
+  await fillCheckout(page, "leaver@example.com");
+  await page.getByRole("button", { name: /^Continue to payment/ }).click();
+  await expect(page.getByRole("heading", { name: "Stripe test double" })).toBeVisible();
+  expect(stock("linen-notebook")).toBe(before - 3);
+
+  await page.getByRole("link", { name: "Back to the store" }).click();
+  await expect(page.getByRole("heading", { name: /^Pay for order / })).toBeVisible();
+  await page.getByRole("button", { name: "Cancel the order" }).click();
+  await expect(page.getByRole("heading", { name: "Cancelled" })).toBeVisible();
+  const order = db.select().from(orders).where(eq(orders.email, "leaver@example.com")).all().at(-1)!;
+  expect(order.status).toBe("cancelled");
+  expect(stripe.sessions.get(order.paymentReference!)!.status).toBe("expired");
+  expect(stock("linen-notebook")).toBe(before);
+});
