@@ -120,3 +120,9 @@ export function isDocumentPost(request: Request): boolean {
   if (mode) return mode === "navigate";
   return (request.headers.get("Accept") ?? "").includes("text/html");
 }
+
+/** A row id as the store writes one: plain digits. "-1", "1.5", "1e3", "0x10" and "" are not ids. */
+export const ID = /^\d{1,15}$/;
+
+/** A form field holding a row id (a hidden input), as a number; `message` when it is not one. */
+export const idField = (message: string) => z.string().trim().regex(ID, message).transform(Number);

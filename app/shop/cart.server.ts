@@ -11,18 +11,13 @@ import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
 import type { Env } from "#app/core/env.server.ts";
+import { idField } from "#app/core/forms.server.ts";
 import { MAX_CART_LINES } from "#app/core/limits.ts";
 import { cardColumns } from "#app/store/products.server.ts";
 
 export type CartLine = { productId: number; quantity: number };
 
-// Form fields arrive as strings. Only plain digits are numbers here:
-// "-1", "1.5", "1e3", " 0x10" and "" are all refused, not coerced.
-const productIdField = z
-  .string()
-  .trim()
-  .regex(/^\d{1,15}$/, "That product does not exist.")
-  .transform(Number);
+const productIdField = idField("That product does not exist.");
 
 function quantityField({ perProduct }: OrderLimits) {
   return z

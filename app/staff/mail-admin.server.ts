@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import type { Env } from "#app/core/env.server.ts";
+import { idField } from "#app/core/forms.server.ts";
 import { failedMessages, mailConfigured, outboxCounts, retryMessage } from "#app/store/mail/outbox.server.ts";
 
 export function mailSummary(db: AppDatabase, config: Env) {
@@ -19,7 +20,7 @@ export function mailSummary(db: AppDatabase, config: Env) {
 /** The dashboard's "Send again" button. */
 export const resendSchema = z.object({
   intent: z.literal("resend", { error: "Choose Send again." }),
-  messageId: z.string().regex(/^\d{1,15}$/, "That message no longer exists.").transform(Number),
+  messageId: idField("That message no longer exists."),
 });
 
 const refusals = {

@@ -15,7 +15,7 @@ import { Field } from "#app/ui/field.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext, publicUrl } from "#app/core/env.server.ts";
-import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
+import { formFailure, formValues, idField, readForm } from "#app/core/forms.server.ts";
 import { requireOwner, signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
 import {
@@ -48,7 +48,7 @@ export function loader({ context }: Route.LoaderArgs) {
 const createSchema = z.object({ email: emailField, role: roleField });
 const rowSchema = z.object({
   intent: z.enum(["link", "disable", "enable", "delete", "role"], { error: "That button is not one this page has." }),
-  staffId: z.string().regex(/^\d{1,15}$/, "That account no longer exists.").transform(Number),
+  staffId: idField("That account no longer exists."),
   role: z.string().optional(),
 });
 
