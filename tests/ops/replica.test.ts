@@ -16,7 +16,7 @@ import { appendMigration } from "#tests/helpers/migrations.ts";
 import { delay, listeningUrl, runNode, SERVER_BUILD, stageApp, TEST_PUBLIC_URL, TEST_SESSION_SECRETS, UNLIMITED } from "#tests/helpers/server.ts";
 
 const binary = litestreamBinary();
-const ENTRY = join(PROJECT_ROOT, "app", "db", "container-entrypoint.sh");
+const ENTRY = join(PROJECT_ROOT, "app", "ops", "container-entrypoint.sh");
 const SYNC_INTERVAL_MS = 1_000; // Litestream's default, which the settings keep
 const UPGRADE = "9000_add_gift_note_to_orders";
 
