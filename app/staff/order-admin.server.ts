@@ -11,7 +11,7 @@
 import { asc, count, desc, eq, inArray, sql, sum } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
-import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
+import { orderItems, orders, orderStatuses, staff, stockMovements } from "#app/db/schema.ts";
 import { orderMessages } from "#app/store/mail/outbox.server.ts";
 import { orderSummary } from "#app/store/order-summary.server.ts";
 import { moveOrder, type OrderStatus } from "#app/store/order-states.server.ts";
