@@ -5,7 +5,7 @@
 // Imports are relative with .ts extensions so plain Node can run this module
 // (the concurrency test's worker processes and the benchmark do), not only Vite.
 import { randomBytes } from "node:crypto";
-import { and, asc, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
@@ -14,6 +14,7 @@ import { catalogChanged } from "#app/store/catalog-changes.server.ts";
 import { recordMovement } from "#app/store/inventory.server.ts";
 import { countryName, type Env } from "#app/core/env.server.ts";
 import { enqueueMessage } from "#app/store/mail/outbox.server.ts";
+import { orderSummary } from "#app/store/order-summary.server.ts";
 
 /** A random 128-bit token, URL-safe: 22 characters of [A-Za-z0-9_-]. */
 export function newToken(): string {
@@ -347,41 +348,12 @@ export function findOrderByCheckoutToken(db: AppDatabase, checkoutToken: string)
 /** An order and its items for the confirmation page, by its unguessable public id. */
 export function getOrder(db: AppDatabase, publicId: string) {
   if (!isToken(publicId)) return undefined;
-  const order = db
-    .select({
-      id: orders.id,
-      number: orders.number,
-      email: orders.email,
-      customerName: orders.customerName,
-      addressLine1: orders.addressLine1,
-      addressLine2: orders.addressLine2,
-      city: orders.city,
-      postalCode: orders.postalCode,
-      country: orders.country,
-      phone: orders.phone,
-      status: orders.status,
-      totalCents: orders.totalCents,
-      createdAt: orders.createdAt,
-      paymentProvider: orders.paymentProvider,
-    })
-    .from(orders)
-    .where(eq(orders.publicId, publicId))
-    .get();
+  const order = orderSummary(db, eq(orders.publicId, publicId));
   if (!order) return undefined;
+  // The row id stays on the server: the public id is the page's key.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { id, ...details } = order;
-  const items = db
-    .select({
-      productName: orderItems.productName,
-      unitPriceCents: orderItems.unitPriceCents,
-      quantity: orderItems.quantity,
-      slug: products.slug,
-    })
-    .from(orderItems)
-    .innerJoin(products, eq(products.id, orderItems.productId))
-    .where(eq(orderItems.orderId, id))
-    .orderBy(asc(orderItems.id))
-    .all();
-  return { ...details, items };
+  return details;
 }
 
 /**

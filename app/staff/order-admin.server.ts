@@ -11,8 +11,9 @@
 import { asc, count, desc, eq, inArray, sql, sum } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
-import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
+import { orderItems, orders, orderStatuses, staff, stockMovements } from "#app/db/schema.ts";
 import { orderMessages } from "#app/store/mail/outbox.server.ts";
+import { orderSummary } from "#app/store/order-summary.server.ts";
 import { moveOrder, type OrderStatus } from "#app/store/order-states.server.ts";
 import { clampPage } from "#app/core/pages.ts";
 
@@ -59,47 +60,14 @@ export function listOrders(db: AppDatabase, options: { status?: OrderStatusFilte
 }
 
 export function getOrderForStaff(db: AppDatabase, id: number) {
-  const order = db
-    .select({
-      id: orders.id,
-      number: orders.number,
-      email: orders.email,
-      customerName: orders.customerName,
-      addressLine1: orders.addressLine1,
-      addressLine2: orders.addressLine2,
-      city: orders.city,
-      postalCode: orders.postalCode,
-      country: orders.country,
-      phone: orders.phone,
-      status: orders.status,
-      totalCents: orders.totalCents,
-      createdAt: orders.createdAt,
-      updatedAt: orders.updatedAt,
-      paymentProvider: orders.paymentProvider,
-      currency: orders.currency,
-      paymentReference: orders.paymentReference,
-      paidAt: orders.paidAt,
-      holdExpiresAt: orders.holdExpiresAt,
-      paymentIssue: orders.paymentIssue,
-    })
-    .from(orders)
-    .where(eq(orders.id, id))
-    .get();
+  const order = orderSummary(db, eq(orders.id, id), {
+    updatedAt: orders.updatedAt,
+    paymentReference: orders.paymentReference,
+    paidAt: orders.paidAt,
+    holdExpiresAt: orders.holdExpiresAt,
+    paymentIssue: orders.paymentIssue,
+  });
   if (!order) return undefined;
-  const items = db
-    .select({
-      productId: orderItems.productId,
-      productName: orderItems.productName,
-      unitPriceCents: orderItems.unitPriceCents,
-      quantity: orderItems.quantity,
-      sku: products.sku,
-      archived: sql<boolean>`${products.archivedAt} IS NOT NULL`.mapWith(Boolean),
-    })
-    .from(orderItems)
-    .innerJoin(products, eq(products.id, orderItems.productId))
-    .where(eq(orderItems.orderId, id))
-    .orderBy(asc(orderItems.id))
-    .all();
   // What the order did to stock: its sale, and its return if cancelled.
   const movements = db
     .select({
@@ -116,7 +84,7 @@ export function getOrderForStaff(db: AppDatabase, id: number) {
     .orderBy(asc(stockMovements.id))
     .all();
   // The emails the shopper was sent about it, and where each one stands.
-  return { ...order, items, movements, messages: orderMessages(db, id) };
+  return { ...order, movements, messages: orderMessages(db, id) };
 }
 
 /** The order page's buttons: which move, and the status the page showed. */
@@ -174,20 +142,13 @@ export function transitionOrder(
   return { status: "done", order: { number: result.number, status: move.to } };
 }
 
-/** For the dashboard: orders waiting to be shipped, and products running low. */
-export function storeSummary(db: AppDatabase, lowStock = 5) {
+/** For the dashboard: orders waiting to be shipped, and orders waiting for payment. */
+export function storeSummary(db: AppDatabase) {
   const toShip = db.select({ n: count() }).from(orders).where(eq(orders.status, "paid")).get()!.n;
   const toPay = db
     .select({ n: count() })
     .from(orders)
     .where(inArray(orders.status, ["placed", "awaiting_payment"]))
     .get()!.n;
-  const running = db
-    .select({ id: products.id, name: products.name, sku: products.sku, stock: products.stock })
-    .from(products)
-    .where(sql`${products.archivedAt} IS NULL AND ${products.stock} <= ${lowStock}`)
-    .orderBy(asc(products.stock), asc(products.name))
-    .limit(10)
-    .all();
-  return { toShip, toPay, lowStock: running, lowStockThreshold: lowStock };
+  return { toShip, toPay };
 }

@@ -23,7 +23,9 @@
 // micro-cache's figure, in two minutes instead of six), BENCH_COMPARE=<dir>
 // (with BENCH_ONLY=cached: another copy of the store, built; each build's
 // server runs alone in turn, A B B A, for a change's before and after in one
-// run).
+// run), BENCH_ONLY=checkout (only the node:http baseline and the checkout
+// rows: placing orders with the manual provider and with Stripe, whose API is
+// a local double answering after STRIPE_LATENCY_MS, default 50).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -35,16 +37,20 @@ import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connectio
 import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
 import { orderItems, orders, products } from "#app/db/schema.ts";
 import { cutAt, joinWith } from "#app/web/micro-cache.server.ts";
+import { startStripeDouble } from "#tests/helpers/stripe-double.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 /** The production server, as `npm start` runs it. */
 const SERVER = "build/server/server.js";
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== "cached") throw new Error(`BENCH_ONLY=${ONLY}: the one choice is BENCH_ONLY=cached`);
+if (ONLY !== undefined && ONLY !== "cached" && ONLY !== "checkout") {
+  throw new Error(`BENCH_ONLY=${ONLY}: the choices are BENCH_ONLY=cached and BENCH_ONLY=checkout`);
+}
+const STRIPE_LATENCY_MS = Number(process.env.STRIPE_LATENCY_MS ?? 50);
 const COMPARE = process.env.BENCH_COMPARE ? join(resolve(process.env.BENCH_COMPARE), SERVER) : undefined;
 if (COMPARE && !existsSync(COMPARE)) throw new Error(`BENCH_COMPARE: no ${COMPARE}; run \`npm run build\` in that copy first`);
-if (COMPARE && !ONLY) throw new Error("BENCH_COMPARE compares the cached pages: set BENCH_ONLY=cached too");
+if (COMPARE && ONLY !== "cached") throw new Error("BENCH_COMPARE compares the cached pages: set BENCH_ONLY=cached too");
 const CONNECTIONS = [1, 8, 32];
 const PRODUCT_COUNT = 10_000;
 const scratch = mkdtempSync(join(tmpdir(), "store-bench-"));
@@ -124,7 +130,9 @@ function startProcess(args: string[], env: Record<string, string> = {}): Promise
       // read and dropped, or this process would spend its time keeping them.
       if (listening) return;
       output += chunk;
-      const match = /listening on \S+:(\d+) \(/.exec(output);
+      // The store says "listening on 127.0.0.1:3000 (production)", the
+      // baseline "listening on http://127.0.0.1:3000": the port ends the address.
+      const match = /listening on \S+?:(\d+)(?:\s|$)/m.exec(output);
       if (match) {
         listening = true;
         resolve({ url: `http://127.0.0.1:${match[1]}`, pid: child.pid! });
@@ -211,7 +219,7 @@ function cpuMs(pid: number) {
 type Row = {
   target: string;
   /** Which targets it is checked against (see report below). */
-  kind: "baseline" | "floor" | "page" | "cached" | "cart" | "checkout" | "race" | "mixed pages" | "mixed checkout";
+  kind: "baseline" | "floor" | "page" | "cached" | "cart" | "checkout" | "stripe checkout" | "race" | "mixed pages" | "mixed checkout";
   connections: number;
   rps: number;
   cpuPerRequest: number;
@@ -454,6 +462,16 @@ async function main() {
   const searchPaths = searches.map((q) => `/?q=${encodeURIComponent(q)}`);
   const productPaths = Array.from({ length: 500 }, (_, i) => `/products/${ids[(i * 7919) % ids.length]!.slug}`);
   await measurePage(`node:http static ${(bytes / 1024).toFixed(0)} kB (baseline)`, "baseline", baseline, "/");
+  if (ONLY === "checkout") {
+    await measureCheckouts(store, storeEnv, ids);
+    await stopAll();
+    closeDatabase(db);
+    report();
+    const failed = rows.filter((r) => r.errors > 0 || Object.keys(r.statuses).some((code) => !expectedStatuses(r).includes(code)));
+    for (const r of failed) console.log(`  - ${r.target} c=${r.connections}: ${r.errors} errors, statuses ${JSON.stringify(r.statuses)}`);
+    if (failed.length > 0) process.exitCode = 1;
+    return;
+  }
   if (!ONLY) await measurePage("React Router minimal page (404)", "floor", uncached, "/no-such-page");
   const pages: [string, string, () => Request[] | undefined][] = [
     ["catalog /", "/", () => undefined],
@@ -515,17 +533,7 @@ async function main() {
     await measurePage(`shoppers with a cart, browsing (${name})`, "cart", server, "/", rotating(browsing, shoppers.map((s) => s.cookie)));
   }
 
-  // Checkout: each order is a different shopper with 2 products in the cart.
-  const amounts: Record<number, number> = { 1: 300, 8: 1000, 32: 1500 };
-  let redirects = 0;
-  for (const connections of CONNECTIONS) {
-    const sessions = await prepareSessions(store.url, amounts[connections]!, (i) => cartFor(i + connections * 10_000));
-    const row = await measure("checkout POST /checkout (orders/s)", "checkout", store, "/checkout", connections, {
-      requests: checkoutRequests(store.url, sessions),
-      amount: sessions.length,
-    });
-    redirects += row.statuses["302"] ?? 0;
-  }
+  let redirects = await measureCheckouts(store, storeEnv, ids);
 
   // Browsing and checkouts at once, on the cached store: 8 connections
   // browsing (catalog, searches and the pages of the very products being
@@ -599,8 +607,7 @@ async function main() {
     problems.push(`mixed: ${mixedSessions.sent} checkouts sent with ${mixedSessions.length} shoppers prepared: prepare more`);
   }
   for (const row of rows) {
-    const expected = row.kind === "floor" ? ["404"] : row.kind === "race" ? ["302", "409"] : /checkout/.test(row.kind) ? ["302"] : ["200"];
-    const unexpected = Object.keys(row.statuses).filter((code) => !expected.includes(code));
+    const unexpected = Object.keys(row.statuses).filter((code) => !expectedStatuses(row).includes(code));
     if (row.errors > 0 || unexpected.length > 0) {
       problems.push(`${row.target} c=${row.connections}: ${row.errors} errors, statuses ${JSON.stringify(row.statuses)}`);
     }
@@ -631,6 +638,61 @@ async function main() {
   for (const p of problems) console.log(`  - ${p}`);
   if (process.env.BENCH_PROFILE === "1") console.log(`CPU profiles of the servers in ${scratch}`);
   if (problems.length > 0) process.exitCode = 1;
+}
+
+function expectedStatuses(row: Row): string[] {
+  if (row.kind === "floor") return ["404"];
+  if (row.kind === "race") return ["302", "409"];
+  // Stripe: 303 to the Checkout Session's hosted page (docs/payments.md).
+  if (row.kind === "stripe checkout") return ["303"];
+  return /checkout/.test(row.kind) ? ["302"] : ["200"];
+}
+
+/** The carts the checkout rows order: 2 products each, among the first 400. */
+function checkoutCart(ids: { id: number; slug: string }[], i: number) {
+  return [ids[(i * 13) % 200]!, ids[200 + ((i * 7) % 200)]!];
+}
+
+/**
+ * Checkout: each order is a different shopper with 2 products in the cart,
+ * placed with the manual provider (the store as configured), then with
+ * Stripe: the same orders, each also creating a Checkout Session at a local
+ * double of Stripe's API that answers after STRIPE_LATENCY_MS, as a distant
+ * API does. Returns the orders placed (their redirects).
+ */
+async function measureCheckouts(store: Server, storeEnv: Record<string, string>, ids: { id: number; slug: string }[]) {
+  const amounts: Record<number, number> = { 1: 300, 8: 1000, 32: 1500 };
+  let placed = 0;
+  for (const connections of CONNECTIONS) {
+    const sessions = await prepareSessions(store.url, amounts[connections]!, (i) => checkoutCart(ids, i + connections * 10_000));
+    const row = await measure("checkout POST /checkout (orders/s)", "checkout", store, "/checkout", connections, {
+      requests: checkoutRequests(store.url, sessions),
+      amount: sessions.length,
+    });
+    placed += row.statuses["302"] ?? 0;
+  }
+  const stripe = await startStripeDouble({ latencyMs: STRIPE_LATENCY_MS });
+  // The same database file, a second server with the Stripe keys.
+  const paying = await startProcess([SERVER], { ...storeEnv, ...stripe.env });
+  const creates = () => stripe.requests.filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").length;
+  for (const connections of CONNECTIONS) {
+    const sessions = await prepareSessions(paying.url, amounts[connections]!, (i) => checkoutCart(ids, i + connections * 10_000 + 50_000));
+    const before = creates();
+    const row = await measure(
+      `checkout with Stripe (double, +${STRIPE_LATENCY_MS} ms) (orders/s)`,
+      "stripe checkout",
+      paying,
+      "/checkout",
+      connections,
+      { requests: checkoutRequests(paying.url, sessions), amount: sessions.length },
+    );
+    const orders = row.statuses["303"] ?? 0;
+    placed += orders;
+    console.log(`  Stripe calls: ${creates() - before} Checkout Sessions created for ${orders} orders`);
+  }
+  await stop(paying);
+  await stripe.stop();
+  return placed;
 }
 
 /**
@@ -670,7 +732,7 @@ function report(): [boolean, string][] {
   console.log("| target | conns | req/s | p50 ms | p99 ms | server CPU ms/req | vs node:http | vs minimal page |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of rows) {
-    const page = !["checkout", "race", "mixed checkout"].includes(r.kind);
+    const page = !["checkout", "stripe checkout", "race", "mixed checkout"].includes(r.kind);
     console.log(
       `| ${r.target} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPerRequest.toFixed(2)} | ` +
         `${page ? percent(r.rps, base.get(r.connections)) : ""} | ${page && r.kind !== "baseline" ? percent(r.rps, floor.get(r.connections)) : ""} |`,

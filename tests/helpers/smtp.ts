@@ -25,6 +25,8 @@ export type SmtpSink = {
   plan: Behaviour[];
   /** DATA commands that started, whatever became of them. */
   attempts: () => number;
+  /** Connections that ended in an error (a killed client, a planned drop). */
+  resets: () => number;
   waitFor: (count: number, timeoutMs?: number) => Promise<ReceivedMail[]>;
   close: () => Promise<void>;
 };
@@ -67,6 +69,11 @@ export async function startSmtpSink(options: { plan?: Behaviour[] } = {}): Promi
       });
     },
   });
+  // A store killed with -9 (or a drop we planned) resets its connections; smtp-server
+  // re-emits that as "error", which with no listener would crash the test process. The
+  // tests judge what arrived, so a client's reset is counted, not thrown.
+  let resets = 0;
+  server.on("error", () => resets++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
@@ -75,6 +82,7 @@ export async function startSmtpSink(options: { plan?: Behaviour[] } = {}): Promi
     received,
     plan,
     attempts: () => attempts,
+    resets: () => resets,
     async waitFor(count, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       while (received.length < count) {

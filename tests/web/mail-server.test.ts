@@ -147,7 +147,7 @@ describe("kill -9 under checkouts", () => {
     }
     expect([...byMessageId.keys()].every((id) => rows.some((r) => r.messageId === id))).toBe(true);
     const twice = [...byMessageId.values()].filter((c) => c.length === 2).length;
-    console.log(`kill -9: ${orders.length} orders committed, ${smtp.received.length} emails received, ${twice} sent twice (the crash window)`);
+    console.log(`kill -9: ${orders.length} orders committed, ${smtp.received.length} emails received, ${twice} sent twice (the crash window), ${smtp.resets()} SMTP connections reset by the kill`);
   });
 });
 

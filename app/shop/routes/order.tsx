@@ -1,11 +1,11 @@
-import { data, Link } from "react-router";
+import { data, href, Link } from "react-router";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
-import { formatPrice } from "#app/core/money.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
 import { confirmSooner } from "#app/shop/pay.server.ts";
 import { onlinePayments } from "#app/store/payments.server.ts";
 import { orderStatusLabel } from "#app/store/order-status.ts";
+import { OrderSummary } from "#app/ui/order-summary.tsx";
 import { formatDate } from "#app/ui/time-zone.ts";
 import type { RouteHandle } from "#app/web/request-route.server.ts";
 import type { Route } from "./+types/order";
@@ -70,65 +70,7 @@ export default function Order({ loaderData }: Route.ComponentProps) {
         )}
       </div>
 
-      <h2 className="mt-8 text-lg font-medium">Items</h2>
-      <table className="mt-3 w-full text-left text-sm">
-        <thead className="border-b border-stone-300 text-stone-600">
-          <tr>
-            <th scope="col" className="py-2 font-medium">Product</th>
-            <th scope="col" className="py-2 text-right font-medium">Price</th>
-            <th scope="col" className="py-2 text-right font-medium">Quantity</th>
-            <th scope="col" className="py-2 text-right font-medium">Total</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-stone-200">
-          {order.items.map((item) => (
-            <tr key={item.slug}>
-              <td className="py-2">
-                <Link to={`/products/${item.slug}`} className="hover:underline">
-                  {item.productName}
-                </Link>
-              </td>
-              <td className="py-2 text-right">{formatPrice(item.unitPriceCents)}</td>
-              <td className="py-2 text-right">{item.quantity}</td>
-              <td className="py-2 text-right">{formatPrice(item.unitPriceCents * item.quantity)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr className="border-t border-stone-300 font-semibold">
-            <th scope="row" colSpan={3} className="py-3 text-right">
-              Total
-            </th>
-            <td className="py-3 text-right">{formatPrice(order.totalCents)}</td>
-          </tr>
-        </tfoot>
-      </table>
-
-      <div className="mt-8 grid gap-6 sm:grid-cols-2">
-        <div>
-          <h2 className="text-lg font-medium">Shipping to</h2>
-          <address className="mt-2 text-sm not-italic leading-relaxed text-stone-700">
-            {order.customerName}
-            <br />
-            {order.addressLine1}
-            {order.addressLine2 && (
-              <>
-                <br />
-                {order.addressLine2}
-              </>
-            )}
-            <br />
-            {`${order.postalCode} ${order.city}`}
-            <br />
-            {order.country}
-          </address>
-        </div>
-        <div>
-          <h2 className="text-lg font-medium">Contact</h2>
-          <p className="mt-2 text-sm text-stone-700">{order.email}</p>
-          {order.phone && <p className="text-sm text-stone-700">{order.phone}</p>}
-        </div>
-      </div>
+      <OrderSummary order={order} lineHref={(line) => href("/products/:slug", { slug: line.slug })} />
 
       <Link to="/" className="mt-10 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
         Continue shopping

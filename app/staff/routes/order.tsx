@@ -4,11 +4,11 @@ import {
   dangerButtonClass,
   FormAlert,
   formatDateTime,
-  formatPrice,
   linkClass,
   PageHeading,
   StatusBadge,
 } from "#app/ui/kit.tsx";
+import { OrderSummary } from "#app/ui/order-summary.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
@@ -177,68 +177,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
         )}
       </dl>
 
-      <h2 className="mt-8 text-lg font-medium">Items</h2>
-      <table className="mt-3 w-full text-left text-sm">
-        <thead className="border-b border-stone-300 text-stone-600">
-          <tr>
-            <th scope="col" className="py-2 pr-4 font-medium">Product</th>
-            <th scope="col" className="py-2 pr-4 font-medium">SKU</th>
-            <th scope="col" className="py-2 pr-4 text-right font-medium">Price</th>
-            <th scope="col" className="py-2 pr-4 text-right font-medium">Quantity</th>
-            <th scope="col" className="py-2 text-right font-medium">Total</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-stone-200">
-          {order.items.map((item) => (
-            <tr key={item.productId}>
-              <td className="py-2 pr-4">
-                <Link to={`/admin/products/${item.productId}`} className={linkClass}>
-                  {item.productName}
-                </Link>
-                {item.archived && <span className="ml-2 text-stone-600">(archived)</span>}
-              </td>
-              <td className="py-2 pr-4 font-mono">{item.sku}</td>
-              <td className="py-2 pr-4 text-right">{formatPrice(item.unitPriceCents)}</td>
-              <td className="py-2 pr-4 text-right">{item.quantity}</td>
-              <td className="py-2 text-right">{formatPrice(item.unitPriceCents * item.quantity)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr className="border-t border-stone-300 font-semibold">
-            <th scope="row" colSpan={4} className="py-3 pr-4 text-right">
-              Total
-            </th>
-            <td className="py-3 text-right">{formatPrice(order.totalCents)}</td>
-          </tr>
-        </tfoot>
-      </table>
-
-      <div className="mt-8 grid gap-6 sm:grid-cols-2">
-        <div>
-          <h2 className="text-lg font-medium">Ship to</h2>
-          <address className="mt-2 text-sm not-italic leading-relaxed text-stone-700">
-            {order.customerName}
-            <br />
-            {order.addressLine1}
-            {order.addressLine2 && (
-              <>
-                <br />
-                {order.addressLine2}
-              </>
-            )}
-            <br />
-            {`${order.postalCode} ${order.city}`}
-            <br />
-            {order.country}
-          </address>
-        </div>
-        <div>
-          <h2 className="text-lg font-medium">Contact</h2>
-          <p className="mt-2 text-sm text-stone-700">{order.email}</p>
-          {order.phone && <p className="text-sm text-stone-700">{order.phone}</p>}
-        </div>
-      </div>
+      <OrderSummary order={order} lineHref={(line) => `/admin/products/${line.productId}`} staff />
 
       <h2 className="mt-8 text-lg font-medium">Emails to the customer</h2>
       {order.messages.length === 0 ? (

@@ -3,17 +3,18 @@
 // come from the same components (parts.tsx) rendered twice by
 // react-dom/server; React escapes every value in both, and the text version's
 // markup and entities are then taken out.
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { ReactElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import type { AppDatabase } from "#app/db/connection.server.ts";
-import { orderItems, orders, staff, type OutboxKind } from "#app/db/schema.ts";
+import { orders, staff, type OutboxKind } from "#app/db/schema.ts";
 import { KnownError } from "#app/core/errors.ts";
 import { SIGN_IN_LINK_TTL_MS } from "#app/core/limits.ts";
 import { FormatContext, StoreNameContext } from "#app/store/mail/messages/parts.tsx";
 import { OrderMessage, orderSubject } from "#app/store/mail/messages/order.tsx";
 import { StaffMessage, staffSubject } from "#app/store/mail/messages/staff.tsx";
 import type { OrderMessageKind, StaffMessageKind } from "#app/store/mail/outbox.server.ts";
+import { orderSummary } from "#app/store/order-summary.server.ts";
 
 export type RenderedMessage = { to: string; subject: string; html: string; text: string };
 
@@ -42,29 +43,9 @@ export function renderBoth(element: ReactElement, storeName: string): { html: st
 export function renderMessage(db: AppDatabase, subject: MessageSubject, store: { origin: string | undefined; name: string }): RenderedMessage {
   const origin = store.origin;
   if (subject.orderId !== null) {
-    const order = db
-      .select({
-        publicId: orders.publicId,
-        number: orders.number,
-        email: orders.email,
-        customerName: orders.customerName,
-        addressLine1: orders.addressLine1,
-        addressLine2: orders.addressLine2,
-        city: orders.city,
-        postalCode: orders.postalCode,
-        country: orders.country,
-        totalCents: orders.totalCents,
-      })
-      .from(orders)
-      .where(eq(orders.id, subject.orderId))
-      .get();
-    if (!order) throw new UnrenderableMessage("the order is gone");
-    const items = db
-      .select({ productName: orderItems.productName, unitPriceCents: orderItems.unitPriceCents, quantity: orderItems.quantity })
-      .from(orderItems)
-      .where(eq(orderItems.orderId, subject.orderId))
-      .orderBy(asc(orderItems.id))
-      .all();
+    const found = orderSummary(db, eq(orders.id, subject.orderId), { publicId: orders.publicId });
+    if (!found) throw new UnrenderableMessage("the order is gone");
+    const { items, ...order } = found;
     const kind = subject.kind as OrderMessageKind;
     const url = `${origin ?? ""}/orders/${order.publicId}`;
     return {
