@@ -17,6 +17,7 @@
 // (app/ops/cluster.server.ts, docs/decisions/038-workers-on-one-host.md).
 // A worker opens the migrated file and serves, as the single process does.
 
+import { Socket } from "node:net";
 import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { parseEnv, publicUrl, sessionSecrets, type Env } from "#app/core/env.server.ts";
 import { errorMessage } from "#app/core/errors.ts";
@@ -189,19 +190,33 @@ async function serve(config: Env, worker: Worker | null) {
   if (readiness.schemaReady) startMailOnce();
 
   const web = createDrainableServer(app.app);
-  const server = web.server.listen(config.PORT, config.HOST, () => {
-    // A worker tells the primary, which says "listening" once they all are.
-    if (worker) return tellPrimary({ store: "listening" });
-    // What is bound, not a guess at a URL: 0.0.0.0:3000 in a container (every
-    // interface), 127.0.0.1:3000 in development (this machine only).
-    const address = server.address();
-    const bound =
-      typeof address === "object" && address
-        ? `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`
-        : `${config.HOST}:${config.PORT}`;
-    log(`listening on ${bound} (${config.NODE_ENV === "production" ? "production" : "development"})`);
-  });
-  server.on("error", (error) => fail(`cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`, db));
+  // A worker does not listen: the primary does, and hands it connections.
+  let lastConnection = Promise.resolve();
+  if (worker) {
+    lastConnection = new Promise((resolve) => {
+      process.on("message", (message: unknown, handle: unknown) => {
+        if (!isToWorker(message)) return;
+        if (message.store === "connection" && handle instanceof Socket) web.take(handle);
+        else if (message.store === "last-connection") resolve();
+      });
+    });
+    tellPrimary({ store: "listening" });
+  } else {
+    listen();
+  }
+  function listen() {
+    const server = web.server.listen(config.PORT, config.HOST, () => {
+      // What is bound, not a guess at a URL: 0.0.0.0:3000 in a container (every
+      // interface), 127.0.0.1:3000 in development (this machine only).
+      const address = server.address();
+      const bound =
+        typeof address === "object" && address
+          ? `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`
+          : `${config.HOST}:${config.PORT}`;
+      log(`listening on ${bound} (${config.NODE_ENV === "production" ? "production" : "development"})`);
+    });
+    server.on("error", (error) => fail(`cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`, db));
+  }
 
   // How many times we have been asked to stop: by a signal, or by the
   // primary passing one on. A worker may hear one signal twice (Ctrl-C
@@ -241,9 +256,12 @@ async function serve(config: Env, worker: Worker | null) {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
 
+    // A worker is handed connections until the primary has closed the port
+    // (or, stopped alone, until the primary has stopped sending it any).
+    if (worker) tellPrimary({ store: "stopping" });
     // Every request that reached us is answered; then the connections close.
     // A sweep under way finishes its provider calls meanwhile.
-    await Promise.all([web.drain(), app.sweeper.stop()]);
+    await Promise.all([lastConnection.then(() => web.drain()), app.sweeper.stop()]);
     // Then the sender: the sends under way finish and are marked, and the
     // rows it held are let go for the next process (docs/email.md).
     await sender?.stop();

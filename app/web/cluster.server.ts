@@ -31,10 +31,19 @@ export type ToWorker =
   | { store: "host-ready" }
   | { store: "schema-ready" }
   | { store: "catalog-changed"; change: CatalogChange }
-  | { store: "shutdown"; signal: string; count: number };
+  | { store: "shutdown"; signal: string; count: number }
+  /** With a connection's handle: the primary listens, the workers serve. */
+  | { store: "connection" }
+  /** The primary has closed the port and handed over every connection it accepted. */
+  | { store: "last-connection" };
 
 /** From a worker to the primary. */
-export type ToPrimary = { store: "listening" } | { store: "catalog-changed"; change: CatalogChange };
+export type ToPrimary =
+  /** Ready for connections. */
+  | { store: "listening" }
+  /** Stopping: send no more connections, then say "last-connection". */
+  | { store: "stopping" }
+  | { store: "catalog-changed"; change: CatalogChange };
 
 export function isToWorker(message: unknown): message is ToWorker {
   return typeof message === "object" && message !== null && typeof (message as { store?: unknown }).store === "string";
