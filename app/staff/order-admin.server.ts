@@ -47,6 +47,7 @@ export function listOrders(db: AppDatabase, options: { status?: OrderStatusFilte
       customerName: orders.customerName,
       status: orders.status,
       totalCents: orders.totalCents,
+      currency: orders.currency,
       createdAt: orders.createdAt,
       itemCount: sql<number>`${units}`.mapWith(Number),
     })

@@ -36,7 +36,7 @@ function flag(db: AppDatabase, orderId: number, issue: string) {
 }
 
 const money = (amount: number | null, currency: string | null) =>
-  amount === null || currency === null ? "nothing" : `${formatPrice(amount)} ${currency.toUpperCase()}`;
+  amount === null || currency === null ? "nothing" : `${formatPrice(amount, currency)} ${currency.toUpperCase()}`;
 
 /**
  * A session Stripe says is paid: the order becomes paid if the money is the
@@ -97,13 +97,13 @@ export function settleSession(db: AppDatabase, session: SessionState, why = "pay
 
 function refunded(db: AppDatabase, event: Extract<PaymentEvent, { type: "refunded" }>): Outcome {
   const order = db
-    .select({ id: orders.id, status: orders.status })
+    .select({ id: orders.id, status: orders.status, currency: orders.currency })
     .from(orders)
     .where(eq(orders.paymentIntent, event.paymentIntent))
     .get();
   if (!order) return { orderId: null, outcome: "ignored: no order with this payment" };
   if (!event.fully) {
-    flag(db, order.id, `Part of this payment (${formatPrice(event.amountRefunded)}) was refunded in Stripe: the order was not changed.`);
+    flag(db, order.id, `Part of this payment (${formatPrice(event.amountRefunded, order.currency)}) was refunded in Stripe: the order was not changed.`);
     return { orderId: order.id, outcome: "flagged: partial refund" };
   }
   if (order.status !== "paid" && order.status !== "shipped") return { orderId: order.id, outcome: `ignored: order is ${order.status}` };
