@@ -11,7 +11,7 @@
 import { asc, count, desc, eq, inArray, sql, sum } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
-import { orderItems, orders, orderStatuses, products, staff, stockMovements } from "#app/db/schema.ts";
+import { orderItems, orders, orderStatuses, staff, stockMovements } from "#app/db/schema.ts";
 import { orderMessages } from "#app/store/mail/outbox.server.ts";
 import { orderSummary } from "#app/store/order-summary.server.ts";
 import { moveOrder, type OrderStatus } from "#app/store/order-states.server.ts";
@@ -143,20 +143,13 @@ export function transitionOrder(
   return { status: "done", order: { number: result.number, status: move.to } };
 }
 
-/** For the dashboard: orders waiting to be shipped, and products running low. */
-export function storeSummary(db: AppDatabase, lowStock = 5) {
+/** For the dashboard: orders waiting to be shipped, and orders waiting for payment. */
+export function storeSummary(db: AppDatabase) {
   const toShip = db.select({ n: count() }).from(orders).where(eq(orders.status, "paid")).get()!.n;
   const toPay = db
     .select({ n: count() })
     .from(orders)
     .where(inArray(orders.status, ["placed", "awaiting_payment"]))
     .get()!.n;
-  const running = db
-    .select({ id: products.id, name: products.name, sku: products.sku, stock: products.stock })
-    .from(products)
-    .where(sql`${products.archivedAt} IS NULL AND ${products.stock} <= ${lowStock}`)
-    .orderBy(asc(products.stock), asc(products.name))
-    .limit(10)
-    .all();
-  return { toShip, toPay, lowStock: running, lowStockThreshold: lowStock };
+  return { toShip, toPay };
 }

@@ -41,3 +41,13 @@ export function formatDateTime(date: Date): string {
 export function formatDate(date: Date): string {
   return formatsFor(zone).date.format(date);
 }
+
+const dayFormat = new Intl.DateTimeFormat("en-US", { weekday: "short", month: "short", day: "numeric", timeZone: "UTC" });
+
+/**
+ * "Sat, Dec 5": a calendar date ("2026-12-05") that is already the store's
+ * day (app/core/store-days.ts), so it is read in UTC and never shifted again.
+ */
+export function formatDay(date: string): string {
+  return dayFormat.format(new Date(`${date}T00:00:00Z`));
+}

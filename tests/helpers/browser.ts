@@ -8,6 +8,7 @@ import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connectio
 import { products } from "#app/db/schema.ts";
 import { writes } from "#tests/helpers/db.ts";
 import { parse as parseMail, type ReceivedMail } from "#tests/helpers/smtp.ts";
+import { staffAccount } from "#tests/helpers/staff.ts";
 
 /**
  * Playwright's test, with one check on every page of every test: a console
@@ -148,4 +149,27 @@ export async function emailWith(subject: string, timeoutMs = 15_000): Promise<Re
     if (Date.now() > until) throw new Error(`no email with "${subject}" in ${dir} after ${timeoutMs} ms (${files.length} others)`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+let staffMade = 0;
+/**
+ * A new account of its own (the specs share the server's database), signed in
+ * through the form; the page ends on the dashboard.
+ */
+export async function signInAsStaff(page: Page, db: AppDatabase, role: "owner" | "staff" = "staff") {
+  const info = test.info();
+  const email = `${role}-${info.project.name}-${info.parallelIndex}-${Date.now()}-${staffMade++}@example.com`;
+  await staffAccount(db, email, role, "a browser test passphrase");
+  await page.goto("/admin/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a browser test passphrase");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+  return email;
+}
+
+/** No sideways scrolling: the page is no wider than the window. */
+export async function expectNoSidewaysScroll(page: Page) {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  expect(scroll, "the page's width").toBeLessThanOrEqual(width);
 }
