@@ -31,8 +31,8 @@ function orderFor(db: AppDatabase, orderId: number | null) {
     .get();
 }
 
-function flag(db: AppDatabase, orderId: number, issue: string) {
-  db.update(orders).set({ paymentIssue: issue }).where(eq(orders.id, orderId)).run();
+function flag(db: AppDatabase, orderId: number, issue: string, payment: { paymentIntent?: string | null } = {}) {
+  db.update(orders).set({ paymentIssue: issue, ...payment }).where(eq(orders.id, orderId)).run();
 }
 
 const money = (amount: number | null, currency: string | null) =>
@@ -62,6 +62,8 @@ function sessionPaid(db: AppDatabase, session: SessionState): Outcome {
       db,
       order.id,
       `Stripe took ${money(session.amount, session.currency)} (session ${session.id}), but the order is for ${money(order.totalCents, order.currency)}: check it in Stripe, then refund or mark it paid.`,
+      // The payment, so that the owner's "Mark paid" keeps it and a refund can name it.
+      { paymentIntent: session.paymentIntent },
     );
     return { orderId: order.id, outcome: "flagged: amount or currency mismatch" };
   }
