@@ -3,6 +3,7 @@ import { createContext, type RouterContext } from "react-router";
 import { z } from "zod";
 import { KnownError } from "#app/core/errors.ts";
 import { usableCpus } from "#app/core/cpus.server.ts";
+import { currencyProblem } from "#app/core/money.ts";
 
 // Every setting comes from the environment at run time, so one image serves
 // every deployment. The entry points read it once at startup; a bad value stops the process
@@ -208,14 +209,17 @@ function schemaFor(nodeEnv: string | undefined) {
     MAIL_GIVE_UP_AFTER_MS: int(86_400_000, 100, 30 * 86_400_000),
     MAIL_SMTP_TIMEOUT_MS: int(30_000, 100, 600_000),
     // Payment (docs/payments.md). The store's currency, as ISO 4217 in lower
-    // case; prices are integer amounts of its minor unit (cents), so only a
-    // currency with two decimals fits.
+    // case; prices are integer amounts of its minor unit (cents, or whole yen),
+    // so only a currency with two decimals or none fits (app/core/money.ts).
     STORE_CURRENCY: z
       .string()
       .trim()
       .toLowerCase()
       .default("usd")
-      .refine(twoDecimalCurrency, "must be an ISO 4217 code with two decimals, like usd or eur"),
+      .superRefine((code, ctx) => {
+        const problem = currencyProblem(code);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     // How long an order waiting for online payment holds its stock. Stripe
     // accepts a Checkout Session that expires 30 minutes to 24 hours later.
     PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
@@ -301,16 +305,6 @@ function schemaFor(nodeEnv: string | undefined) {
     });
     return { ...rest, SESSION_SECRETS: secrets };
   });
-}
-
-function twoDecimalCurrency(code: string): boolean {
-  if (!/^[a-z]{3}$/.test(code)) return false;
-  try {
-    const format = new Intl.NumberFormat("en", { style: "currency", currency: code });
-    return format.resolvedOptions().maximumFractionDigits === 2 && Intl.supportedValuesOf("currency").includes(code.toUpperCase());
-  } catch {
-    return false;
-  }
 }
 
 /** Which payment provider the settings choose: Stripe when both its keys are set. */

@@ -89,6 +89,14 @@ export const requireOwnerToRefund: MiddlewareFunction<Response> = ({ context }, 
   return next();
 };
 
+/** Accepting a payment Stripe flagged (the amount differs): the owner only, as refunds. */
+export const requireOwnerToAcceptPayment: MiddlewareFunction<Response> = ({ context }, next) => {
+  if (signedInStaff(context).staff.role !== "owner") {
+    throw data("Only the store's owner can accept payments.", { status: 403, statusText: "Forbidden" });
+  }
+  return next();
+};
+
 export const requireOwner: MiddlewareFunction<Response> = ({ context }, next) => {
   if (signedInStaff(context).staff.role !== "owner") {
     throw data("Only the store's owner can manage staff accounts.", { status: 403, statusText: "Forbidden" });

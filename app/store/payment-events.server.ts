@@ -31,12 +31,12 @@ function orderFor(db: AppDatabase, orderId: number | null) {
     .get();
 }
 
-function flag(db: AppDatabase, orderId: number, issue: string) {
-  db.update(orders).set({ paymentIssue: issue }).where(eq(orders.id, orderId)).run();
+function flag(db: AppDatabase, orderId: number, issue: string, payment: { paymentIntent?: string | null } = {}) {
+  db.update(orders).set({ paymentIssue: issue, ...payment }).where(eq(orders.id, orderId)).run();
 }
 
 const money = (amount: number | null, currency: string | null) =>
-  amount === null || currency === null ? "nothing" : `${formatPrice(amount)} ${currency.toUpperCase()}`;
+  amount === null || currency === null ? "nothing" : `${formatPrice(amount, currency)} ${currency.toUpperCase()}`;
 
 /**
  * A session Stripe says is paid: the order becomes paid if the money is the
@@ -62,6 +62,8 @@ function sessionPaid(db: AppDatabase, session: SessionState): Outcome {
       db,
       order.id,
       `Stripe took ${money(session.amount, session.currency)} (session ${session.id}), but the order is for ${money(order.totalCents, order.currency)}: check it in Stripe, then refund or mark it paid.`,
+      // The payment, so that the owner's "Mark paid" keeps it and a refund can name it.
+      { paymentIntent: session.paymentIntent },
     );
     return { orderId: order.id, outcome: "flagged: amount or currency mismatch" };
   }
@@ -97,13 +99,13 @@ export function settleSession(db: AppDatabase, session: SessionState, why = "pay
 
 function refunded(db: AppDatabase, event: Extract<PaymentEvent, { type: "refunded" }>): Outcome {
   const order = db
-    .select({ id: orders.id, status: orders.status })
+    .select({ id: orders.id, status: orders.status, currency: orders.currency })
     .from(orders)
     .where(eq(orders.paymentIntent, event.paymentIntent))
     .get();
   if (!order) return { orderId: null, outcome: "ignored: no order with this payment" };
   if (!event.fully) {
-    flag(db, order.id, `Part of this payment (${formatPrice(event.amountRefunded)}) was refunded in Stripe: the order was not changed.`);
+    flag(db, order.id, `Part of this payment (${formatPrice(event.amountRefunded, order.currency)}) was refunded in Stripe: the order was not changed.`);
     return { orderId: order.id, outcome: "flagged: partial refund" };
   }
   if (order.status !== "paid" && order.status !== "shipped") return { orderId: order.id, outcome: `ignored: order is ${order.status}` };

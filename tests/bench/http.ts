@@ -50,7 +50,7 @@ if (ONLY !== undefined && ONLY !== "cached" && ONLY !== "checkout") {
 const STRIPE_LATENCY_MS = Number(process.env.STRIPE_LATENCY_MS ?? 50);
 const COMPARE = process.env.BENCH_COMPARE ? join(resolve(process.env.BENCH_COMPARE), SERVER) : undefined;
 if (COMPARE && !existsSync(COMPARE)) throw new Error(`BENCH_COMPARE: no ${COMPARE}; run \`npm run build\` in that copy first`);
-if (COMPARE && ONLY !== "cached") throw new Error("BENCH_COMPARE compares the cached pages: set BENCH_ONLY=cached too");
+if (COMPARE && ONLY === undefined) throw new Error("BENCH_COMPARE compares the cached pages or the checkout: set BENCH_ONLY=cached or BENCH_ONLY=checkout too");
 const CONNECTIONS = [1, 8, 32];
 const PRODUCT_COUNT = 10_000;
 const scratch = mkdtempSync(join(tmpdir(), "store-bench-"));
@@ -463,7 +463,12 @@ async function main() {
   const productPaths = Array.from({ length: 500 }, (_, i) => `/products/${ids[(i * 7919) % ids.length]!.slug}`);
   await measurePage(`node:http static ${(bytes / 1024).toFixed(0)} kB (baseline)`, "baseline", baseline, "/");
   if (ONLY === "checkout") {
-    await measureCheckouts(store, storeEnv, ids);
+    if (COMPARE) {
+      await Promise.all([stop(store), stop(uncached)]);
+      await compareCheckouts(storeEnv);
+    } else {
+      await measureCheckouts(store, storeEnv, ids);
+    }
     await stopAll();
     closeDatabase(db);
     report();
@@ -649,6 +654,40 @@ function expectedStatuses(row: Row): string[] {
 }
 
 /** The carts the checkout rows order: 2 products each, among the first 400. */
+/**
+ * BENCH_ONLY=checkout BENCH_COMPARE=<dir>: the manual checkout of another
+ * build (an older commit) against this one, each alone in turn, A B B A, on a
+ * fresh database with the demo catalog that its own server migrates and seeds
+ * (an older build cannot open a newer schema). The same carts: two lines,
+ * as in every checkout row.
+ */
+async function compareCheckouts(storeEnv: Record<string, string>) {
+  console.log(`BENCH_COMPARE: ${COMPARE}, rows "(BENCH_COMPARE)" are that build`);
+  const runs = new Map<string, Row[]>();
+  let round = 0;
+  for (const build of [COMPARE!, SERVER, SERVER, COMPARE!]) {
+    const path = join(scratch, `compare-${round++}.db`);
+    const server = await startProcess([build], { ...storeEnv, DATABASE_PATH: path, SEED_DEMO_DATA: "true" });
+    const db = openDatabase(path);
+    db.$client.prepare("UPDATE products SET stock = 1000000").run();
+    const demo = db.$client.prepare("SELECT id, slug FROM products ORDER BY id").all() as { id: number; slug: string }[];
+    closeDatabase(db);
+    const cart = (i: number) => [demo[i % demo.length]!, demo[(i + 1) % demo.length]!];
+    const target = `checkout POST /checkout (orders/s${build === COMPARE ? ", BENCH_COMPARE" : ""})`;
+    for (const connections of [1, 8]) {
+      const sessions = await prepareSessions(server.url, 800, cart);
+      const row = await measure(target, "checkout", server, "/checkout", connections, {
+        requests: checkoutRequests(server.url, sessions),
+        amount: sessions.length,
+        record: false,
+      });
+      runs.set(`${target} ${connections}`, [...(runs.get(`${target} ${connections}`) ?? []), row]);
+    }
+    await stop(server);
+  }
+  for (const [key, list] of runs) keep(merged(key.replace(/ \d+$/, ""), list));
+}
+
 function checkoutCart(ids: { id: number; slug: string }[], i: number) {
   return [ids[(i * 13) % 200]!, ids[200 + ((i * 7) % 200)]!];
 }

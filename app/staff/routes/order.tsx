@@ -13,7 +13,7 @@ import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
-import { getOrderForStaff, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
+import { getOrderForStaff, paymentAcceptable, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
 import { idParam } from "#app/web/route-params.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
@@ -28,8 +28,11 @@ export function loader({ params, context }: Route.LoaderArgs) {
   const order = getOrderForStaff(context.get(databaseContext), idParam(params.orderId, "order"));
   if (!order) throw data("There is no such order.", { status: 404 });
   // The owner alone refunds, on a confirmation page (order-refund.tsx).
-  const canRefund = signedInStaff(context).staff.role === "owner" && refundable(order.status);
-  return { order, moves: staffMoves(order.status), canRefund };
+  const owner = signedInStaff(context).staff.role === "owner";
+  const canRefund = owner && refundable(order.status);
+  // A flagged Stripe payment: the owner may accept it (order-accept-payment.tsx).
+  const canAccept = owner && paymentAcceptable(order);
+  return { order, moves: staffMoves(order.status), canRefund, canAccept };
 }
 
 // A 409 means someone else changed the order: show it as it is now.
@@ -87,7 +90,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
 const reasons = { initial: "Opening balance", sale: "Sold", cancellation: "Returned to stock", adjustment: "Adjustment" } as const;
 
 export default function Order({ loaderData, actionData }: Route.ComponentProps) {
-  const { order, moves, canRefund } = loaderData;
+  const { order, moves, canRefund, canAccept } = loaderData;
   const paying = useIsPending({ fields: { intent: "pay" } });
   const shipping = useIsPending({ fields: { intent: "ship" } });
   const cancelling = useIsPending({ fields: { intent: "cancel" } });
@@ -111,7 +114,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
           {`Payment needs a look: ${order.paymentIssue} See docs/payments.md, "When money and orders disagree".`}
         </p>
       )}
-      {(moves.length > 0 || canRefund) && (
+      {(moves.length > 0 || canRefund || canAccept) && (
         <div className="mt-6 flex flex-wrap items-start gap-4">
           {moves.includes("pay") && (
             <Form method="post">
@@ -139,6 +142,11 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
                 {cancelling ? "Cancelling…" : "Cancel order and return stock"}
               </button>
             </Form>
+          )}
+          {canAccept && (
+            <Link to={`/admin/orders/${order.id}/accept-payment`} className={buttonClass}>
+              Mark paid…
+            </Link>
           )}
           {canRefund && (
             <Link to={`/admin/orders/${order.id}/refund`} className={dangerButtonClass}>

@@ -80,7 +80,7 @@ export default function Orders({ loaderData }: Route.ComponentProps) {
                   <td className="py-2 pr-4 whitespace-nowrap">{formatDateTime(order.createdAt)}</td>
                   <td className="py-2 pr-4">{order.customerName}</td>
                   <td className="py-2 pr-4 text-right">{order.itemCount}</td>
-                  <td className="py-2 pr-4 text-right">{formatPrice(order.totalCents)}</td>
+                  <td className="py-2 pr-4 text-right">{formatPrice(order.totalCents, order.currency)}</td>
                   <td className="py-2">
                     <StatusBadge status={order.status} />
                   </td>

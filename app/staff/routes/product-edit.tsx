@@ -4,6 +4,7 @@ import { ProductForm } from "#app/ui/product-form.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext, type AppDatabase } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
+import { getStoreCurrency, priceInputValue } from "#app/core/money.ts";
 import { formFailure, readForm } from "#app/core/forms.server.ts";
 import { deleteProduct, getAdminProduct, setArchived, updateProduct } from "#app/staff/product-admin.server.ts";
 import { checkProductForm, MAX_IMAGE_MB, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } from "#app/staff/product-form.server.ts";
@@ -35,7 +36,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const intent = form.get("intent");
 
   if (intent === "save") {
-    const checked = await checkProductForm(form, { isNew: false, currentSku: product.sku, databasePath: context.get(configContext).DATABASE_PATH });
+    const checked = await checkProductForm(form, { isNew: false, currentSku: product.sku, databasePath: context.get(configContext).DATABASE_PATH, currency: context.get(configContext).STORE_CURRENCY });
     if (!checked.ok) return checked.failure;
     const saved = saveOrRefuse(checked.values, () =>
       updateProduct(db, id, { ...checked.input, image: checked.input.image || product.image }),
@@ -81,7 +82,7 @@ export default function EditProduct({ loaderData, actionData }: Route.ComponentP
     name: product.name,
     slug: product.slug,
     sku: product.sku,
-    price: (product.priceCents / 100).toFixed(2),
+    price: priceInputValue(product.priceCents, getStoreCurrency()),
     description: product.description,
   };
   return (

@@ -23,6 +23,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const form = await checkProductForm(await readForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES }), {
     isNew: true,
     databasePath: context.get(configContext).DATABASE_PATH,
+    currency: context.get(configContext).STORE_CURRENCY,
   });
   if (!form.ok) return form.failure;
   const db = context.get(databaseContext);
