@@ -106,7 +106,9 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
   // the schema is current. Its timer never keeps a stopping store alive.
   const sweeper = startSweeper(
     async () =>
-      readiness.schemaReady && !readiness.draining ? sweepHolds(db, payments) : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0 },
+      readiness.schemaReady && !readiness.draining
+        ? sweepHolds(db, payments, { keepEventsDays: config.PAYMENT_EVENTS_KEEP_DAYS })
+        : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0, pruned: 0 },
     log,
     config.PAYMENT_SWEEP_SECONDS * 1000,
   );
