@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { createContext, type RouterContext } from "react-router";
 import { z } from "zod";
 import { KnownError } from "#app/core/errors.ts";
+import { usableCpus } from "#app/core/cpus.server.ts";
 import { currencyProblem } from "#app/core/money.ts";
 
 // Every setting comes from the environment at run time, so one image serves
@@ -102,6 +103,11 @@ function schemaFor(nodeEnv: string | undefined) {
     // every interface, as a container must.
     HOST: z.string().min(1).default(production ? "0.0.0.0" : "127.0.0.1"),
     PORT: int(3000, 0, 65535),
+    // How many server processes share the port (docs/deploy.md#workers): one
+    // per usable CPU in production (the container's CPU limit included), one
+    // in development. 1 runs the single process, with no supervisor at all.
+    // More than one needs the built server (`npm start`).
+    WEB_CONCURRENCY: int(production ? usableCpus() : 1, 1, 256),
     // Behind a TLS-terminating proxy or load balancer, trust its
     // X-Forwarded-Proto/Host so the request URL is the one the browser used:
     // React Router rejects form posts whose Origin does not match it.
