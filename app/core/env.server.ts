@@ -225,6 +225,9 @@ function schemaFor(nodeEnv: string | undefined) {
     PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
     // How often the server looks for holds that ran out (docs/payments.md).
     PAYMENT_SWEEP_SECONDS: int(60, 1, 3_600),
+    // How long a webhook's row is kept to answer its redelivery; the sweep
+    // deletes older ones. Stripe redelivers for up to 3 days: at least 4.
+    PAYMENT_EVENTS_KEEP_DAYS: int(30, 4, 3_650),
     // Both set: payment by Stripe Checkout; both unset: manual payment.
     STRIPE_SECRET_KEY: z.string().trim().optional(),
     STRIPE_WEBHOOK_SECRET: z.string().trim().optional(),

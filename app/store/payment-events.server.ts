@@ -5,7 +5,7 @@
 // Webhooks also get their event id recorded in payment_events in the same
 // transaction as their effect: a redelivery is answered from that row
 // (decision 035).
-import { eq } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, notLike, sql } from "drizzle-orm";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orders, paymentEvents } from "#app/db/schema.ts";
 import { moveOrder } from "#app/store/order-states.server.ts";
@@ -149,4 +149,28 @@ export function applyEvent(db: AppDatabase, event: PaymentEvent): Applied {
     },
     { behavior: "immediate" },
   );
+}
+
+/**
+ * Deletes up to `limit` webhook rows older than `keepDays` days, oldest
+ * first, and returns how many went: a batch is one short write transaction
+ * (about 3 ms a thousand rows), so a year's backlog never holds the write
+ * lock for long; the sweep takes one batch a turn, `payments prune` loops.
+ * A row exists to answer a redelivery of its event, and Stripe redelivers
+ * for up to 3 days, so `keepDays` is at least 4 (PAYMENT_EVENTS_KEEP_DAYS):
+ * an event redelivered after its row is gone would be applied again, which
+ * moveOrder makes harmless for orders but not for a note to staff. The
+ * owner's acceptances of flagged payments (`staff.*`) are records, not
+ * deliveries: they stay.
+ */
+export function prunePaymentEvents(db: AppDatabase, keepDays: number, options: { now?: Date; limit?: number } = {}): number {
+  if (!(keepDays >= 4)) throw new Error("payment events are kept at least 4 days: Stripe redelivers for up to 3");
+  const before = Math.floor((options.now ?? new Date()).getTime() / 1000) - keepDays * 86_400;
+  const oldest = db
+    .select({ id: paymentEvents.id })
+    .from(paymentEvents)
+    .where(and(lt(paymentEvents.createdAt, sql`${before}`), notLike(paymentEvents.type, "staff.%")))
+    .orderBy(asc(paymentEvents.createdAt))
+    .limit(options.limit ?? 2_000);
+  return db.delete(paymentEvents).where(inArray(paymentEvents.id, oldest)).run().changes;
 }

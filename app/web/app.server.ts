@@ -125,7 +125,9 @@ export async function createApp(
   // One process per host runs it (app/web/cluster.server.ts).
   const sweeper = role.background ? startSweeper(
     async () =>
-      readiness.schemaReady && !readiness.draining ? sweepHolds(db, payments) : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0 },
+      readiness.schemaReady && !readiness.draining
+        ? sweepHolds(db, payments, { keepEventsDays: config.PAYMENT_EVENTS_KEEP_DAYS })
+        : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0, pruned: 0 },
     log,
     config.PAYMENT_SWEEP_SECONDS * 1000,
   ) : { stop: async () => {} };

@@ -1,4 +1,4 @@
-import { data, Form, Link, redirect } from "react-router";
+import { data, Form, href, Link, redirect } from "react-router";
 import { formatPrice } from "#app/core/money.ts";
 import { formValues, readForm } from "#app/core/forms.server.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
@@ -53,7 +53,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
     sessionId,
     `Order ${result.number} is refunded${result.restocked ? "; its items are back in stock" : ""}.`,
   );
-  return redirect(`/admin/orders/${orderId}`);
+  return redirect(href("/admin/orders/:orderId", { orderId: String(orderId) }));
 }
 
 export default function OrderRefund({ loaderData, actionData }: Route.ComponentProps) {
@@ -63,7 +63,7 @@ export default function OrderRefund({ loaderData, actionData }: Route.ComponentP
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to={`/admin/orders/${order.id}`} className={linkClass}>
+        <Link to={href("/admin/orders/:orderId", { orderId: String(order.id) })} className={linkClass}>
           {`← Order ${order.number}`}
         </Link>
       </p>

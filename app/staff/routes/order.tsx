@@ -1,4 +1,4 @@
-import { data, Form, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
+import { data, Form, href, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
 import {
   buttonClass,
   dangerButtonClass,
@@ -84,7 +84,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   }
   const to = result.order.status as keyof typeof notices;
   setNotice(db, sessionId, notices[to](result.order.number));
-  return redirect(`/admin/orders/${orderId}`);
+  return redirect(href("/admin/orders/:orderId", { orderId: String(orderId) }));
 }
 
 const reasons = { initial: "Opening balance", sale: "Sold", cancellation: "Returned to stock", adjustment: "Adjustment" } as const;
@@ -99,7 +99,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to="/admin/orders" className={linkClass}>
+        <Link to={href("/admin/orders")} className={linkClass}>
           ← Orders
         </Link>
       </p>
@@ -144,12 +144,12 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
             </Form>
           )}
           {canAccept && (
-            <Link to={`/admin/orders/${order.id}/accept-payment`} className={buttonClass}>
+            <Link to={href("/admin/orders/:orderId/accept-payment", { orderId: String(order.id) })} className={buttonClass}>
               Mark paid…
             </Link>
           )}
           {canRefund && (
-            <Link to={`/admin/orders/${order.id}/refund`} className={dangerButtonClass}>
+            <Link to={href("/admin/orders/:orderId/refund", { orderId: String(order.id) })} className={dangerButtonClass}>
               Refund…
             </Link>
           )}
@@ -185,7 +185,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
         )}
       </dl>
 
-      <OrderSummary order={order} lineHref={(line) => `/admin/products/${line.productId}`} staff />
+      <OrderSummary order={order} lineHref={(line) => href("/admin/products/:productId", { productId: String(line.productId) })} staff />
 
       <h2 className="mt-8 text-lg font-medium">Emails to the customer</h2>
       {order.messages.length === 0 ? (

@@ -1,4 +1,4 @@
-import { Form, Link, useSearchParams } from "react-router";
+import { Form, href, Link, useSearchParams } from "react-router";
 import { buttonClass, formatDateTime, formatPrice, linkClass, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
 import { Pagination } from "#app/ui/pagination.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
@@ -73,7 +73,7 @@ export default function Orders({ loaderData }: Route.ComponentProps) {
               {items.map((order) => (
                 <tr key={order.id}>
                   <td className="py-2 pr-4 font-mono">
-                    <Link to={`/admin/orders/${order.id}`} className={linkClass}>
+                    <Link to={href("/admin/orders/:orderId", { orderId: String(order.id) })} className={linkClass}>
                       {order.number}
                     </Link>
                   </td>

@@ -1,4 +1,4 @@
-import { data, Form, Link, redirect } from "react-router";
+import { data, Form, href, Link, redirect } from "react-router";
 import { dangerButtonClass, FormAlert, linkClass, PageHeading, secondaryButtonClass, StatusBadge } from "#app/ui/kit.tsx";
 import { ProductForm } from "#app/ui/product-form.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
@@ -44,7 +44,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
     if (!saved.ok) return saved.failure;
     if (!saved.result) throw data("There is no such product.", { status: 404 });
     setNotice(db, sessionId, `Saved ${checked.input.name}.`);
-    return redirect(`/admin/products/${id}`);
+    return redirect(href("/admin/products/:productId", { productId: String(id) }));
   }
   if (intent === "archive" || intent === "unarchive") {
     setArchived(db, id, intent === "archive");
@@ -55,7 +55,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
         ? `Archived ${product.name}: it is no longer in the catalog or for sale.`
         : `${product.name} is on sale again.`,
     );
-    return redirect(`/admin/products/${id}`);
+    return redirect(href("/admin/products/:productId", { productId: String(id) }));
   }
   if (intent === "delete") {
     const result = deleteProduct(db, id);
@@ -67,7 +67,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
       );
     }
     setNotice(db, sessionId, `Deleted ${product.name}.`);
-    return redirect("/admin/products");
+    return redirect(href("/admin/products"));
   }
   return formFailure({ intent: String(intent ?? "") }, { form: "That button is not one this page has. Reload the page and try again." });
 }
@@ -88,7 +88,7 @@ export default function EditProduct({ loaderData, actionData }: Route.ComponentP
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to="/admin/products" className={linkClass}>
+        <Link to={href("/admin/products")} className={linkClass}>
           ← Products
         </Link>
       </p>
@@ -101,7 +101,7 @@ export default function EditProduct({ loaderData, actionData }: Route.ComponentP
           <div className="rounded-lg border border-stone-200 bg-white p-4">
             <h2 className="font-medium">Stock</h2>
             <p className="mt-1 text-2xl font-semibold">{product.stock}</p>
-            <Link to={`/admin/products/${product.id}/stock`} className={`mt-2 inline-block text-sm ${linkClass}`}>
+            <Link to={href("/admin/products/:productId/stock", { productId: String(product.id) })} className={`mt-2 inline-block text-sm ${linkClass}`}>
               Adjust stock and see its history
             </Link>
           </div>

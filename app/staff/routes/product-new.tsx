@@ -1,4 +1,4 @@
-import { Link, redirect } from "react-router";
+import { href, Link, redirect } from "react-router";
 import { linkClass, PageHeading } from "#app/ui/kit.tsx";
 import { ProductForm } from "#app/ui/product-form.tsx";
 import { databaseContext } from "#app/db/connection.server.ts";
@@ -32,7 +32,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   );
   if (!saved.ok) return saved.failure;
   setNotice(db, sessionId, `Created ${form.input.name} (SKU ${saved.result.sku}).`);
-  return redirect(`/admin/products/${saved.result.id}`);
+  return redirect(href("/admin/products/:productId", { productId: String(saved.result.id) }));
 }
 
 export default function NewProduct({ loaderData, actionData }: Route.ComponentProps) {
@@ -40,7 +40,7 @@ export default function NewProduct({ loaderData, actionData }: Route.ComponentPr
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to="/admin/products" className={linkClass}>
+        <Link to={href("/admin/products")} className={linkClass}>
           ← Products
         </Link>
       </p>
