@@ -9,21 +9,34 @@
 // It reads the settings once, starts the store (app/ops/startup.server.ts:
 // open, check, migrate, seed), builds the app (app/web/app.server.ts) with
 // both, listens, and stops gracefully. Nothing else reads the environment.
+//
+// With WEB_CONCURRENCY above 1 (the default in production: one per usable
+// CPU) this process is the primary: it reads the settings and runs the
+// startup once, then starts that many workers (this same file, under
+// node:cluster) that share the port, and supervises them
+// (app/ops/cluster.server.ts, docs/decisions/039-workers-on-one-host.md).
+// A worker opens the migrated file and serves, as the single process does.
 
+import { Socket } from "node:net";
 import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { parseEnv, publicUrl, sessionSecrets, type Env } from "#app/core/env.server.ts";
 import { errorMessage } from "#app/core/errors.ts";
-import { startStore } from "#app/ops/startup.server.ts";
+import { openForWorker, startStore, type StartedStore } from "#app/ops/startup.server.ts";
+import { startWorkers } from "#app/ops/cluster.server.ts";
 import { createApp } from "#app/web/app.server.ts";
 import { createDrainableServer } from "#app/web/drain.server.ts";
 import { startMail } from "#app/web/mail.server.ts";
+import { isToWorker, primaryRateLimitStores, shareCatalogChanges, tellPrimary, thisWorker, type Worker } from "#app/web/cluster.server.ts";
 import type { Sender } from "#app/store/mail/sender.server.ts";
 
+// The primary's lines, and the single process's, start [store]; a worker's
+// say which worker wrote them: [store w2].
+let prefix = "[store]";
 function log(message: string) {
-  console.log(`[store] ${message}`);
+  console.log(`${prefix} ${message}`);
 }
 function fail(message: string, db?: AppDatabase): never {
-  console.error(`[store] ${message}`);
+  console.error(`${prefix} ${message}`);
   if (db) closeDatabase(db);
   process.exit(1);
 }
@@ -65,26 +78,108 @@ async function main() {
   process.umask(0o077);
 
   const config = readSettings(built);
+  const worker = thisWorker();
+  if (worker) {
+    prefix = `[store w${worker.slot}]`;
+    return serve(config, worker);
+  }
+  if (config.WEB_CONCURRENCY > 1) {
+    // Vite's development server (its module graph, its HMR port) is one per process.
+    if (!built) fail(`WEB_CONCURRENCY=${config.WEB_CONCURRENCY} needs the built server: \`npm run build\`, then \`npm start\``);
+    return supervise(config);
+  }
+  return serve(config, null);
+}
+
+/** Steps 1 to 4 of the startup, or exit 1 with the reason. */
+function start(config: Env, onSchemaReady: () => void): StartedStore {
+  try {
+    return startStore(config, log, { onSchemaReady });
+  } catch (error) {
+    fail(errorMessage(error));
+  }
+}
+
+/**
+ * Stops as if signalled when the signal could not reach us: under `npm start`,
+ * node runs below npm and a shell, and a supervisor that signals only npm's
+ * process (not the whole group) ends npm and the shell but never us. (Run
+ * directly, as the Docker image and docs/deploy.md do, there is no such
+ * parent to watch.)
+ */
+function stopWithNpm(shutdown: (signal: string) => void) {
+  if (!process.env.npm_lifecycle_event) return;
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    shutdown("npm exited");
+  }, 500);
+  watch.unref();
+}
+
+/** The primary of several workers: the startup once, then the workers (app/ops/cluster.server.ts). */
+function supervise(config: Env) {
+  // Called later, from a timer: `workers` is set by then.
+  const { db, readiness } = start(config, () => {
+    workers.schemaReady();
+    closeDatabase(db);
+  });
+  // The primary serves nothing: its connection was for the startup, or is
+  // kept to see the release step's migrations arrive.
+  if (readiness.schemaReady) closeDatabase(db);
+  const workers = startWorkers(config, {
+    schemaReady: readiness.schemaReady,
+    log,
+    fail: (line) => void stop(line, 2, 1),
+  });
+
+  let signals = 0;
+  async function stop(signal: string, count = ++signals, code?: number) {
+    readiness.draining = true;
+    if (code !== undefined) console.error(`[store] ${signal}`);
+    else if (count > 1) log(`${signal} again: exiting now`);
+    else log(`${signal}: stopping ${config.WEB_CONCURRENCY} workers`);
+    const exitCode = await workers.stop(code === undefined ? signal : "stop", count);
+    if (db.$client.open) closeDatabase(db);
+    if (count === 1 && exitCode === 0) log("stopped");
+    process.exit(code ?? exitCode);
+  }
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  stopWithNpm((why) => void stop(why));
+}
+
+/** One server process: the only one (worker null), or one of the primary's workers. */
+async function serve(config: Env, worker: Worker | null) {
+  // Only one process per host runs the background loops (the email sender,
+  // the payment sweeper): the single process, or worker 1.
+  const background = worker ? worker.background : true;
   // The email sender starts once the outbox table exists and the templates
   // can be loaded (docs/email.md); it sends outside any request.
   let startMailOnce = () => {};
-  let store: ReturnType<typeof startStore>;
-  try {
-    store = startStore(config, log, { onSchemaReady: () => startMailOnce() });
-  } catch (error) {
-    fail(errorMessage(error));
+  let store: StartedStore;
+  if (worker) {
+    try {
+      store = openForWorker(config, worker.schemaReady);
+    } catch (error) {
+      fail(errorMessage(error));
+    }
+    store.readiness.hostStarting = true;
+  } else {
+    store = start(config, () => startMailOnce());
   }
   const { db, readiness } = store;
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
-    app = await createApp(config, store, log);
+    app = await createApp(config, store, log, worker ? { background, rateLimitStore: primaryRateLimitStores } : { background });
   } catch (error) {
     fail(errorMessage(error), db);
   }
   let sender: Sender | null = null;
   let mailStarted = false;
   startMailOnce = () => {
-    if (mailStarted || readiness.draining) return;
+    if (mailStarted || readiness.draining || !background) return;
     mailStarted = true;
     try {
       sender = startMail(db, config, app.loadRender, log);
@@ -95,17 +190,44 @@ async function main() {
   if (readiness.schemaReady) startMailOnce();
 
   const web = createDrainableServer(app.app);
-  const server = web.server.listen(config.PORT, config.HOST, () => {
-    // What is bound, not a guess at a URL: 0.0.0.0:3000 in a container (every
-    // interface), 127.0.0.1:3000 in development (this machine only).
-    const address = server.address();
-    const bound =
-      typeof address === "object" && address
-        ? `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`
-        : `${config.HOST}:${config.PORT}`;
-    log(`listening on ${bound} (${config.NODE_ENV === "production" ? "production" : "development"})`);
-  });
-  server.on("error", (error) => fail(`cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`, db));
+  // A worker does not listen: the primary does, and hands it connections.
+  let lastConnection = Promise.resolve();
+  if (worker) {
+    lastConnection = new Promise((resolve) => {
+      process.on("message", (message: unknown, handle: unknown) => {
+        if (!isToWorker(message)) return;
+        if (message.store === "connection" && handle instanceof Socket) web.take(handle);
+        else if (message.store === "last-connection") resolve();
+      });
+    });
+    tellPrimary({ store: "listening" });
+  } else {
+    listen();
+  }
+  function listen() {
+    const server = web.server.listen(config.PORT, config.HOST, () => {
+      // What is bound, not a guess at a URL: 0.0.0.0:3000 in a container (every
+      // interface), 127.0.0.1:3000 in development (this machine only).
+      const address = server.address();
+      const bound =
+        typeof address === "object" && address
+          ? `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`
+          : `${config.HOST}:${config.PORT}`;
+      log(`listening on ${bound} (${config.NODE_ENV === "production" ? "production" : "development"})`);
+    });
+    server.on("error", (error) => fail(`cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`, db));
+  }
+
+  // How many times we have been asked to stop: by a signal, or by the
+  // primary passing one on. A worker may hear one signal twice (Ctrl-C
+  // signals the whole process group, and the primary passes it on too), so
+  // the primary says which one it is passing on.
+  let asked = 0;
+  function stop(signal: string, count: number) {
+    if (count <= asked) return;
+    asked = count;
+    void shutdown(signal);
+  }
 
   async function shutdown(signal: string) {
     if (readiness.draining) {
@@ -128,15 +250,18 @@ async function main() {
 
     log(`${signal}: draining (deadline ${config.SHUTDOWN_TIMEOUT_MS} ms)`);
     const deadline = setTimeout(() => {
-      console.error("[store] drain deadline passed with requests still open: exiting 1");
+      console.error(`${prefix} drain deadline passed with requests still open: exiting 1`);
       web.abort();
       closeDatabase(db);
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
 
+    // A worker is handed connections until the primary has closed the port
+    // (or, stopped alone, until the primary has stopped sending it any).
+    if (worker) tellPrimary({ store: "stopping" });
     // Every request that reached us is answered; then the connections close.
     // A sweep under way finishes its provider calls meanwhile.
-    await Promise.all([web.drain(), app.sweeper.stop()]);
+    await Promise.all([lastConnection.then(() => web.drain()), app.sweeper.stop()]);
     // Then the sender: the sends under way finish and are marked, and the
     // rows it held are let go for the next process (docs/email.md).
     await sender?.stop();
@@ -147,23 +272,20 @@ async function main() {
     process.exit(0);
   }
 
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-
-  // Under `npm start`, node runs below npm and a shell. A supervisor that
-  // signals only npm's process (not the whole group) ends npm and the shell,
-  // and the signal never reaches us: we would keep running with the port held.
-  // When npm started us and our parent goes away, stop as if signalled.
-  // (Run directly, as the Docker image and docs/deploy.md do, there is no
-  // such parent to watch.)
-  if (process.env.npm_lifecycle_event) {
-    const parent = process.ppid;
-    const watch = setInterval(() => {
-      if (process.ppid === parent) return;
-      clearInterval(watch);
-      void shutdown("npm exited");
-    }, 500);
-    watch.unref();
+  process.on("SIGTERM", () => stop("SIGTERM", asked + 1));
+  process.on("SIGINT", () => stop("SIGINT", asked + 1));
+  if (worker) {
+    shareCatalogChanges();
+    process.on("message", (message: unknown) => {
+      if (!isToWorker(message)) return;
+      if (message.store === "host-ready") readiness.hostStarting = false;
+      else if (message.store === "schema-ready" && !readiness.schemaReady) {
+        readiness.schemaReady = true;
+        startMailOnce();
+      } else if (message.store === "shutdown") stop(message.signal, message.count);
+    });
+  } else {
+    stopWithNpm((why) => stop(why, asked + 1));
   }
 }
 

@@ -18,6 +18,7 @@ import { recordRoute, useNonce } from "#app/core/request-info.ts";
 import { refuseRateLimited } from "#app/web/rate-limited.server.ts";
 import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/web/session.server.ts";
 import { setStoreTimeZone } from "#app/ui/time-zone.ts";
+import { setStoreCurrency } from "#app/core/money.ts";
 import "#app/app.css";
 import { ErrorPage } from "#app/ui/error-page.tsx";
 
@@ -39,12 +40,13 @@ export const middleware: Route.MiddlewareFunction[] = [recordRoute, cachePolicy,
 // sessionPageVariant in app/web/session.server.ts.)
 export function loader({ context }: Route.LoaderArgs) {
   const session = getSession(context);
-  const { STORE_NAME, STORE_CONTACT_EMAIL, STORE_TIME_ZONE } = context.get(configContext);
+  const { STORE_NAME, STORE_CONTACT_EMAIL, STORE_TIME_ZONE, STORE_CURRENCY } = context.get(configContext);
   return {
     cartCount: cartCount(session),
     notice: takeNotice(session),
     store: { name: STORE_NAME, contactEmail: STORE_CONTACT_EMAIL ?? null },
     timeZone: STORE_TIME_ZONE,
+    currency: STORE_CURRENCY,
   };
 }
 
@@ -62,6 +64,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const cartCount = rootData?.cartCount ?? 0;
   const store = rootData?.store ?? { name: "Corner Store", contactEmail: null };
   setStoreTimeZone(rootData?.timeZone ?? "UTC");
+  setStoreCurrency(rootData?.currency ?? "usd");
   const { pathname } = useLocation();
   const staffSide = pathname === "/admin" || pathname.startsWith("/admin/");
   const nonce = useNonce();

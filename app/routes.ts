@@ -26,6 +26,7 @@ export default [
       route("orders", "staff/routes/orders.tsx"),
       route("orders/:orderId", "staff/routes/order.tsx"),
       route("orders/:orderId/refund", "staff/routes/order-refund.tsx"),
+      route("orders/:orderId/accept-payment", "staff/routes/order-accept-payment.tsx"),
       route("staff", "staff/routes/staff.tsx"),
       // Last: any other /admin address, a 404 inside the staff layout.
       route("*", "staff/routes/not-found.tsx"),

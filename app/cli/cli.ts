@@ -184,18 +184,35 @@ const commands: Record<string, Command> = {
       replicaCommand(action, { maxLagSeconds: wholeNumber(values["max-lag"], "max-lag", 0) }, { config: config(), environment: process.env });
     },
   },
-  // Held orders whose hold ran out (docs/payments.md). The server does this
-  // every PAYMENT_SWEEP_SECONDS; this is for a cron job, or after an outage.
+  // Held orders whose hold ran out, and old webhook rows (docs/payments.md).
+  // The server does both every PAYMENT_SWEEP_SECONDS; this is for a cron
+  // job, or after an outage.
   payments: {
-    usage: "payments sweep",
-    summary: "settle held orders whose hold ran out: ask Stripe, then mark them paid or cancel them (stock back)",
-    async run({ positionals: [action] }, { config, db }) {
-      if (action !== "sweep") throw new UsageError('payments needs "sweep"');
+    usage: "payments sweep | payments prune [--days N]",
+    summary:
+      "sweep: settle held orders whose hold ran out (ask Stripe, then mark them paid or cancel them, stock back) and prune old webhook rows; prune: only delete webhook rows older than N days (PAYMENT_EVENTS_KEEP_DAYS, at least 4)",
+    options: { days: { type: "string" } },
+    async run({ positionals: [action], values }, { config, db }) {
+      const keepEventsDays = values.days === undefined ? config().PAYMENT_EVENTS_KEEP_DAYS : wholeNumber(values.days, "days", 4);
+      if (action === "prune") {
+        const { prunePaymentEvents } = await import("#app/store/payment-events.server.ts");
+        // Batch by batch, each its own short transaction: a running store
+        // writes between them.
+        let deleted = 0;
+        let batch: number;
+        do {
+          batch = prunePaymentEvents(db(), keepEventsDays);
+          deleted += batch;
+        } while (batch > 0);
+        console.log(`payments prune: ${deleted} webhook rows older than ${keepEventsDays} days deleted`);
+        return;
+      }
+      if (action !== "sweep") throw new UsageError('payments needs "sweep" or "prune"');
       const { onlinePayments } = await import("#app/store/payments.server.ts");
       const { sweepHolds } = await import("#app/store/holds.server.ts");
-      const report = await sweepHolds(db(), await onlinePayments(config()));
+      const report = await sweepHolds(db(), await onlinePayments(config()), { keepEventsDays });
       console.log(
-        `payments sweep: ${report.cancelled} cancelled, ${report.paid} paid, ${report.waiting} still waiting, ${report.unreachable} not checked (provider unreachable or not configured)`,
+        `payments sweep: ${report.cancelled} cancelled, ${report.paid} paid, ${report.waiting} still waiting, ${report.unreachable} not checked (provider unreachable or not configured), ${report.pruned} old webhook rows deleted`,
       );
       if (report.unreachable > 0) process.exitCode = 1;
     },

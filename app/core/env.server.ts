@@ -2,6 +2,8 @@ import { isIP } from "node:net";
 import { createContext, type RouterContext } from "react-router";
 import { z } from "zod";
 import { KnownError } from "#app/core/errors.ts";
+import { usableCpus } from "#app/core/cpus.server.ts";
+import { currencyProblem } from "#app/core/money.ts";
 
 // Every setting comes from the environment at run time, so one image serves
 // every deployment. The entry points read it once at startup; a bad value stops the process
@@ -101,6 +103,11 @@ function schemaFor(nodeEnv: string | undefined) {
     // every interface, as a container must.
     HOST: z.string().min(1).default(production ? "0.0.0.0" : "127.0.0.1"),
     PORT: int(3000, 0, 65535),
+    // How many server processes share the port (docs/deploy.md#workers): one
+    // per usable CPU in production (the container's CPU limit included), one
+    // in development. 1 runs the single process, with no supervisor at all.
+    // More than one needs the built server (`npm start`).
+    WEB_CONCURRENCY: int(production ? usableCpus() : 1, 1, 256),
     // Behind a TLS-terminating proxy or load balancer, trust its
     // X-Forwarded-Proto/Host so the request URL is the one the browser used:
     // React Router rejects form posts whose Origin does not match it.
@@ -202,19 +209,25 @@ function schemaFor(nodeEnv: string | undefined) {
     MAIL_GIVE_UP_AFTER_MS: int(86_400_000, 100, 30 * 86_400_000),
     MAIL_SMTP_TIMEOUT_MS: int(30_000, 100, 600_000),
     // Payment (docs/payments.md). The store's currency, as ISO 4217 in lower
-    // case; prices are integer amounts of its minor unit (cents), so only a
-    // currency with two decimals fits.
+    // case; prices are integer amounts of its minor unit (cents, or whole yen),
+    // so only a currency with two decimals or none fits (app/core/money.ts).
     STORE_CURRENCY: z
       .string()
       .trim()
       .toLowerCase()
       .default("usd")
-      .refine(twoDecimalCurrency, "must be an ISO 4217 code with two decimals, like usd or eur"),
+      .superRefine((code, ctx) => {
+        const problem = currencyProblem(code);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     // How long an order waiting for online payment holds its stock. Stripe
     // accepts a Checkout Session that expires 30 minutes to 24 hours later.
     PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
     // How often the server looks for holds that ran out (docs/payments.md).
     PAYMENT_SWEEP_SECONDS: int(60, 1, 3_600),
+    // How long a webhook's row is kept to answer its redelivery; the sweep
+    // deletes older ones. Stripe redelivers for up to 3 days: at least 4.
+    PAYMENT_EVENTS_KEEP_DAYS: int(30, 4, 3_650),
     // Both set: payment by Stripe Checkout; both unset: manual payment.
     STRIPE_SECRET_KEY: z.string().trim().optional(),
     STRIPE_WEBHOOK_SECRET: z.string().trim().optional(),
@@ -295,16 +308,6 @@ function schemaFor(nodeEnv: string | undefined) {
     });
     return { ...rest, SESSION_SECRETS: secrets };
   });
-}
-
-function twoDecimalCurrency(code: string): boolean {
-  if (!/^[a-z]{3}$/.test(code)) return false;
-  try {
-    const format = new Intl.NumberFormat("en", { style: "currency", currency: code });
-    return format.resolvedOptions().maximumFractionDigits === 2 && Intl.supportedValuesOf("currency").includes(code.toUpperCase());
-  } catch {
-    return false;
-  }
 }
 
 /** Which payment provider the settings choose: Stripe when both its keys are set. */

@@ -1,6 +1,78 @@
-// Prices are integer cents everywhere; this is the one place they become text.
-const formatter = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+// Amounts are integers in the currency's minor unit everywhere (cents for usd
+// or eur, whole yen for jpy: the unit Stripe charges in), and this is the one
+// place they become text or are read from text. The store sells in one
+// currency, STORE_CURRENCY; an order keeps the currency it was placed in.
 
-export function formatPrice(cents: number): string {
-  return formatter.format(cents / 100);
+// Stripe's zero-decimal currencies (docs.stripe.com/currencies), minus UGX,
+// which Stripe treats as a special case (amounts times 100).
+const STRIPE_ZERO_DECIMAL = new Set(["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "vnd", "vuv", "xaf", "xof", "xpf"]);
+// Stripe's special cases, where what Stripe expects is not what the currency's
+// decimals say (Intl shows isk and huf with no decimals; Stripe wants them
+// times 100, and twd and huf in whole units for payouts).
+const STRIPE_SPECIAL = new Set(["isk", "huf", "twd", "ugx"]);
+
+/**
+ * Why a currency code cannot be the store's, or null if it can: an ISO 4217
+ * code whose minor unit is cents (2 decimals) or none (0), on which this
+ * machine's Intl and Stripe agree. Three-decimal currencies (bhd, kwd, …)
+ * and Stripe's special cases are refused rather than charged wrongly.
+ */
+export function currencyProblem(code: string): string | null {
+  if (!/^[a-z]{3}$/.test(code) || !Intl.supportedValuesOf("currency").includes(code.toUpperCase())) {
+    return "must be an ISO 4217 currency code, like usd, eur or jpy";
+  }
+  const digits = new Intl.NumberFormat("en-US", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits;
+  if (STRIPE_SPECIAL.has(code) || (digits !== 2 && digits !== 0) || (digits === 0) !== STRIPE_ZERO_DECIMAL.has(code)) {
+    return "is not supported: the store takes currencies with two decimals (usd, eur, gbp…) or none (jpy, krw…), see docs/payments.md";
+  }
+  return null;
+}
+
+/** How many decimals the currency's minor unit has: 2 for usd (cents), 0 for jpy. */
+export function minorDigits(currency: string): 0 | 2 {
+  return STRIPE_ZERO_DECIMAL.has(currency.toLowerCase()) ? 0 : 2;
+}
+
+// The pages' currency when a call names none. Like the time zone
+// (app/ui/time-zone.ts), the root route's Layout sets it from the settings
+// before any page renders, the same on the server and in the browser.
+let storeCurrency = "usd";
+
+export function setStoreCurrency(currency: string) {
+  storeCurrency = currency;
+}
+
+/** The currency set by setStoreCurrency, for a page's price fields. */
+export function getStoreCurrency(): string {
+  return storeCurrency;
+}
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/** "$12.50", "€12.50", "¥1,250": `amount` in the currency's minor unit. */
+export function formatPrice(amount: number, currency: string = storeCurrency): string {
+  const code = currency.toLowerCase();
+  let formatter = formatters.get(code);
+  if (!formatter) {
+    const digits = minorDigits(code);
+    formatter = new Intl.NumberFormat("en-US", { style: "currency", currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formatters.set(code, formatter);
+  }
+  return formatter.format(amount / 10 ** minorDigits(code));
+}
+
+/** "12", "12.5", "$1,250.00" → 1250 (usd); "1,800" → 1800 (jpy); null if it is not a price. */
+export function parsePrice(input: string, currency: string): number | null {
+  const digits = minorDigits(currency);
+  const decimals = digits === 0 ? "" : `(?:\\.(\\d{1,${digits}}))?`;
+  const match = new RegExp(`^[$€£¥₩]?\\s*(\\d{1,3}(?:,\\d{3})+|\\d+)${decimals}$`).exec(input.trim());
+  if (!match) return null;
+  const amount = Number(match[1]!.replaceAll(",", "")) * 10 ** digits + Number((match[2] ?? "0").padEnd(digits, "0") || "0");
+  return Number.isSafeInteger(amount) ? amount : null;
+}
+
+/** An amount as the price field shows it: "12.50" (usd), "1800" (jpy). */
+export function priceInputValue(amount: number, currency: string): string {
+  const digits = minorDigits(currency);
+  return (amount / 10 ** digits).toFixed(digits);
 }

@@ -108,6 +108,8 @@ export const orders = sqliteTable(
     index("orders_hold_expires_at_idx").on(t.holdExpiresAt),
     // The staff's order list: one status, newest first.
     index("orders_status_created_at_idx").on(t.status, t.createdAt),
+    // Stripe's refund events name the PaymentIntent: which order is it?
+    index("orders_payment_intent_idx").on(t.paymentIntent),
     check("orders_total_cents_check", sql`total_cents >= 0`),
     check(
       "orders_status_check",
@@ -259,7 +261,11 @@ export const paymentEvents = sqliteTable(
       .notNull()
       .default(sql`(unixepoch())`),
   },
-  (t) => [index("payment_events_order_id_idx").on(t.orderId)],
+  (t) => [
+    index("payment_events_order_id_idx").on(t.orderId),
+    // The sweep's pruning: the rows older than PAYMENT_EVENTS_KEEP_DAYS.
+    index("payment_events_created_at_idx").on(t.createdAt),
+  ],
 );
 
 export type Product = typeof products.$inferSelect;

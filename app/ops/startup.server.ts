@@ -50,6 +50,20 @@ export function startStore(config: Env, log: Log, { onSchemaReady }: { onSchemaR
   }
 }
 
+/**
+ * A worker's start when several share the port (app/ops/cluster.server.ts):
+ * the primary has already run steps 1 to 4, or is waiting for the release
+ * step and says when it is done (`schemaReady`), so a worker only opens the
+ * file. Throws a StartupError when it cannot.
+ */
+export function openForWorker(config: Env, schemaReady: boolean): StartedStore {
+  try {
+    return { db: openDatabase(config.DATABASE_PATH), readiness: { schemaReady, draining: false } };
+  } catch (error) {
+    throw new StartupError(`cannot open the database at ${config.DATABASE_PATH}: ${errorMessage(error)}`);
+  }
+}
+
 // A damaged file (a disk error, a -wal deleted after a crash, a copy made
 // with cp while the store wrote) must not be migrated or served.
 function checkIntegrity(db: AppDatabase, config: Env, log: Log) {

@@ -39,7 +39,13 @@ function quantityField({ perProduct }: OrderLimits) {
 }
 
 /** The product page's "Add to cart" form and the cart page's quantity form. */
-export const cartLineSchema = (limits: OrderLimits) => z.object({ productId: productIdField, quantity: quantityField(limits) });
+export function cartLineSchema(limits: OrderLimits) {
+  // Built once per limit: Zod compiles a schema on its first parse (checkoutSchema).
+  let schema = cartLineSchemas.get(limits.perProduct);
+  if (!schema) cartLineSchemas.set(limits.perProduct, (schema = z.object({ productId: productIdField, quantity: quantityField(limits) })));
+  return schema;
+}
+const cartLineSchemas = new Map<number, z.ZodObject<{ productId: typeof productIdField; quantity: ReturnType<typeof quantityField> }>>();
 /** The cart page's "Remove" button. */
 export const removeLineSchema = z.object({ productId: productIdField });
 

@@ -11,7 +11,7 @@
 import { asc, count, desc, eq, inArray, sql, sum } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
-import { orderItems, orders, orderStatuses, staff, stockMovements } from "#app/db/schema.ts";
+import { orderItems, orders, orderStatuses, paymentEvents, staff, stockMovements } from "#app/db/schema.ts";
 import { orderMessages } from "#app/store/mail/outbox.server.ts";
 import { orderSummary } from "#app/store/order-summary.server.ts";
 import { moveOrder, type OrderStatus } from "#app/store/order-states.server.ts";
@@ -47,6 +47,7 @@ export function listOrders(db: AppDatabase, options: { status?: OrderStatusFilte
       customerName: orders.customerName,
       status: orders.status,
       totalCents: orders.totalCents,
+      currency: orders.currency,
       createdAt: orders.createdAt,
       itemCount: sql<number>`${units}`.mapWith(Number),
     })
@@ -140,6 +141,63 @@ export function transitionOrder(
   });
   if (result.status !== "moved") return result;
   return { status: "done", order: { number: result.number, status: move.to } };
+}
+
+/**
+ * Whether the owner may accept the payment Stripe took for this order by
+ * hand: a Stripe order still awaiting payment, flagged because the amount or
+ * currency Stripe reported differs from the order's (payment-events.server.ts).
+ */
+export function paymentAcceptable(order: { status: OrderStatus; paymentProvider: string; paymentIssue: string | null }) {
+  return order.status === "awaiting_payment" && order.paymentProvider === "stripe" && order.paymentIssue !== null;
+}
+
+export type AcceptResult =
+  | { status: "paid"; number: string }
+  | { status: "missing" }
+  /** Not (or no longer) an order awaiting a flagged payment, or not the issue the page showed: nothing changed. */
+  | { status: "conflict"; current: OrderStatus };
+
+/**
+ * The owner accepts a flagged Stripe payment after checking it in Stripe:
+ * the order becomes paid (moveOrder: its hold ends, the confirmation email is
+ * queued), the issue is cleared, and a row in payment_events says who
+ * accepted what, in the same transaction. Nothing is charged or refunded.
+ * `issue` is the note the page showed: if it changed since, nothing happens.
+ */
+export function acceptFlaggedPayment(
+  db: AppDatabase,
+  input: { orderId: number; issue: string; staffId: number; origin?: string },
+): AcceptResult {
+  return db.transaction(
+    () => {
+      const order = db
+        .select({ status: orders.status, paymentProvider: orders.paymentProvider, paymentIssue: orders.paymentIssue })
+        .from(orders)
+        .where(eq(orders.id, input.orderId))
+        .get();
+      if (!order) return { status: "missing" } as const;
+      if (!paymentAcceptable(order) || order.paymentIssue !== input.issue) return { status: "conflict", current: order.status } as const;
+      const moved = moveOrder(db, input.orderId, ["awaiting_payment"], "paid", {
+        paidAt: new Date(),
+        paymentIssue: null,
+        staffId: input.staffId,
+        origin: input.origin,
+      });
+      if (moved.status !== "moved") return moved;
+      const who = db.select({ email: staff.email }).from(staff).where(eq(staff.id, input.staffId)).get();
+      db.insert(paymentEvents)
+        .values({
+          id: `staff-accept-${input.orderId}`,
+          type: "staff.payment_accepted",
+          orderId: input.orderId,
+          outcome: `paid: accepted by ${who?.email ?? `staff ${input.staffId}`} (was: ${input.issue})`,
+        })
+        .run();
+      return { status: "paid", number: moved.number } as const;
+    },
+    { behavior: "immediate" },
+  );
 }
 
 /** For the dashboard: orders waiting to be shipped, and orders waiting for payment. */

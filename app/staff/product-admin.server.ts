@@ -12,6 +12,7 @@ import { moveStock } from "#app/store/inventory.server.ts";
 import { plainTextProblem } from "#app/core/plain-text.ts";
 import { toFtsQuery } from "#app/store/products.server.ts";
 import { clampPage } from "#app/core/pages.ts";
+import { minorDigits, parsePrice } from "#app/core/money.ts";
 
 export const ADMIN_PAGE_SIZE = 20;
 export const MAX_PRICE_CENTS = 999_999_999;
@@ -27,15 +28,6 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, "")
     .slice(0, 80)
     .replace(/-+$/, "");
-}
-
-/** "12", "12.5", "$1,250.00" → cents; null if it is not a price. */
-export function parsePrice(input: string): number | null {
-  const match = /^\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(input.trim());
-  if (!match) return null;
-  const dollars = Number(match[1]!.replaceAll(",", ""));
-  const cents = dollars * 100 + Number((match[2] ?? "0").padEnd(2, "0"));
-  return Number.isSafeInteger(cents) ? cents : null;
 }
 
 /** Text shoppers read: NFC, trimmed, and nothing hidden (app/core/plain-text.ts). */
@@ -68,45 +60,50 @@ const wholeNumber = (label: string, max: number) =>
       return number;
     });
 
+/** A price in the store's currency, as the price field's messages show one. */
+const examplePrice = (currency: string) => (minorDigits(currency) === 0 ? "1800" : "12.50");
+
 /**
- * The product form. The slug may be left blank (made from the name) and, for
- * a new product, so may the SKU (the store makes one: CS-000042).
+ * The product form, for a store selling in `currency` (STORE_CURRENCY). The
+ * slug may be left blank (made from the name) and, for a new product, so
+ * may the SKU (the store makes one: CS-000042).
  */
-export const productSchema = z
-  .object({
-    name: text("the product's name", "name", 120),
-    slug: z.string().trim().toLowerCase().max(80, "Use at most 80 characters."),
-    sku: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .max(40, "Use at most 40 characters.")
-      .regex(/^([A-Z0-9][A-Z0-9._-]*)?$/, "Use letters, digits, dots, dashes and underscores, starting with a letter or digit."),
-    price: z
-      .string()
-      .trim()
-      .min(1, "Enter the price, like 12.50.")
-      .transform((value, ctx) => {
-        const cents = parsePrice(value);
-        if (cents === null) ctx.addIssue({ code: "custom", message: "Enter the price in dollars, like 12.50." });
-        else if (cents > MAX_PRICE_CENTS) ctx.addIssue({ code: "custom", message: "That price is too high." });
-        return cents ?? 0;
-      }),
-    description: text("a description", "description", 2000, { multiline: true }),
-  })
-  .transform((form, ctx) => {
-    const slug = form.slug || slugify(form.name);
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["slug"],
-        message: form.slug
-          ? "Use lower-case letters a–z, digits and single dashes, like oak-stool."
-          : "Enter a slug (the product's web address), like oak-stool.",
-      });
-    }
-    return { name: form.name, slug, sku: form.sku, priceCents: form.price, description: form.description };
-  });
+export const productSchema = (currency: string) =>
+  z
+    .object({
+      name: text("the product's name", "name", 120),
+      slug: z.string().trim().toLowerCase().max(80, "Use at most 80 characters."),
+      sku: z
+        .string()
+        .trim()
+        .toUpperCase()
+        .max(40, "Use at most 40 characters.")
+        .regex(/^([A-Z0-9][A-Z0-9._-]*)?$/, "Use letters, digits, dots, dashes and underscores, starting with a letter or digit."),
+      price: z
+        .string()
+        .trim()
+        .min(1, `Enter the price, like ${examplePrice(currency)}.`)
+        .transform((value, ctx) => {
+          const cents = parsePrice(value, currency);
+          if (cents === null) ctx.addIssue({ code: "custom", message: `Enter the price in ${currency === "usd" ? "dollars" : currency.toUpperCase()}, like ${examplePrice(currency)}.` });
+          else if (cents > MAX_PRICE_CENTS) ctx.addIssue({ code: "custom", message: "That price is too high." });
+          return cents ?? 0;
+        }),
+      description: text("a description", "description", 2000, { multiline: true }),
+    })
+    .transform((form, ctx) => {
+      const slug = form.slug || slugify(form.name);
+      if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["slug"],
+          message: form.slug
+            ? "Use lower-case letters a–z, digits and single dashes, like oak-stool."
+            : "Enter a slug (the product's web address), like oak-stool.",
+        });
+      }
+      return { name: form.name, slug, sku: form.sku, priceCents: form.price, description: form.description };
+    });
 
 export const productFields = ["name", "slug", "sku", "price", "description"] as const;
 

@@ -30,7 +30,7 @@ const messages = {
  */
 export async function checkProductForm(
   form: FormData,
-  options: { isNew: boolean; currentSku?: string; databasePath: string },
+  options: { isNew: boolean; currentSku?: string; databasePath: string; currency: string },
 ) {
   const values: Record<ProductFormField, string> = { ...formValues(form, fields), image: "" };
   const errors: FormErrors<ProductFormField> = {};
@@ -47,7 +47,7 @@ export async function checkProductForm(
   }
   values.uploadedImage = image ?? "";
 
-  const parsed = productSchema.safeParse(values);
+  const parsed = productSchema(options.currency).safeParse(values);
   const stock = options.isNew ? initialStockSchema.safeParse(values) : undefined;
   if (!parsed.success) Object.assign(errors, fieldErrors(parsed.error));
   if (stock && !stock.success) Object.assign(errors, fieldErrors(stock.error));

@@ -12,7 +12,7 @@
 // A loader alone would not do: a parent's loader does not run before a
 // child's action, and loaders of one request run in parallel. Middleware
 // runs first, for every request that matches the route.
-import { createContext, data, redirect, type MiddlewareFunction, type RouterContextProvider } from "react-router";
+import { createContext, data, href, redirect, type MiddlewareFunction, type RouterContextProvider } from "react-router";
 import { databaseContext } from "#app/db/connection.server.ts";
 import {
   clearedSessionCookie,
@@ -23,7 +23,7 @@ import {
 
 const staffContext = createContext<StaffSession>();
 
-export const SIGN_IN_PATH = "/admin/sign-in";
+export const SIGN_IN_PATH = href("/admin/sign-in");
 
 /** The signed-in person; only valid in routes under requireStaff. */
 export function signedInStaff(context: Readonly<RouterContextProvider>): StaffSession {
@@ -85,6 +85,14 @@ export const requireStaff: MiddlewareFunction<Response> = async ({ request, cont
 export const requireOwnerToRefund: MiddlewareFunction<Response> = ({ context }, next) => {
   if (signedInStaff(context).staff.role !== "owner") {
     throw data("Only the store's owner can refund orders.", { status: 403, statusText: "Forbidden" });
+  }
+  return next();
+};
+
+/** Accepting a payment Stripe flagged (the amount differs): the owner only, as refunds. */
+export const requireOwnerToAcceptPayment: MiddlewareFunction<Response> = ({ context }, next) => {
+  if (signedInStaff(context).staff.role !== "owner") {
+    throw data("Only the store's owner can accept payments.", { status: 403, statusText: "Forbidden" });
   }
   return next();
 };

@@ -1,3 +1,4 @@
+import { href } from "react-router";
 // Staff accounts: who may run the store, with which role, and how a person
 // gets a password. Plain functions over the database, used by the admin
 // pages and by the CLI (`node app/cli/cli.ts staff …`), which is why nothing
@@ -127,7 +128,7 @@ export function issueSignInLink(
   return token;
 }
 
-export const signInLinkPath = (token: string) => `/admin/welcome/${token}`;
+export const signInLinkPath = (token: string) => href("/admin/welcome/:token", { token: token });
 
 /**
  * The whole link, to hand to the person: on the store's configured address

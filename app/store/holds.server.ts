@@ -8,19 +8,23 @@ import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orders } from "#app/db/schema.ts";
 import { moveOrder } from "#app/store/order-states.server.ts";
-import { settleSession } from "#app/store/payment-events.server.ts";
+import { prunePaymentEvents, settleSession } from "#app/store/payment-events.server.ts";
 import { ProviderUnavailable, type PaymentProvider } from "#app/store/payments.server.ts";
 
-export type SweepReport = { cancelled: number; paid: number; waiting: number; unreachable: number };
+export type SweepReport = { cancelled: number; paid: number; waiting: number; unreachable: number; pruned: number };
 
-/** Settles up to `limit` orders whose hold ended before `now`. */
+/**
+ * Settles up to `limit` orders whose hold ended before `now`; then, given
+ * `keepEventsDays`, deletes a batch of the webhook rows older than that
+ * (prunePaymentEvents: an indexed DELETE, which finds nothing on most turns).
+ */
 export async function sweepHolds(
   db: AppDatabase,
   provider: PaymentProvider | null,
-  options: { now?: Date; limit?: number } = {},
+  options: { now?: Date; limit?: number; keepEventsDays?: number } = {},
 ): Promise<SweepReport> {
   const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  const report: SweepReport = { cancelled: 0, paid: 0, waiting: 0, unreachable: 0 };
+  const report: SweepReport = { cancelled: 0, paid: 0, waiting: 0, unreachable: 0, pruned: 0 };
   const due = db
     .select({ id: orders.id, reference: orders.paymentReference })
     .from(orders)
@@ -63,6 +67,7 @@ export async function sweepHolds(
       report.unreachable++;
     }
   }
+  if (options.keepEventsDays !== undefined) report.pruned = prunePaymentEvents(db, options.keepEventsDays, { now: options.now });
   return report;
 }
 
@@ -77,8 +82,10 @@ export function startSweeper(run: () => Promise<SweepReport>, log: (line: string
     if (running) return;
     running = run()
       .then((report) => {
-        if (report.cancelled + report.paid + report.unreachable > 0) {
-          log(`payments: sweep cancelled=${report.cancelled} paid=${report.paid} waiting=${report.waiting} unreachable=${report.unreachable}`);
+        if (report.cancelled + report.paid + report.unreachable + report.pruned > 0) {
+          log(
+            `payments: sweep cancelled=${report.cancelled} paid=${report.paid} waiting=${report.waiting} unreachable=${report.unreachable} pruned=${report.pruned}`,
+          );
         }
       })
       .catch((error: unknown) => log(`payments: sweep failed: ${error instanceof Error ? error.name : "error"}`))

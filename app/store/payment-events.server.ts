@@ -5,7 +5,7 @@
 // Webhooks also get their event id recorded in payment_events in the same
 // transaction as their effect: a redelivery is answered from that row
 // (decision 035).
-import { eq } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, notLike, sql } from "drizzle-orm";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { orders, paymentEvents } from "#app/db/schema.ts";
 import { moveOrder } from "#app/store/order-states.server.ts";
@@ -31,12 +31,12 @@ function orderFor(db: AppDatabase, orderId: number | null) {
     .get();
 }
 
-function flag(db: AppDatabase, orderId: number, issue: string) {
-  db.update(orders).set({ paymentIssue: issue }).where(eq(orders.id, orderId)).run();
+function flag(db: AppDatabase, orderId: number, issue: string, payment: { paymentIntent?: string | null } = {}) {
+  db.update(orders).set({ paymentIssue: issue, ...payment }).where(eq(orders.id, orderId)).run();
 }
 
 const money = (amount: number | null, currency: string | null) =>
-  amount === null || currency === null ? "nothing" : `${formatPrice(amount)} ${currency.toUpperCase()}`;
+  amount === null || currency === null ? "nothing" : `${formatPrice(amount, currency)} ${currency.toUpperCase()}`;
 
 /**
  * A session Stripe says is paid: the order becomes paid if the money is the
@@ -62,6 +62,8 @@ function sessionPaid(db: AppDatabase, session: SessionState): Outcome {
       db,
       order.id,
       `Stripe took ${money(session.amount, session.currency)} (session ${session.id}), but the order is for ${money(order.totalCents, order.currency)}: check it in Stripe, then refund or mark it paid.`,
+      // The payment, so that the owner's "Mark paid" keeps it and a refund can name it.
+      { paymentIntent: session.paymentIntent },
     );
     return { orderId: order.id, outcome: "flagged: amount or currency mismatch" };
   }
@@ -97,13 +99,13 @@ export function settleSession(db: AppDatabase, session: SessionState, why = "pay
 
 function refunded(db: AppDatabase, event: Extract<PaymentEvent, { type: "refunded" }>): Outcome {
   const order = db
-    .select({ id: orders.id, status: orders.status })
+    .select({ id: orders.id, status: orders.status, currency: orders.currency })
     .from(orders)
     .where(eq(orders.paymentIntent, event.paymentIntent))
     .get();
   if (!order) return { orderId: null, outcome: "ignored: no order with this payment" };
   if (!event.fully) {
-    flag(db, order.id, `Part of this payment (${formatPrice(event.amountRefunded)}) was refunded in Stripe: the order was not changed.`);
+    flag(db, order.id, `Part of this payment (${formatPrice(event.amountRefunded, order.currency)}) was refunded in Stripe: the order was not changed.`);
     return { orderId: order.id, outcome: "flagged: partial refund" };
   }
   if (order.status !== "paid" && order.status !== "shipped") return { orderId: order.id, outcome: `ignored: order is ${order.status}` };
@@ -147,4 +149,28 @@ export function applyEvent(db: AppDatabase, event: PaymentEvent): Applied {
     },
     { behavior: "immediate" },
   );
+}
+
+/**
+ * Deletes up to `limit` webhook rows older than `keepDays` days, oldest
+ * first, and returns how many went: a batch is one short write transaction
+ * (about 3 ms a thousand rows), so a year's backlog never holds the write
+ * lock for long; the sweep takes one batch a turn, `payments prune` loops.
+ * A row exists to answer a redelivery of its event, and Stripe redelivers
+ * for up to 3 days, so `keepDays` is at least 4 (PAYMENT_EVENTS_KEEP_DAYS):
+ * an event redelivered after its row is gone would be applied again, which
+ * moveOrder makes harmless for orders but not for a note to staff. The
+ * owner's acceptances of flagged payments (`staff.*`) are records, not
+ * deliveries: they stay.
+ */
+export function prunePaymentEvents(db: AppDatabase, keepDays: number, options: { now?: Date; limit?: number } = {}): number {
+  if (!(keepDays >= 4)) throw new Error("payment events are kept at least 4 days: Stripe redelivers for up to 3");
+  const before = Math.floor((options.now ?? new Date()).getTime() / 1000) - keepDays * 86_400;
+  const oldest = db
+    .select({ id: paymentEvents.id })
+    .from(paymentEvents)
+    .where(and(lt(paymentEvents.createdAt, sql`${before}`), notLike(paymentEvents.type, "staff.%")))
+    .orderBy(asc(paymentEvents.createdAt))
+    .limit(options.limit ?? 2_000);
+  return db.delete(paymentEvents).where(inArray(paymentEvents.id, oldest)).run().changes;
 }

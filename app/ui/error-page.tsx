@@ -1,4 +1,4 @@
-import { isRouteErrorResponse, Link } from "react-router";
+import { href, isRouteErrorResponse, Link } from "react-router";
 
 /**
  * The one error page, for every ErrorBoundary of both sides. A response the
@@ -50,7 +50,7 @@ export function StaffErrorPage({ error, title }: { error: unknown; title?: strin
       error={error}
       title={title}
       site="Store admin"
-      back={title ? { to: "/admin/sign-in", label: "Go to sign-in" } : { to: "/admin", label: "Back to the dashboard" }}
+      back={title ? { to: href("/admin/sign-in"), label: "Go to sign-in" } : { to: href("/admin"), label: "Back to the dashboard" }}
       notFound={{ title: "Not found", detail: "We could not find that." }}
     />
   );

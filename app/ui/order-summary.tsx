@@ -24,13 +24,15 @@ type Order = {
   email: string;
   phone: string | null;
   totalCents: number;
+  currency: string;
 };
 
 /**
  * An order's lines (picture, name, price, quantity, line total), its total,
  * where it ships and whom to contact: the shopper's confirmation page and the
  * staff's order page draw it alike. `lineHref` says where a line's name leads
- * (the product page, or its admin page); `staff` adds the SKU column and marks
+ * (the product page, or its admin page); amounts are in the order's own
+ * currency, whatever the store's is today; `staff` adds the SKU column and marks
  * archived products.
  */
 export function OrderSummary<L extends Line>({
@@ -77,9 +79,9 @@ export function OrderSummary<L extends Line>({
                 </div>
               </td>
               {staff && <td className="py-2 pr-4 font-mono">{line.sku}</td>}
-              <td className={cell}>{formatPrice(line.unitPriceCents)}</td>
+              <td className={cell}>{formatPrice(line.unitPriceCents, order.currency)}</td>
               <td className={cell}>{line.quantity}</td>
-              <td className="py-2 text-right">{formatPrice(line.unitPriceCents * line.quantity)}</td>
+              <td className="py-2 text-right">{formatPrice(line.unitPriceCents * line.quantity, order.currency)}</td>
             </tr>
           ))}
         </tbody>
@@ -88,7 +90,7 @@ export function OrderSummary<L extends Line>({
             <th scope="row" colSpan={staff ? 4 : 3} className="py-3 pr-4 text-right">
               Total
             </th>
-            <td className="py-3 text-right">{formatPrice(order.totalCents)}</td>
+            <td className="py-3 text-right">{formatPrice(order.totalCents, order.currency)}</td>
           </tr>
         </tfoot>
       </table>

@@ -4,6 +4,7 @@ import { Field } from "#app/ui/field.tsx";
 import { ProductImage } from "#app/ui/product-image.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { MAX_IMAGE_PIXELS } from "#app/store/image-variants.ts";
+import { getStoreCurrency, minorDigits } from "#app/core/money.ts";
 
 // Loose on purpose: a failed save's values, or the product's own.
 type Values = Partial<Record<string, string>>;
@@ -58,7 +59,11 @@ export function ProductForm({
         />
       </div>
       <div className="grid gap-5 sm:grid-cols-2">
-        <Field name="price" label="Price (USD)" inputMode="decimal" hint="Like 12.50" defaultValue={values.price} error={errors.price} />
+        <Field
+          name="price"
+          label={`Price (${getStoreCurrency().toUpperCase()})`}
+          inputMode={minorDigits(getStoreCurrency()) === 0 ? "numeric" : "decimal"}
+          hint={minorDigits(getStoreCurrency()) === 0 ? "Like 1800" : "Like 12.50"} defaultValue={values.price} error={errors.price} />
         {isNew && (
           <Field
             name="stock"

@@ -18,7 +18,7 @@ import { UPLOADS_URL } from "#app/store/images.server.ts";
 import { accessLog } from "#app/web/access-log.server.ts";
 import { pageVariant } from "#app/web/cache.server.ts";
 import { storeMicroCache } from "#app/web/micro-cache.server.ts";
-import { rateLimits } from "#app/web/rate-limits.server.ts";
+import { rateLimits, type RateLimitStores } from "#app/web/rate-limits.server.ts";
 import { resolveRoutes } from "#app/web/request-route.server.ts";
 import { answerErrors, noStoreByDefault, refuseCrossOrigin, refuseMalformed } from "#app/web/requests.server.ts";
 import { securityHeaders } from "#app/web/security-headers.server.ts";
@@ -39,11 +39,16 @@ export type Readiness = {
   schemaReady: boolean;
   /** SIGTERM/SIGINT received. */
   draining: boolean;
+  /**
+   * One of several workers whose host has not started them all yet
+   * (app/ops/cluster.server.ts): readiness waits for every one.
+   */
+  hostStarting?: boolean;
 };
 
 /** What /health/ready answers: migrated, not draining, and no query has found the file damaged. */
 export function isReady(readiness: Readiness) {
-  return readiness.schemaReady && !readiness.draining && !databaseDamage();
+  return readiness.schemaReady && !readiness.draining && !readiness.hostStarting && !databaseDamage();
 }
 
 export type App = {
@@ -55,7 +60,20 @@ export type App = {
   loadRender: () => Promise<RenderModule>;
 };
 
-export async function createApp(config: Env, { db, readiness }: { db: AppDatabase; readiness: Readiness }, log: (message: string) => void): Promise<App> {
+/** What differs between the processes of a host that runs several (app/web/cluster.server.ts). */
+export type ProcessRole = {
+  /** Whether this process runs the background loops (the payment sweeper here; server.ts starts the email sender). */
+  background: boolean;
+  /** Where the rate limits count: this process's memory when undefined. */
+  rateLimitStore?: RateLimitStores;
+};
+
+export async function createApp(
+  config: Env,
+  { db, readiness }: { db: AppDatabase; readiness: Readiness },
+  log: (message: string) => void,
+  role: ProcessRole = { background: true },
+): Promise<App> {
   const production = config.NODE_ENV === "production";
   const app = express();
   app.disable("x-powered-by");
@@ -104,12 +122,15 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
   }
   // Held orders whose hold ran out: settled every PAYMENT_SWEEP_SECONDS once
   // the schema is current. Its timer never keeps a stopping store alive.
-  const sweeper = startSweeper(
+  // One process per host runs it (app/web/cluster.server.ts).
+  const sweeper = role.background ? startSweeper(
     async () =>
-      readiness.schemaReady && !readiness.draining ? sweepHolds(db, payments) : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0 },
+      readiness.schemaReady && !readiness.draining
+        ? sweepHolds(db, payments, { keepEventsDays: config.PAYMENT_EVENTS_KEEP_DAYS })
+        : { cancelled: 0, paid: 0, waiting: 0, unreachable: 0, pruned: 0 },
     log,
     config.PAYMENT_SWEEP_SECONDS * 1000,
-  );
+  ) : { stop: async () => {} };
 
   app.use(compression());
 
@@ -144,7 +165,7 @@ export async function createApp(config: Env, { db, readiness }: { db: AppDatabas
   }
 
   // How often one client may post, order, guess (docs/security.md).
-  app.use(rateLimits(config));
+  app.use(rateLimits(config, role.rateLimitStore));
   if (config.TRUST_PROXY === true) {
     log(
       "TRUST_PROXY=true believes every X-Forwarded-For hop: a client can pick the address rate limits count " +

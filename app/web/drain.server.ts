@@ -41,6 +41,33 @@ const REQUEST_TIMEOUT_MS = 120_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /**
+ * Closes `server`'s listener once the kernel's accept queue is empty (step 1
+ * above), or after MAX_ACCEPT_MS under a flood; resolves when the listener is
+ * closed. `accepted` counts the connections it has taken so far. (The
+ * primary of several workers stops its listener the same way:
+ * app/ops/cluster.server.ts.)
+ */
+export function closeListenerWhenQuiet(server: NetServer, accepted: () => number): Promise<void> {
+  return new Promise((resolve) => {
+    const giveUpAt = performance.now() + MAX_ACCEPT_MS;
+    let seen = accepted();
+    // -1: the first check runs in the turn that handled the signal, after
+    // only part of its poll; it must not count as a quiet turn.
+    let quietTurns = -1;
+    // setImmediate runs once per turn of the loop, right after it polled.
+    const acceptQueued = () => {
+      quietTurns = accepted() === seen ? quietTurns + 1 : 0;
+      seen = accepted();
+      if (quietTurns < 2 && performance.now() < giveUpAt) return void setImmediate(acceptQueued);
+      // net.Server's close, not http.Server's: the listener only.
+      NetServer.prototype.close.call(server);
+      resolve();
+    };
+    setImmediate(acceptQueued);
+  });
+}
+
+/**
  * Runs `fn` once `ms` have passed *and* the event loop has since polled for
  * I/O: a timer alone can fire while connections wait to be accepted, or
  * requests to be read, because a busy loop (rendering pages) has not polled
@@ -63,11 +90,16 @@ export function createDrainableServer(handler: RequestListener) {
   const inFlight = new Map<Socket, Set<ServerResponse>>();
   let draining = false;
   let accepted = 0;
+  /** Set once no more connections will come: resolves when the last one closes. */
+  let allClosed: (() => void) | undefined;
 
   server.on("connection", (socket: Socket) => {
     accepted++;
     inFlight.set(socket, new Set());
-    socket.once("close", () => inFlight.delete(socket));
+    socket.once("close", () => {
+      inFlight.delete(socket);
+      if (inFlight.size === 0) allClosed?.();
+    });
   });
   // Registered before the app's handler, which may answer synchronously.
   server.on("request", (req, res: ServerResponse) => {
@@ -97,27 +129,27 @@ export function createDrainableServer(handler: RequestListener) {
         for (const res of responses) if (!res.headersSent) res.setHeader("Connection", "close");
       }
     },
-    /** Stops accepting and resolves once every connection is closed. */
-    drain(): Promise<void> {
+    /**
+     * A connection accepted elsewhere: a worker's, handed over by the
+     * primary, which listens for all of them (app/ops/cluster.server.ts).
+     */
+    take(socket: Socket) {
+      server.emit("connection", socket);
+    },
+    /**
+     * Stops accepting (a listening server) and resolves once every
+     * connection is closed. A server that is handed its connections calls
+     * this once the primary says no more will come.
+     */
+    async drain(): Promise<void> {
       this.closeAfterResponses();
-      return new Promise((resolve) => {
-        const giveUpAt = performance.now() + MAX_ACCEPT_MS;
-        let seen = accepted;
-        // -1: the first check runs in the turn that handled the signal, after
-        // only part of its poll; it must not count as a quiet turn.
-        let quietTurns = -1;
-        // setImmediate runs once per turn of the loop, right after it polled.
-        const acceptQueued = () => {
-          quietTurns = accepted === seen ? quietTurns + 1 : 0;
-          seen = accepted;
-          if (quietTurns < 2 && performance.now() < giveUpAt) return void setImmediate(acceptQueued);
-          NetServer.prototype.close.call(server, () => resolve());
-          afterPolling(QUIET_GRACE_MS, () => {
-            for (const [socket, responses] of inFlight) if (responses.size === 0) socket.destroy();
-          });
-        };
-        setImmediate(acceptQueued);
+      if (server.listening) await closeListenerWhenQuiet(server, () => accepted);
+      const closed = new Promise<void>((resolve) => (allClosed = resolve));
+      if (inFlight.size === 0) allClosed!();
+      afterPolling(QUIET_GRACE_MS, () => {
+        for (const [socket, responses] of inFlight) if (responses.size === 0) socket.destroy();
       });
+      return closed;
     },
     /** The deadline passed: close everything now. */
     abort() {

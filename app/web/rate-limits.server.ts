@@ -1,12 +1,13 @@
 // How often one client may post forms, place orders and guess: counted per
-// client address, in this process's memory (docs/security.md says what to
-// use with several replicas). The address is req.ip, which honours
+// client address, in this process's memory, or with several workers in the
+// primary's (app/web/cluster.server.ts; docs/security.md says what to use
+// with several replicas). The address is req.ip, which honours
 // TRUST_PROXY: behind a proxy without it, every visitor shares the proxy's
 // address; with TRUST_PROXY=true every client can pick its own with
 // X-Forwarded-For, so give the number of proxies instead (app/web/app.server.ts warns).
 // Over a limit, the request is marked, not answered (app/web/rate-limited.server.ts).
 import type { Request, RequestHandler } from "express";
-import rateLimit, { type Options } from "express-rate-limit";
+import rateLimit, { type Options, type Store } from "express-rate-limit";
 import type { RateLimit } from "#app/core/env.server.ts";
 import { RATE_LIMITED_HEADER, type RateLimitName } from "#app/web/rate-limited.server.ts";
 import { refusedBecause } from "#app/web/access-log.server.ts";
@@ -42,7 +43,14 @@ const checkout = countsAgainst("order");
 const orderLookup = countsAgainst("order lookup");
 const passwordCheck = countsAgainst("sign-in");
 
-export function rateLimits(limits: Limits): RequestHandler[] {
+/**
+ * Where each limit counts, when not in this process's memory: with several
+ * workers on one host, in the primary's (app/web/cluster.server.ts), so a
+ * client meets the same limit whichever worker answers it.
+ */
+export type RateLimitStores = (name: RateLimitName) => Store;
+
+export function rateLimits(limits: Limits, stores?: RateLimitStores): RequestHandler[] {
   function limiter(name: RateLimitName, limit: RateLimit, options: Partial<Options>): RequestHandler {
     if (limit.count === 0) return (_req, _res, next) => next();
     return rateLimit({
@@ -64,6 +72,7 @@ export function rateLimits(limits: Limits): RequestHandler[] {
         res.setHeader("Retry-After", String(retryAfter));
         next();
       },
+      ...(stores && { store: stores(name) }),
       ...options,
     });
   }

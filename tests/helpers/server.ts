@@ -68,6 +68,9 @@ export function spawnServer(options: SpawnOptions = {}) {
       // Tests post far more from one address than any shopper; the limits
       // have tests of their own (tests/web/rate-limits.test.ts).
       ...UNLIMITED,
+      // One process, as these tests were written for; the tests of several
+      // workers (tests/web/workers.test.ts) ask for them.
+      WEB_CONCURRENCY: "1",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

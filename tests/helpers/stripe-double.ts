@@ -51,6 +51,17 @@ export function eventJson(type: string, object: unknown, id = `evt_test_${Date.n
   return JSON.stringify({ id, object: "event", type, api_version: "2026-11-17", created: Math.floor(Date.now() / 1000), data: { object } });
 }
 
+// Stripe's zero-decimal currencies (docs.stripe.com/currencies): an amount in
+// one of them is whole units; in any other, hundredths. Written out here, not
+// taken from the store, so the hosted page shows what Stripe would charge.
+const ZERO_DECIMAL = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+
+/** "54.00 EUR", "5400 JPY": what the hosted page says it charges. */
+export function shownAmount(amount: number, currency: string) {
+  const whole = ZERO_DECIMAL.includes(currency);
+  return `${whole ? String(amount) : (amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
+}
+
 export async function startStripeDouble(options: { latencyMs?: number } = {}) {
   const sessions = new Map<string, DoubleSession>();
   const requests: Recorded[] = [];
@@ -192,7 +203,7 @@ export async function startStripeDouble(options: { latencyMs?: number } = {}) {
           const open = session.status === "open";
           res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(
             `<!doctype html><html lang="en"><head><title>Pay · Stripe test double</title><link rel="icon" href="data:,"></head><body><main>` +
-              `<h1>Stripe test double</h1><ul>${lines}</ul><p>Total ${session.amount_total} ${session.currency}</p>` +
+              `<h1>Stripe test double</h1><ul>${lines}</ul><p>Total ${shownAmount(session.amount_total, session.currency)}</p>` +
               (open
                 ? `<form method="post" action="/pay/${session.id}/complete"><button>Pay</button></form>` +
                   `<p><a href="${session.cancel_url}">Back to the store</a></p>`

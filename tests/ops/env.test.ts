@@ -157,10 +157,16 @@ describe("payment settings", () => {
     }
   });
 
-  it("takes a two-decimal currency in any case, and a hold Stripe accepts", () => {
+  it("takes a currency with two decimals or none in any case, and a hold Stripe accepts", () => {
     expect(parseEnv({ STORE_CURRENCY: "EUR" }).STORE_CURRENCY).toBe("eur");
-    expect(() => parseEnv({ STORE_CURRENCY: "jpy" })).toThrow("STORE_CURRENCY must be an ISO 4217 code with two decimals");
-    expect(() => parseEnv({ STORE_CURRENCY: "xyz" })).toThrow("STORE_CURRENCY");
+    expect(parseEnv({ STORE_CURRENCY: "jpy" }).STORE_CURRENCY).toBe("jpy");
+    expect(parseEnv({ STORE_CURRENCY: " KRW " }).STORE_CURRENCY).toBe("krw");
+    expect(() => parseEnv({ STORE_CURRENCY: "xyz" })).toThrow("STORE_CURRENCY must be an ISO 4217 currency code");
+    expect(() => parseEnv({ STORE_CURRENCY: "dollars" })).toThrow("STORE_CURRENCY must be an ISO 4217 currency code");
+    // Three decimals, and the currencies where Stripe's unit is not the one Intl shows: refused, not charged wrongly.
+    for (const code of ["bhd", "kwd", "isk", "huf", "twd", "ugx"]) {
+      expect(() => parseEnv({ STORE_CURRENCY: code }), code).toThrow(`STORE_CURRENCY is not supported`);
+    }
     expect(() => parseEnv({ PAYMENT_HOLD_MINUTES: "29" })).toThrow("PAYMENT_HOLD_MINUTES");
     expect(() => parseEnv({ PAYMENT_HOLD_MINUTES: "1441" })).toThrow("PAYMENT_HOLD_MINUTES");
   });

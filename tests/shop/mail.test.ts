@@ -190,6 +190,7 @@ describe("the messages", () => {
         order: {
           number: "ABCD-EFGH",
           totalCents: 1234,
+          currency: "usd",
           url: "https://shop.example/orders/x",
           items: [{ productName: `Mug "${hostile}"`, unitPriceCents: 617, quantity: 2 }],
           customerName: hostile,

@@ -338,3 +338,73 @@ describe("refunds", () => {
     expect(returned(order.id).map((m) => m.delta).sort()).toEqual([2, 3]);
   });
 });
+
+describe("a flagged payment", () => {
+  it("the owner accepts it after a look, on a confirmation page: paid, the issue cleared, recorded, the confirmation queued; staff cannot", async () => {
+    await staffAccount(db, "accepting-owner@example.com", "owner");
+    await staffAccount(db, "accepting-clerk@example.com", "staff");
+    const owner = browser(server.url);
+    await owner.signIn("accepting-owner@example.com");
+    const clerk = browser(server.url);
+    await clerk.signIn("accepting-clerk@example.com");
+
+    const { order, total, mug, pen, publicId } = await checkout();
+    stripe.chargeInstead({ amount: total - 250 });
+    await fetch(`${stripe.url}/pay/${order.paymentReference}/complete`, { method: "POST", redirect: "manual" });
+    const flagged = orderByPublicId(publicId);
+    const session = stripe.sessions.get(order.paymentReference!)!;
+    expect(flagged).toMatchObject({ status: "awaiting_payment", paymentIntent: session.payment_intent });
+    const issue = flagged.paymentIssue!;
+    expect(issue).toContain(`Stripe took $${((total - 250) / 100).toFixed(2)} USD`);
+    const page = `/admin/orders/${order.id}`;
+    const url = `${page}/accept-payment`;
+
+    // Staff see the note but not the button, and cannot use the page.
+    expect(text((await clerk.get(page)).html)).toContain("Payment needs a look");
+    expect(text((await clerk.get(page)).html)).not.toContain("Mark paid…");
+    expect((await clerk.get(url)).status).toBe(403);
+    expect((await clerk.post(url, { issue })).status).toBe(403);
+    expect(orderByPublicId(publicId).status).toBe("awaiting_payment");
+
+    expect(text((await owner.get(page)).html)).toContain("Mark paid…");
+    const confirm = text((await owner.get(url)).html);
+    expect(confirm).toContain(issue);
+    expect(confirm).toContain(`the order ($${(total / 100).toFixed(2)}) becomes paid`);
+    expect(confirm).toContain("Nothing is charged or refunded");
+
+    // A page that showed another note, or none: nothing changes.
+    const stale = await owner.post(url, { issue: "Stripe took something else." });
+    expect(stale.status).toBe(409);
+    expect(text(stale.html)).toContain("Nothing changed");
+    expect((await owner.post(url, {})).status).toBe(400);
+    expect(orderByPublicId(publicId)).toMatchObject({ status: "awaiting_payment", paymentIssue: issue });
+    expect(emails(order.id)).toEqual([]);
+
+    const done = await owner.post(url, { issue });
+    expect([done.status, done.location]).toEqual([302, page]);
+    const after = text((await owner.get(page)).html);
+    expect(after).toContain(`Order ${order.number} is marked paid: it can be shipped.`);
+    expect(after).not.toContain("Payment needs a look");
+    expect(after).not.toContain("Mark paid…");
+    expect(after).toContain("Mark shipped");
+    const paid = orderByPublicId(publicId);
+    expect(paid).toMatchObject({ status: "paid", paymentIssue: null, holdExpiresAt: null, paymentIntent: session.payment_intent });
+    expect(paid.paidAt).toBeInstanceOf(Date);
+    // Recorded beside Stripe's events: who accepted what.
+    const recorded = db.select().from(paymentEvents).where(eq(paymentEvents.orderId, order.id)).all();
+    expect(recorded.filter((e) => e.type === "staff.payment_accepted").map((e) => [e.id, e.outcome])).toEqual([
+      [`staff-accept-${order.id}`, `paid: accepted by accepting-owner@example.com (was: ${issue})`],
+    ]);
+    // The shopper's confirmation goes out now, once; the stock stays taken.
+    expect(emails(order.id)).toEqual(["order_placed"]);
+    expect(product("pencil-bundle").stock).toBe(mug.stock - 3);
+    expect(product("paper-clips-tin").stock).toBe(pen.stock - 2);
+    expect(returned(order.id)).toEqual([]);
+
+    // A second press: a 409, and nothing more.
+    expect((await owner.post(url, { issue })).status).toBe(409);
+    expect(emails(order.id)).toEqual(["order_placed"]);
+    expect(text((await owner.get(url)).html)).toContain("Only a Stripe order whose payment was flagged");
+    expect(ledgerDrift(db)).toEqual([]);
+  });
+});

@@ -33,6 +33,7 @@ const MATRIX: Record<string, { access: Access; get: number; post: number }> = {
   "admin/orders": { access: "staff", get: 200, post: 405 },
   "admin/orders/:orderId": { access: "staff", get: 200, post: 400 },
   "admin/orders/:orderId/refund": { access: "owner", get: 200, post: 400 },
+  "admin/orders/:orderId/accept-payment": { access: "owner", get: 200, post: 400 },
   "admin/staff": { access: "owner", get: 200, post: 400 },
   // Any other /admin address: a staff 404 (405 for a post), after the sign-in check.
   "admin/*": { access: "staff", get: 404, post: 405 },
@@ -139,7 +140,7 @@ describe("every /admin route and action, by nobody, staff and the owner", () => 
           expect(get.headers.get("cache-control"), page).toBe("private, no-store");
         } else {
           expect([get.status, post.status], page).toEqual([403, 403]);
-          expect(get.html).toMatch(/Only the store(&#x27;|')s owner can (manage staff accounts|refund orders)\./);
+          expect(get.html).toMatch(/Only the store(&#x27;|')s owner can (manage staff accounts|refund orders|accept payments)\./);
           for (const reply of [await agent.get(dataUrl(pattern)), await agent.post(dataUrl(pattern), {})]) {
             expect(reply.status, dataUrl(pattern)).toBe(403);
             expect(reply.html).not.toContain("owner@example.com");

@@ -82,13 +82,13 @@ export default function OrderPay({ loaderData, actionData }: Route.ComponentProp
         {order.items.map((item) => (
           <li key={item.slug} className="flex justify-between gap-3 py-2">
             <span>{`${item.quantity} × ${item.productName}`}</span>
-            <span>{formatPrice(item.unitPriceCents * item.quantity)}</span>
+            <span>{formatPrice(item.unitPriceCents * item.quantity, order.currency)}</span>
           </li>
         ))}
       </ul>
       <p className="mt-2 flex justify-between border-t border-stone-300 pt-3 font-semibold">
         <span>Total</span>
-        <span>{formatPrice(order.totalCents)}</span>
+        <span>{formatPrice(order.totalCents, order.currency)}</span>
       </p>
       <div className="mt-8 flex flex-wrap items-start gap-4">
         <Form method="post">

@@ -1,4 +1,4 @@
-import { Form, redirect } from "react-router";
+import { Form, href, redirect } from "react-router";
 import { z } from "zod";
 import { useRef } from "react";
 import { buttonClass, fieldErrorCount, FormAlert, PageHeading, useClearPasswords } from "#app/ui/kit.tsx";
@@ -56,7 +56,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   // 401, as a wrong password on the sign-in page: what the limit counts.
   if (!changed) return formFailure(blank, { current: "That is not your current password." }, 401);
   setNotice(db, sessionId, "Password changed. You were signed out everywhere else.");
-  return redirect("/admin/account");
+  return redirect(href("/admin/account"));
 }
 
 export default function Account({ loaderData, actionData }: Route.ComponentProps) {

@@ -1,4 +1,4 @@
-import { Form, Link, redirect } from "react-router";
+import { Form, href, Link, redirect } from "react-router";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { buttonClass, FormAlert, formatDateTime, formatPrice, linkClass, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
 import { SalesChart } from "#app/ui/sales-chart.tsx";
@@ -50,7 +50,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const refused = resend(db, parsed.data.messageId);
   if (refused) return formFailure(values, { form: refused }, 409);
   setNotice(db, sessionId, "The message is queued and goes out in a moment.");
-  return redirect("/admin");
+  return redirect(href("/admin"));
 }
 
 export default function Dashboard({ loaderData, actionData }: Route.ComponentProps) {
@@ -84,7 +84,7 @@ export default function Dashboard({ loaderData, actionData }: Route.ComponentPro
         <div className="rounded-lg border border-stone-200 bg-white p-5">
           <h2 className="text-lg font-medium">Orders to ship</h2>
           <p className="mt-2 text-3xl font-semibold">{toShip}</p>
-          <Link to="/admin/orders?status=paid" className={`mt-3 inline-block text-sm ${linkClass}`}>
+          <Link to={`${href("/admin/orders")}?status=paid`} className={`mt-3 inline-block text-sm ${linkClass}`}>
             See paid orders waiting to be shipped
           </Link>
           <p className="mt-3 text-sm text-stone-700">{`${toPay} more waiting for payment.`}</p>
@@ -98,7 +98,7 @@ export default function Dashboard({ loaderData, actionData }: Route.ComponentPro
               {recent.map((o) => (
                 <li key={o.id} className="flex flex-wrap items-baseline justify-between gap-x-3 gap-y-1 py-2">
                   <span className="min-w-0">
-                    <Link to={`/admin/orders/${o.id}`} className={`${linkClass} whitespace-nowrap`}>
+                    <Link to={href("/admin/orders/:orderId", { orderId: String(o.id) })} className={`${linkClass} whitespace-nowrap`}>
                       {o.number}
                     </Link>{" "}
                     <span className="text-stone-700">{o.customerName}</span>
@@ -121,7 +121,7 @@ export default function Dashboard({ loaderData, actionData }: Route.ComponentPro
             <ol className="mt-2 divide-y divide-stone-200 text-sm" aria-label="Best sellers">
               {top.map((p) => (
                 <li key={p.productId} className="flex flex-wrap items-baseline justify-between gap-x-3 py-2">
-                  <Link to={`/admin/products/${p.productId}`} className={linkClass}>
+                  <Link to={href("/admin/products/:productId", { productId: String(p.productId) })} className={linkClass}>
                     {p.name}
                   </Link>
                   <span className="shrink-0 tabular-nums">{`${p.units} sold, ${formatPrice(p.revenueCents)}`}</span>
@@ -138,7 +138,7 @@ export default function Dashboard({ loaderData, actionData }: Route.ComponentPro
             <ul className="mt-2 divide-y divide-stone-200 text-sm">
               {lowStock.map((p) => (
                 <li key={p.id} className="flex justify-between gap-3 py-2">
-                  <Link to={`/admin/products/${p.id}/stock`} className={linkClass}>
+                  <Link to={href("/admin/products/:productId/stock", { productId: String(p.id) })} className={linkClass}>
                     {p.name}
                   </Link>
                   <span className="shrink-0">{p.stock === 0 ? "Sold out" : `${p.stock} left`}</span>
@@ -171,7 +171,7 @@ export default function Dashboard({ loaderData, actionData }: Route.ComponentPro
                   <li key={m.id} className="flex flex-wrap items-center justify-between gap-3 py-2">
                     <span>
                       {m.orderId !== null ? (
-                        <Link to={`/admin/orders/${m.orderId}`} className={linkClass}>
+                        <Link to={href("/admin/orders/:orderId", { orderId: String(m.orderId) })} className={linkClass}>
                           {`${m.label}, order ${m.orderNumber}`}
                         </Link>
                       ) : (

@@ -1,4 +1,4 @@
-import { Form, NavLink, Outlet } from "react-router";
+import { Form, href, NavLink, Outlet } from "react-router";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { requireStaff, signedInStaff } from "#app/staff/staff-auth.server.ts";
@@ -37,38 +37,38 @@ function navClass({ isActive }: { isActive: boolean }) {
 }
 
 function AdminNav({ email, owner }: { email: string; owner: boolean }) {
-  const signingOut = useIsPending({ formAction: "/admin/sign-out" });
+  const signingOut = useIsPending({ formAction: href("/admin/sign-out") });
   return (
     <nav aria-label="Store admin" className="mb-8 flex flex-wrap items-center justify-between gap-4 rounded-lg border border-stone-200 bg-white px-4 py-3">
       <ul className="flex flex-wrap items-center gap-5 text-sm">
         <li>
-          <NavLink to="/admin" end className={navClass}>
+          <NavLink to={href("/admin")} end className={navClass}>
             Dashboard
           </NavLink>
         </li>
         <li>
-          <NavLink to="/admin/orders" className={navClass}>
+          <NavLink to={href("/admin/orders")} className={navClass}>
             Orders
           </NavLink>
         </li>
         <li>
-          <NavLink to="/admin/products" className={navClass}>
+          <NavLink to={href("/admin/products")} className={navClass}>
             Products
           </NavLink>
         </li>
         {owner && (
           <li>
-            <NavLink to="/admin/staff" className={navClass}>
+            <NavLink to={href("/admin/staff")} className={navClass}>
               Staff
             </NavLink>
           </li>
         )}
       </ul>
       <div className="flex flex-wrap items-center gap-4 text-sm">
-        <NavLink to="/admin/account" className={navClass}>
+        <NavLink to={href("/admin/account")} className={navClass}>
           {`${email}${owner ? " (owner)" : ""}`}
         </NavLink>
-        <Form method="post" action="/admin/sign-out">
+        <Form method="post" action={href("/admin/sign-out")}>
           <button type="submit" disabled={signingOut} className="rounded border border-stone-400 px-3 py-1 hover:bg-stone-100 disabled:opacity-60">
             {signingOut ? "Signing out…" : "Sign out"}
           </button>

@@ -1,4 +1,4 @@
-import { data, Form, Link, redirect } from "react-router";
+import { data, Form, href, Link, redirect } from "react-router";
 import { formatPrice } from "#app/core/money.ts";
 import { formValues, readForm } from "#app/core/forms.server.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
@@ -53,7 +53,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
     sessionId,
     `Order ${result.number} is refunded${result.restocked ? "; its items are back in stock" : ""}.`,
   );
-  return redirect(`/admin/orders/${orderId}`);
+  return redirect(href("/admin/orders/:orderId", { orderId: String(orderId) }));
 }
 
 export default function OrderRefund({ loaderData, actionData }: Route.ComponentProps) {
@@ -63,7 +63,7 @@ export default function OrderRefund({ loaderData, actionData }: Route.ComponentP
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to={`/admin/orders/${order.id}`} className={linkClass}>
+        <Link to={href("/admin/orders/:orderId", { orderId: String(order.id) })} className={linkClass}>
           {`← Order ${order.number}`}
         </Link>
       </p>
@@ -73,8 +73,8 @@ export default function OrderRefund({ loaderData, actionData }: Route.ComponentP
         <>
           <p className="text-stone-700">
             {online
-              ? `Stripe will return ${formatPrice(order.totalCents)} to ${order.customerName}'s card. `
-              : `Record that ${formatPrice(order.totalCents)} went back to ${order.customerName} (by transfer or in cash: the store sends no money itself). `}
+              ? `Stripe will return ${formatPrice(order.totalCents, order.currency)} to ${order.customerName}'s card. `
+              : `Record that ${formatPrice(order.totalCents, order.currency)} went back to ${order.customerName} (by transfer or in cash: the store sends no money itself). `}
             {order.status === "paid"
               ? "The order has not shipped, so its items go back in stock."
               : "The order has shipped, so its items do not come back into stock."}
@@ -83,7 +83,7 @@ export default function OrderRefund({ loaderData, actionData }: Route.ComponentP
           <Form method="post" className="mt-6">
             <input type="hidden" name="status" value={order.status} />
             <button type="submit" disabled={refunding} className={dangerButtonClass}>
-              {refunding ? "Refunding…" : `Refund ${formatPrice(order.totalCents)}`}
+              {refunding ? "Refunding…" : `Refund ${formatPrice(order.totalCents, order.currency)}`}
             </button>
           </Form>
         </>

@@ -1,4 +1,4 @@
-import { data, Form, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
+import { data, Form, href, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
 import {
   buttonClass,
   dangerButtonClass,
@@ -13,7 +13,7 @@ import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
-import { getOrderForStaff, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
+import { getOrderForStaff, paymentAcceptable, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
 import { idParam } from "#app/web/route-params.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
@@ -28,8 +28,11 @@ export function loader({ params, context }: Route.LoaderArgs) {
   const order = getOrderForStaff(context.get(databaseContext), idParam(params.orderId, "order"));
   if (!order) throw data("There is no such order.", { status: 404 });
   // The owner alone refunds, on a confirmation page (order-refund.tsx).
-  const canRefund = signedInStaff(context).staff.role === "owner" && refundable(order.status);
-  return { order, moves: staffMoves(order.status), canRefund };
+  const owner = signedInStaff(context).staff.role === "owner";
+  const canRefund = owner && refundable(order.status);
+  // A flagged Stripe payment: the owner may accept it (order-accept-payment.tsx).
+  const canAccept = owner && paymentAcceptable(order);
+  return { order, moves: staffMoves(order.status), canRefund, canAccept };
 }
 
 // A 409 means someone else changed the order: show it as it is now.
@@ -81,13 +84,13 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   }
   const to = result.order.status as keyof typeof notices;
   setNotice(db, sessionId, notices[to](result.order.number));
-  return redirect(`/admin/orders/${orderId}`);
+  return redirect(href("/admin/orders/:orderId", { orderId: String(orderId) }));
 }
 
 const reasons = { initial: "Opening balance", sale: "Sold", cancellation: "Returned to stock", adjustment: "Adjustment" } as const;
 
 export default function Order({ loaderData, actionData }: Route.ComponentProps) {
-  const { order, moves, canRefund } = loaderData;
+  const { order, moves, canRefund, canAccept } = loaderData;
   const paying = useIsPending({ fields: { intent: "pay" } });
   const shipping = useIsPending({ fields: { intent: "ship" } });
   const cancelling = useIsPending({ fields: { intent: "cancel" } });
@@ -96,7 +99,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to="/admin/orders" className={linkClass}>
+        <Link to={href("/admin/orders")} className={linkClass}>
           ← Orders
         </Link>
       </p>
@@ -111,7 +114,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
           {`Payment needs a look: ${order.paymentIssue} See docs/payments.md, "When money and orders disagree".`}
         </p>
       )}
-      {(moves.length > 0 || canRefund) && (
+      {(moves.length > 0 || canRefund || canAccept) && (
         <div className="mt-6 flex flex-wrap items-start gap-4">
           {moves.includes("pay") && (
             <Form method="post">
@@ -140,8 +143,13 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
               </button>
             </Form>
           )}
+          {canAccept && (
+            <Link to={href("/admin/orders/:orderId/accept-payment", { orderId: String(order.id) })} className={buttonClass}>
+              Mark paid…
+            </Link>
+          )}
           {canRefund && (
-            <Link to={`/admin/orders/${order.id}/refund`} className={dangerButtonClass}>
+            <Link to={href("/admin/orders/:orderId/refund", { orderId: String(order.id) })} className={dangerButtonClass}>
               Refund…
             </Link>
           )}
@@ -177,7 +185,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
         )}
       </dl>
 
-      <OrderSummary order={order} lineHref={(line) => `/admin/products/${line.productId}`} staff />
+      <OrderSummary order={order} lineHref={(line) => href("/admin/products/:productId", { productId: String(line.productId) })} staff />
 
       <h2 className="mt-8 text-lg font-medium">Emails to the customer</h2>
       {order.messages.length === 0 ? (

@@ -1,4 +1,4 @@
-import { Form, Link, useSearchParams } from "react-router";
+import { Form, href, Link, useSearchParams } from "react-router";
 import { buttonClass, formatDateTime, formatPrice, linkClass, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
 import { Pagination } from "#app/ui/pagination.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
@@ -74,14 +74,14 @@ export default function Orders({ loaderData }: Route.ComponentProps) {
               {items.map((order) => (
                 <tr key={order.id}>
                   <td className="py-2 pr-4 font-mono">
-                    <Link to={`/admin/orders/${order.id}`} className={linkClass}>
+                    <Link to={href("/admin/orders/:orderId", { orderId: String(order.id) })} className={linkClass}>
                       {order.number}
                     </Link>
                   </td>
                   <td className="py-2 pr-4 whitespace-nowrap">{formatDateTime(order.createdAt)}</td>
                   <td className="py-2 pr-4">{order.customerName}</td>
                   <td className="py-2 pr-4 text-right">{order.itemCount}</td>
-                  <td className="py-2 pr-4 text-right">{formatPrice(order.totalCents)}</td>
+                  <td className="py-2 pr-4 text-right">{formatPrice(order.totalCents, order.currency)}</td>
                   <td className="py-2">
                     <StatusBadge status={order.status} />
                   </td>

@@ -1,9 +1,10 @@
-import { data, Form, Link, redirect } from "react-router";
+import { data, Form, href, Link, redirect } from "react-router";
 import { dangerButtonClass, FormAlert, linkClass, PageHeading, secondaryButtonClass, StatusBadge } from "#app/ui/kit.tsx";
 import { ProductForm } from "#app/ui/product-form.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext, type AppDatabase } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
+import { getStoreCurrency, priceInputValue } from "#app/core/money.ts";
 import { formFailure, readForm } from "#app/core/forms.server.ts";
 import { deleteProduct, getAdminProduct, setArchived, updateProduct } from "#app/staff/product-admin.server.ts";
 import { checkProductForm, MAX_IMAGE_MB, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } from "#app/staff/product-form.server.ts";
@@ -35,7 +36,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const intent = form.get("intent");
 
   if (intent === "save") {
-    const checked = await checkProductForm(form, { isNew: false, currentSku: product.sku, databasePath: context.get(configContext).DATABASE_PATH });
+    const checked = await checkProductForm(form, { isNew: false, currentSku: product.sku, databasePath: context.get(configContext).DATABASE_PATH, currency: context.get(configContext).STORE_CURRENCY });
     if (!checked.ok) return checked.failure;
     const saved = saveOrRefuse(checked.values, () =>
       updateProduct(db, id, { ...checked.input, image: checked.input.image || product.image }),
@@ -43,7 +44,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
     if (!saved.ok) return saved.failure;
     if (!saved.result) throw data("There is no such product.", { status: 404 });
     setNotice(db, sessionId, `Saved ${checked.input.name}.`);
-    return redirect(`/admin/products/${id}`);
+    return redirect(href("/admin/products/:productId", { productId: String(id) }));
   }
   if (intent === "archive" || intent === "unarchive") {
     setArchived(db, id, intent === "archive");
@@ -54,7 +55,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
         ? `Archived ${product.name}: it is no longer in the catalog or for sale.`
         : `${product.name} is on sale again.`,
     );
-    return redirect(`/admin/products/${id}`);
+    return redirect(href("/admin/products/:productId", { productId: String(id) }));
   }
   if (intent === "delete") {
     const result = deleteProduct(db, id);
@@ -66,7 +67,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
       );
     }
     setNotice(db, sessionId, `Deleted ${product.name}.`);
-    return redirect("/admin/products");
+    return redirect(href("/admin/products"));
   }
   return formFailure({ intent: String(intent ?? "") }, { form: "That button is not one this page has. Reload the page and try again." });
 }
@@ -81,13 +82,13 @@ export default function EditProduct({ loaderData, actionData }: Route.ComponentP
     name: product.name,
     slug: product.slug,
     sku: product.sku,
-    price: (product.priceCents / 100).toFixed(2),
+    price: priceInputValue(product.priceCents, getStoreCurrency()),
     description: product.description,
   };
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to="/admin/products" className={linkClass}>
+        <Link to={href("/admin/products")} className={linkClass}>
           ← Products
         </Link>
       </p>
@@ -100,7 +101,7 @@ export default function EditProduct({ loaderData, actionData }: Route.ComponentP
           <div className="rounded-lg border border-stone-200 bg-white p-4">
             <h2 className="font-medium">Stock</h2>
             <p className="mt-1 text-2xl font-semibold">{product.stock}</p>
-            <Link to={`/admin/products/${product.id}/stock`} className={`mt-2 inline-block text-sm ${linkClass}`}>
+            <Link to={href("/admin/products/:productId/stock", { productId: String(product.id) })} className={`mt-2 inline-block text-sm ${linkClass}`}>
               Adjust stock and see its history
             </Link>
           </div>

@@ -1,4 +1,4 @@
-import { Link, redirect } from "react-router";
+import { href, Link, redirect } from "react-router";
 import { linkClass, PageHeading } from "#app/ui/kit.tsx";
 import { ProductForm } from "#app/ui/product-form.tsx";
 import { databaseContext } from "#app/db/connection.server.ts";
@@ -23,6 +23,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const form = await checkProductForm(await readForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES }), {
     isNew: true,
     databasePath: context.get(configContext).DATABASE_PATH,
+    currency: context.get(configContext).STORE_CURRENCY,
   });
   if (!form.ok) return form.failure;
   const db = context.get(databaseContext);
@@ -31,7 +32,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   );
   if (!saved.ok) return saved.failure;
   setNotice(db, sessionId, `Created ${form.input.name} (SKU ${saved.result.sku}).`);
-  return redirect(`/admin/products/${saved.result.id}`);
+  return redirect(href("/admin/products/:productId", { productId: String(saved.result.id) }));
 }
 
 export default function NewProduct({ loaderData, actionData }: Route.ComponentProps) {
@@ -39,7 +40,7 @@ export default function NewProduct({ loaderData, actionData }: Route.ComponentPr
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to="/admin/products" className={linkClass}>
+        <Link to={href("/admin/products")} className={linkClass}>
           ← Products
         </Link>
       </p>

@@ -1,4 +1,4 @@
-import { data, Form, Link, redirect, useSearchParams, type ShouldRevalidateFunctionArgs } from "react-router";
+import { data, Form, href, Link, redirect, type ShouldRevalidateFunctionArgs, useSearchParams } from "react-router";
 import { buttonClass, fieldErrorCount, FormAlert, formatDateTime, linkClass, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { Pagination } from "#app/ui/pagination.tsx";
@@ -46,7 +46,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
     return formFailure(values, { delta: `There are only ${result.stock} in stock now: stock cannot go below 0.` }, 409);
   }
   setNotice(db, sessionId, `Stock changed by ${parsed.data.delta > 0 ? "+" : ""}${parsed.data.delta}: ${result.stock} in stock now.`);
-  return redirect(`/admin/products/${productId}/stock`);
+  return redirect(href("/admin/products/:productId/stock", { productId: String(productId) }));
 }
 
 const reasons = { initial: "Opening balance", sale: "Sale", cancellation: "Cancelled order", adjustment: "Adjustment" } as const;
@@ -59,7 +59,7 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
   return (
     <section>
       <p className="mb-2 text-sm">
-        <Link to={`/admin/products/${product.id}`} className={linkClass}>
+        <Link to={href("/admin/products/:productId", { productId: String(product.id) })} className={linkClass}>
           {`← ${product.name}`}
         </Link>
       </p>
@@ -124,7 +124,7 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
                     {m.orderId !== null && (
                       <>
                         {" "}
-                        <Link to={`/admin/orders/${m.orderId}`} className={linkClass}>
+                        <Link to={href("/admin/orders/:orderId", { orderId: String(m.orderId) })} className={linkClass}>
                           {m.orderNumber}
                         </Link>
                       </>

@@ -1,4 +1,4 @@
-import { Form, Link, useSearchParams } from "react-router";
+import { Form, href, Link, useSearchParams } from "react-router";
 import { buttonClass, formatPrice, linkClass, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
 import { Pagination } from "#app/ui/pagination.tsx";
 import { ProductImage } from "#app/ui/product-image.tsx";
@@ -36,7 +36,7 @@ export default function Products({ loaderData }: Route.ComponentProps) {
   return (
     <section>
       <PageHeading title="Products">
-        <Link to="/admin/products/new" className={buttonClass}>
+        <Link to={href("/admin/products/new")} className={buttonClass}>
           New product
         </Link>
       </PageHeading>
@@ -106,7 +106,7 @@ export default function Products({ loaderData }: Route.ComponentProps) {
                         loading="lazy"
                         className="size-10 rounded border border-stone-200 object-cover"
                       />
-                      <Link to={`/admin/products/${product.id}`} className={linkClass}>
+                      <Link to={href("/admin/products/:productId", { productId: String(product.id) })} className={linkClass}>
                         {product.name}
                       </Link>
                     </div>
@@ -114,7 +114,7 @@ export default function Products({ loaderData }: Route.ComponentProps) {
                   <td className="py-2 pr-4 font-mono">{product.sku}</td>
                   <td className="py-2 pr-4 text-right">{formatPrice(product.priceCents)}</td>
                   <td className="py-2 pr-4 text-right">
-                    <Link to={`/admin/products/${product.id}/stock`} className={linkClass} aria-label={`Stock of ${product.name}: ${product.stock}`}>
+                    <Link to={href("/admin/products/:productId/stock", { productId: String(product.id) })} className={linkClass} aria-label={`Stock of ${product.name}: ${product.stock}`}>
                       {product.stock}
                     </Link>
                   </td>

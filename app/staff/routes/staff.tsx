@@ -1,4 +1,4 @@
-import { data, Form, redirect } from "react-router";
+import { data, Form, href, redirect } from "react-router";
 import { z } from "zod";
 import {
   buttonClass,
@@ -109,7 +109,7 @@ export async function action({ request, context }: Route.ActionArgs) {
           : `Enabled ${account.email}. If they have no password yet, send them a new sign-in link.`;
     }
     setNotice(db, sessionId, notice);
-    return redirect("/admin/staff");
+    return redirect(href("/admin/staff"));
   } catch (error) {
     if (error instanceof StaffError) return formFailure(values, { form: error.message }, 409);
     throw error;

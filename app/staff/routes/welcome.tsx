@@ -1,4 +1,4 @@
-import { data, Form, redirect } from "react-router";
+import { data, Form, href, redirect } from "react-router";
 import { z } from "zod";
 import { useRef } from "react";
 import { buttonClass, fieldErrorCount, FormAlert, useClearPasswords } from "#app/ui/kit.tsx";
@@ -53,7 +53,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const account = await setPasswordWithLink(db, params.token, parsed.data.password);
   if (!account) return formFailure(blank, { form: GONE }, 409);
   const headers = await startSession(db, request, account.id, `Welcome! You are signed in as ${account.email}.`);
-  return redirect("/admin", { headers });
+  return redirect(href("/admin"), { headers });
 }
 
 export default function Welcome({ loaderData, actionData }: Route.ComponentProps) {

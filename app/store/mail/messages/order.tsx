@@ -4,7 +4,7 @@
 import type { OrderMessageKind } from "#app/store/mail/outbox.server.ts";
 import { Action, Address, Heading, Layout, Lines, Paragraph, type Line, type ShipTo } from "#app/store/mail/messages/parts.tsx";
 
-export type OrderForMail = ShipTo & { number: string; totalCents: number; items: Line[]; url: string };
+export type OrderForMail = ShipTo & { number: string; totalCents: number; currency: string; items: Line[]; url: string };
 
 const wording: Record<OrderMessageKind, { subject: (n: string) => string; title: string; lead: string }> = {
   order_placed: {
@@ -44,7 +44,7 @@ export function OrderMessage({ kind, order }: { kind: OrderMessageKind; order: O
     <Layout title={title}>
       <Paragraph>{`Order ${order.number}. ${lead}`}</Paragraph>
       <Heading>Items</Heading>
-      <Lines lines={order.items} totalCents={order.totalCents} />
+      <Lines lines={order.items} totalCents={order.totalCents} currency={order.currency} />
       <Heading>Shipping to</Heading>
       <Address to={order} />
       <Action href={order.url}>See your order</Action>

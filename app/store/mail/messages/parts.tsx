@@ -69,12 +69,13 @@ export function Action({ href, children }: { href: string; children: string }) {
 
 export type Line = { productName: string; unitPriceCents: number; quantity: number };
 
-export function Lines({ lines, totalCents }: { lines: Line[]; totalCents: number }) {
+/** An order's lines and total, in the order's own currency (not the page's: the sender renders outside any page). */
+export function Lines({ lines, totalCents, currency }: { lines: Line[]; totalCents: number; currency: string }) {
   if (useFormat() === "text") {
     const rows = lines.map(
-      (l) => `${l.quantity} × ${l.productName} at ${formatPrice(l.unitPriceCents)}: ${formatPrice(l.unitPriceCents * l.quantity)}\n`,
+      (l) => `${l.quantity} × ${l.productName} at ${formatPrice(l.unitPriceCents, currency)}: ${formatPrice(l.unitPriceCents * l.quantity, currency)}\n`,
     );
-    return <>{`${rows.join("")}Total: ${formatPrice(totalCents)}\n\n`}</>;
+    return <>{`${rows.join("")}Total: ${formatPrice(totalCents, currency)}\n\n`}</>;
   }
   const cell = { padding: "6px 0", borderBottom: "1px solid #e7e5e4", fontSize: "15px" };
   return (
@@ -91,7 +92,7 @@ export function Lines({ lines, totalCents }: { lines: Line[]; totalCents: number
           <tr key={i}>
             <td style={cell}>{l.productName}</td>
             <td style={{ ...cell, textAlign: "right" }}>{l.quantity}</td>
-            <td style={{ ...cell, textAlign: "right" }}>{formatPrice(l.unitPriceCents * l.quantity)}</td>
+            <td style={{ ...cell, textAlign: "right" }}>{formatPrice(l.unitPriceCents * l.quantity, currency)}</td>
           </tr>
         ))}
       </tbody>
@@ -100,7 +101,7 @@ export function Lines({ lines, totalCents }: { lines: Line[]; totalCents: number
           <th colSpan={2} style={{ ...cell, textAlign: "right" }}>
             Total
           </th>
-          <td style={{ ...cell, textAlign: "right", fontWeight: "bold" }}>{formatPrice(totalCents)}</td>
+          <td style={{ ...cell, textAlign: "right", fontWeight: "bold" }}>{formatPrice(totalCents, currency)}</td>
         </tr>
       </tfoot>
     </table>
