@@ -14,7 +14,7 @@
 // CPU) this process is the primary: it reads the settings and runs the
 // startup once, then starts that many workers (this same file, under
 // node:cluster) that share the port, and supervises them
-// (app/ops/cluster.server.ts, docs/decisions/038-workers-on-one-host.md).
+// (app/ops/cluster.server.ts, docs/decisions/039-workers-on-one-host.md).
 // A worker opens the migrated file and serves, as the single process does.
 
 import { Socket } from "node:net";

@@ -1,5 +1,5 @@
 // The primary of several server processes on one port (WEB_CONCURRENCY above
-// 1; docs/decisions/038-workers-on-one-host.md, docs/deploy.md#workers). By
+// 1; docs/decisions/039-workers-on-one-host.md, docs/deploy.md#workers). By
 // the time it starts them, server.ts has read the settings and run the
 // startup (open, check, migrate, seed) once; the primary serves nothing
 // itself. It:

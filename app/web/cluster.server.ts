@@ -1,7 +1,7 @@
 // A worker's side of several server processes on one port (WEB_CONCURRENCY
 // above 1; the primary's side, which starts and replaces them, is
 // app/ops/cluster.server.ts; the reasons are in
-// docs/decisions/038-workers-on-one-host.md). What one process kept in its
+// docs/decisions/039-workers-on-one-host.md). What one process kept in its
 // memory has to be shared on purpose:
 //
 //   - the rate limits count in the primary, over cluster IPC

@@ -23,9 +23,12 @@
 //     compression (mounted before this) encodes each replay for its client.
 //   - At most `maxBytes` of pages; the least recently used go first.
 //   - A product changed through the app (app/store/catalog-changes.server.ts)
-//     drops the pages tagged with it at once, and every render that was
-//     under way, so the next request sees the change. Other processes on
-//     the same database file are not told: their copies live out the window.
+//     drops the pages tagged with it at once, and what every render under
+//     way makes if its page has one of those tags, so the next request sees
+//     the change. The other workers of the same store hear it through their
+//     primary (app/web/cluster.server.ts) and do the same; other processes
+//     on the same database file (the CLI, another replica) are not told:
+//     their copies live out the window.
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Env } from "#app/core/env.server.ts";
@@ -72,8 +75,18 @@ export class PageCache {
   private readonly entries = new Map<string, Entry>();
   private readonly byTag = new Map<string, Set<string>>();
   private readonly fills = new Map<string, Fill>();
-  /** Bumped by every purge: a render that began before one is not kept. */
+  /** Bumped by every purge. */
   private generation = 0;
+  /**
+   * The generation of each tag's last purge, and of the last clear(): a
+   * render that began before a purge of one of its page's tags may show
+   * what the purge was about, and is not kept. A page's tags name all it
+   * shows, so a render whose tags were not purged is kept: under a stream
+   * of orders (each one purges the pages of what it bought, on every
+   * worker), the catalog and search pages still get cached.
+   */
+  private readonly purgedAt = new Map<string, number>();
+  private clearedAt = 0;
   bytes = 0;
 
   constructor(options: { ttlMs: number; maxBytes: number; now?: () => number }) {
@@ -117,7 +130,8 @@ export class PageCache {
       /** The render's page (undefined: not shareable, or it failed); keeps it unless a purge came first. */
       finish: (page: CachedPage | undefined) => {
         if (this.fills.get(key) === fill) this.fills.delete(key);
-        if (page && fill.generation === this.generation) this.set(key, page);
+        const stale = fill.generation < this.clearedAt || page?.tags.some((tag) => (this.purgedAt.get(tag) ?? 0) > fill.generation);
+        if (page && !stale) this.set(key, page);
         fill.settle(page);
       },
     };
@@ -143,11 +157,12 @@ export class PageCache {
     }
   }
 
-  /** Drops every page with one of `tags`, and forgets every render under way. */
+  /** Drops every page with one of `tags`, and forgets every render under way (keeping what it makes only if none of `tags` is its page's). */
   purge(tags: Iterable<string>) {
     this.generation++;
     this.fills.clear();
     for (const tag of tags) {
+      this.purgedAt.set(tag, this.generation);
       for (const key of this.byTag.get(tag) ?? []) {
         const entry = this.entries.get(key);
         if (entry) this.delete(entry);
@@ -157,6 +172,7 @@ export class PageCache {
 
   clear() {
     this.purge([...this.byTag.keys()]);
+    this.clearedAt = this.generation;
   }
 
   private delete(entry: Entry) {

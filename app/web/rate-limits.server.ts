@@ -1,6 +1,7 @@
 // How often one client may post forms, place orders and guess: counted per
-// client address, in this process's memory (docs/security.md says what to
-// use with several replicas). The address is req.ip, which honours
+// client address, in this process's memory, or with several workers in the
+// primary's (app/web/cluster.server.ts; docs/security.md says what to use
+// with several replicas). The address is req.ip, which honours
 // TRUST_PROXY: behind a proxy without it, every visitor shares the proxy's
 // address; with TRUST_PROXY=true every client can pick its own with
 // X-Forwarded-For, so give the number of proxies instead (app/web/app.server.ts warns).

@@ -25,7 +25,13 @@
 // server runs alone in turn, A B B A, for a change's before and after in one
 // run), BENCH_ONLY=checkout (only the node:http baseline and the checkout
 // rows: placing orders with the manual provider and with Stripe, whose API is
-// a local double answering after STRIPE_LATENCY_MS, default 50).
+// a local double answering after STRIPE_LATENCY_MS, default 50),
+// BENCH_ONLY=workers (only the baselines and the key rows, uncached and
+// cached pages, checkout, and browsing with checkouts, with WEB_CONCURRENCY=1
+// and then 2, each alone on the machine; part of the full run too).
+//
+// Every other row runs the store as one process (WEB_CONCURRENCY=1), so its
+// figures compare with earlier runs'.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -44,8 +50,8 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const SERVER = "build/server/server.js";
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== "cached" && ONLY !== "checkout") {
-  throw new Error(`BENCH_ONLY=${ONLY}: the choices are BENCH_ONLY=cached and BENCH_ONLY=checkout`);
+if (ONLY !== undefined && ONLY !== "cached" && ONLY !== "checkout" && ONLY !== "workers") {
+  throw new Error(`BENCH_ONLY=${ONLY}: the choices are BENCH_ONLY=cached, BENCH_ONLY=checkout and BENCH_ONLY=workers`);
 }
 const STRIPE_LATENCY_MS = Number(process.env.STRIPE_LATENCY_MS ?? 50);
 const COMPARE = process.env.BENCH_COMPARE ? join(resolve(process.env.BENCH_COMPARE), SERVER) : undefined;
@@ -206,20 +212,37 @@ const BARE_LISTEN =
 
 // --- measuring ----------------------------------------------------------------
 
-// CPU time a process has used, in ms (Linux; elsewhere NaN). Throughput on a
+// CPU time a server has used, in ms (Linux; elsewhere NaN): its process and,
+// with several workers, theirs (the primary's children). Throughput on a
 // shared machine swings with other load; the server's CPU time per request
 // is the steadier figure.
-function cpuMs(pid: number) {
+function cpuMs(pid: number): number {
   const stat = `/proc/${pid}/stat`;
   if (!existsSync(stat)) return Number.NaN;
   const fields = readFileSync(stat, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 ticks/s
+  const own = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 ticks/s
+  const children = `/proc/${pid}/task/${pid}/children`;
+  const kids = existsSync(children) ? readFileSync(children, "utf8").trim().split(/\s+/).filter(Boolean).map(Number) : [];
+  return kids.reduce((sum, kid) => sum + (cpuMs(kid) || 0), own);
 }
 
 type Row = {
   target: string;
   /** Which targets it is checked against (see report below). */
-  kind: "baseline" | "floor" | "page" | "cached" | "cart" | "checkout" | "stripe checkout" | "race" | "mixed pages" | "mixed checkout";
+  kind:
+    | "baseline"
+    | "floor"
+    | "page"
+    | "cached"
+    | "cart"
+    | "checkout"
+    | "stripe checkout"
+    | "race"
+    | "mixed pages"
+    | "mixed checkout"
+    | "workers page"
+    | "workers checkout"
+    | "workers mixed checkout";
   connections: number;
   rps: number;
   cpuPerRequest: number;
@@ -425,6 +448,8 @@ async function main() {
     // cost a map lookup per post; docs/security.md.)
     RATE_LIMIT_POSTS: "0/60",
     RATE_LIMIT_ORDERS: "0/60",
+    // One process, but in the rows that say how many workers.
+    WEB_CONCURRENCY: "1",
   };
 
   // Time to ready, before any load: the store on its up-to-date 10,000
@@ -462,6 +487,21 @@ async function main() {
   const searchPaths = searches.map((q) => `/?q=${encodeURIComponent(q)}`);
   const productPaths = Array.from({ length: 500 }, (_, i) => `/products/${ids[(i * 7919) % ids.length]!.slug}`);
   await measurePage(`node:http static ${(bytes / 1024).toFixed(0)} kB (baseline)`, "baseline", baseline, "/");
+  if (ONLY === "workers") {
+    await Promise.all([stop(store), stop(uncached)]);
+    const floorServer = await startProcess([SERVER], { ...storeEnv, MICRO_CACHE_MS: "0" });
+    await measurePage("React Router minimal page (404)", "floor", floorServer, "/no-such-page");
+    await stop(floorServer);
+    await measureWorkers(storeEnv, ids, db);
+    await stopAll();
+    closeDatabase(db);
+    report();
+    printWorkers();
+    const failed = rows.filter((r) => r.errors > 0 || Object.keys(r.statuses).some((code) => !expectedStatuses(r).includes(code)));
+    for (const r of failed) console.log(`  - ${r.target} c=${r.connections}: ${r.errors} errors, statuses ${JSON.stringify(r.statuses)}`);
+    if (failed.length > 0) process.exitCode = 1;
+    return;
+  }
   if (ONLY === "checkout") {
     if (COMPARE) {
       await Promise.all([stop(store), stop(uncached)]);
@@ -579,6 +619,11 @@ async function main() {
   redirects += race.statuses["302"] ?? 0;
 
   await stopAll();
+  // The key rows again with one worker and with two, each alone (their
+  // orders are counted here, after the checks above have read the file).
+  await measureWorkers(storeEnv, ids, db);
+  await stopAll();
+  redirects += workersPlaced;
 
   // --- verify the database ------------------------------------------------------
   const problems: string[] = [];
@@ -639,6 +684,7 @@ async function main() {
   ]);
   checks.push([storeReady <= 3 * bareReady, `time to ready: ${(storeReady / bareReady).toFixed(1)}x a bare listen (<= 3x)`]);
   printTargets(checks);
+  printWorkers();
   console.log(`\nDatabase after the run: ${orderCount} orders, ${problems.length === 0 ? "no oversell, every order adds up" : "PROBLEMS:"}`);
   for (const p of problems) console.log(`  - ${p}`);
   if (process.env.BENCH_PROFILE === "1") console.log(`CPU profiles of the servers in ${scratch}`);
@@ -756,6 +802,94 @@ function nonceFillCost(html: string): string {
   return `nonce per replay: ${perReplay.toFixed(1)} µs of CPU for a ${(Buffer.byteLength(html) / 1024).toFixed(0)} kB page cut into ${pieces.length} pieces (${times} replays, ${(bytes / times).toFixed(0)} bytes each)`;
 }
 
+// --- workers --------------------------------------------------------------------
+
+/** Orders the workers rows placed (redirects), for the database check. */
+let workersPlaced = 0;
+const WORKER_COUNTS = [1, 2];
+const workerLabel = (n: number) => `[${n} worker${n === 1 ? "" : "s"}]`;
+
+/**
+ * The key rows with WEB_CONCURRENCY=1 and then 2 (docs/benchmarks.md#workers):
+ * uncached catalog and product pages (what scales with cores), the cached
+ * catalog, checkout at 8 connections, and browsing (8 connections) while
+ * others check out (4). Each count's servers run alone; their CPU per
+ * request includes the primary's.
+ */
+async function measureWorkers(storeEnv: Record<string, string>, ids: { id: number; slug: string }[], db: AppDatabase) {
+  const searches = ["mug", "oak", "linen notebook", "brass lamp", "speckled", "stool", "walnut tray", "gifts", "glazed bowl", "cork"];
+  const searchPaths = searches.map((q) => `/?q=${encodeURIComponent(q)}`);
+  const productPaths = Array.from({ length: 50 }, (_, i) => `/products/${ids[(i * 7919) % ids.length]!.slug}`);
+  const hotProducts = Array.from({ length: 200 }, (_, i) => `/products/${ids[(i * 13) % 200]!.slug}`);
+  const countOrders = () => db.select({ n: sql<number>`count(*)` }).from(orders).get()!.n;
+  for (const n of WORKER_COUNTS) {
+    const label = workerLabel(n);
+    const env = { ...storeEnv, WEB_CONCURRENCY: String(n) };
+    const uncached = await startProcess([SERVER], { ...env, MICRO_CACHE_MS: "0" });
+    for (const [name, requests] of [
+      ["catalog / (uncached)", undefined],
+      ["product /products/<slug> (uncached)", rotating(productPaths)],
+    ] as const) {
+      await measure(`${name} ${label}`, "workers page", uncached, "/", 8, { requests, amount: 300 * n, record: false });
+      await measure(`${name} ${label}`, "workers page", uncached, "/", 8, { requests });
+    }
+    await stop(uncached);
+
+    const store = await startProcess([SERVER], env);
+    await measure(`catalog / (cached) ${label}`, "workers page", store, "/", 8, { amount: 300 * n, record: false });
+    await measure(`catalog / (cached) ${label}`, "workers page", store, "/", 8);
+    const sessions = await prepareSessions(store.url, 600 * n, (i) => checkoutCart(ids, i + 200_000 + n * 10_000));
+    const checkout = await measure(`checkout POST /checkout (orders/s) ${label}`, "workers checkout", store, "/checkout", 8, {
+      requests: checkoutRequests(store.url, sessions),
+      amount: sessions.length,
+    });
+    workersPlaced += checkout.statuses["302"] ?? 0;
+
+    const mixedSessions: Session[] & { sent?: number } = await prepareSessions(store.url, 1_500 * n, (i) => checkoutCart(ids, i + 300_000 + n * 10_000));
+    const before = countOrders();
+    const [pages, buys] = await Promise.all([
+      measure(`mixed: browsing while others check out ${label}`, "workers page", store, "/", 8, {
+        requests: rotating(["/", ...searchPaths, ...hotProducts]),
+      }),
+      measure(`mixed: checkouts while others browse (orders/s) ${label}`, "workers mixed checkout", store, "/checkout", 4, {
+        requests: checkoutRequests(store.url, mixedSessions),
+        duration: DURATION,
+      }),
+    ]);
+    for (let last = -1, now = countOrders(); now !== last; last = now, now = countOrders()) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    workersPlaced += countOrders() - before;
+    if ((mixedSessions.sent ?? 0) > mixedSessions.length) throw new Error(`mixed ${label}: ran out of prepared shoppers`);
+    // Both rows measured the same processes over the same seconds.
+    const pageShare = pages.rps / (pages.rps + buys.rps);
+    pages.cpuPerRequest = buys.cpuPerRequest = pages.cpuPerRequest * pageShare;
+    await stop(store);
+  }
+}
+
+/** One worker against two, row by row, and the mixed load's target. */
+function printWorkers() {
+  const one = rows.filter((r) => r.target.endsWith(workerLabel(1)));
+  if (one.length === 0) return;
+  console.log(`\nWorkers (WEB_CONCURRENCY), ${cpus().length} CPUs:`);
+  console.log("| row | conns | req/s, 1 → 2 workers | p99 ms, 1 → 2 | CPU ms/req, 1 → 2 | throughput × |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of one) {
+    const name = r.target.slice(0, -workerLabel(1).length).trim();
+    const two = rows.find((t) => t.target === `${name} ${workerLabel(2)}` && t.connections === r.connections);
+    if (!two) continue;
+    console.log(
+      `| ${name} | ${r.connections} | ${r.rps.toFixed(0)} → ${two.rps.toFixed(0)} | ${r.p99} → ${two.p99} | ` +
+        `${r.cpuPerRequest.toFixed(2)} → ${two.cpuPerRequest.toFixed(2)} | ${(two.rps / r.rps).toFixed(2)} |`,
+    );
+  }
+  const mixed = rows.find((r) => r.kind === "workers mixed checkout" && r.target.endsWith(workerLabel(2)));
+  if (mixed) {
+    console.log(`\nTarget (issue 21): ${mixed.p99 <= 30 ? "met   " : "MISSED"}  mixed load with 2 workers: ${mixed.rps.toFixed(0)} orders/s, checkout p99 ${mixed.p99} ms (<= 30)`);
+  }
+}
+
 // --- report ---------------------------------------------------------------------
 
 /** Issue 12's targets are checked at this many connections (docs/benchmarks.md). */
@@ -771,7 +905,7 @@ function report(): [boolean, string][] {
   console.log("| target | conns | req/s | p50 ms | p99 ms | server CPU ms/req | vs node:http | vs minimal page |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of rows) {
-    const page = !["checkout", "stripe checkout", "race", "mixed checkout"].includes(r.kind);
+    const page = !/checkout|race/.test(r.kind);
     console.log(
       `| ${r.target} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPerRequest.toFixed(2)} | ` +
         `${page ? percent(r.rps, base.get(r.connections)) : ""} | ${page && r.kind !== "baseline" ? percent(r.rps, floor.get(r.connections)) : ""} |`,

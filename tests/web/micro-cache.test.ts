@@ -54,23 +54,34 @@ describe("PageCache", () => {
     expect(cache.bytes).toBe(0);
   });
 
-  it("a purge drops the pages with its tags and keeps nothing a render under way was making", () => {
+  it("a purge drops the pages with its tags, and what a render under way was making if it has one of them", () => {
     const cache = new PageCache({ ttlMs: 60_000, maxBytes: 1e6 });
     cache.set("list", page("list", ["catalog"]));
     cache.set("mug", page("mug", ["product-1"]));
     cache.set("lamp", page("lamp", ["product-2"]));
     const render = cache.begin("vase");
+    const mugRender = cache.begin("mug");
     cache.purge(["product-1"]);
     expect(cache.get("mug")).toBeUndefined();
     expect(cache.get("list")?.body.toString()).toBe("list");
     expect(cache.get("lamp")?.body.toString()).toBe("lamp");
-    // Begun before the purge: it may show what the purge was about.
+    // Begun before the purge, no new request waits for either.
     expect(cache.pending("vase")).toBeUndefined();
+    expect(cache.pending("mug")).toBeUndefined();
+    // With a purged tag, it may show what the purge was about: not kept.
+    mugRender.finish(page("mug", ["product-1"]));
+    expect(cache.get("mug")).toBeUndefined();
+    // Its tags say it shows nothing the purge was about: kept.
     render.finish(page("vase", ["product-3"]));
-    expect(cache.get("vase")).toBeUndefined();
-    // Begun after it: kept.
-    cache.begin("vase").finish(page("vase", ["product-3"]));
     expect(cache.get("vase")?.body.toString()).toBe("vase");
+    // Begun after it: kept.
+    cache.begin("mug").finish(page("mug", ["product-1"]));
+    expect(cache.get("mug")?.body.toString()).toBe("mug");
+    // clear() forgets every render under way, whatever its tags.
+    const late = cache.begin("bowl");
+    cache.clear();
+    late.finish(page("bowl", ["product-9"]));
+    expect(cache.get("bowl")).toBeUndefined();
   });
 
   it("cuts a body at every occurrence of the nonce, and joins the pieces with another", () => {

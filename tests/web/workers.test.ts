@@ -1,5 +1,5 @@
 // Several workers on one port and one SQLite file (WEB_CONCURRENCY=2, the
-// production server, real files; docs/decisions/038-workers-on-one-host.md).
+// production server, real files; docs/decisions/039-workers-on-one-host.md).
 // Which worker answered is read from the log: a worker's lines start
 // [store w1] or [store w2], access lines included. Requests that must reach
 // both workers go on a new connection each, which the primary hands to the

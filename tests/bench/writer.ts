@@ -1,0 +1,74 @@
+// The single writer's ceiling: `npm run bench:writer` (part of `npm run
+// bench`). However many workers serve pages, every order is one write
+// transaction on one SQLite file, one at a time (docs/benchmarks.md#workers).
+// This places orders in a loop on one connection, with no HTTP, no rendering
+// and no other process: what the file takes when writing is all there is, the
+// figure a host's order rate cannot pass. Beside it, in the same run, the
+// smallest write transaction (one row), as the floor.
+//
+// Environment: BENCH_DURATION (seconds per figure, default 3).
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEnv } from "#app/core/env.server.ts";
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { migrate, MIGRATIONS_FOLDER } from "#app/db/migrator.server.ts";
+import { seedDemoProducts } from "#app/db/seed.server.ts";
+import { orderLimits } from "#app/shop/cart.server.ts";
+import { newToken, placeOrder } from "#app/shop/orders.server.ts";
+
+const DURATION_MS = Number(process.env.BENCH_DURATION ?? 3) * 1000;
+const path = join(mkdtempSync(join(tmpdir(), "store-writer-")), "bench.db");
+const db = openDatabase(path);
+migrate(db.$client, { migrationsFolder: MIGRATIONS_FOLDER });
+seedDemoProducts(db);
+// Enough stock for every order below (the ledger is not this figure's business).
+db.$client.prepare("UPDATE products SET stock = 100000000").run();
+const ids = (db.$client.prepare("SELECT id FROM products ORDER BY id").all() as { id: number }[]).map((p) => p.id);
+const limits = orderLimits(parseEnv({ NODE_ENV: "production" }));
+const details = {
+  email: "writer@example.com",
+  customerName: "Writer Bench",
+  addressLine1: "1 Serial Street",
+  addressLine2: "",
+  city: "Lockstep",
+  postalCode: "00001",
+  country: "United States",
+};
+
+function timed(name: string, once: (i: number) => void) {
+  for (let i = 0; i < 200; i++) once(i); // warm up
+  let n = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  while (performance.now() - started < DURATION_MS) once(n++);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const perSecond = n / seconds;
+  console.log(
+    `${name.padEnd(52)} ${perSecond.toFixed(0).padStart(6)} /s  ${(1000 / perSecond).toFixed(3)} ms each  ` +
+      `CPU ${((used.user + used.system) / 1000 / n).toFixed(3)} ms each`,
+  );
+  return perSecond;
+}
+
+db.$client.exec("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, value TEXT NOT NULL)");
+const insert = db.$client.prepare("INSERT INTO bench_floor (value) VALUES (?)");
+const floor = timed("one-row write transaction (floor)", (i) => insert.run(`row ${i}`));
+const orders = timed("placeOrder, 2 lines (quantities 2 and 3)", (i) => {
+  const result = placeOrder(
+    db,
+    {
+      checkoutToken: newToken(),
+      details,
+      cart: [
+        { productId: ids[i % ids.length]!, quantity: 2 },
+        { productId: ids[(i + 7) % ids.length]!, quantity: 3 },
+      ],
+    },
+    limits,
+  );
+  if (result.status !== "placed") throw new Error(`order ${i}: ${result.status}`);
+});
+console.log(`\nThe writer's ceiling: about ${orders.toFixed(0)} orders/s on this machine (${((100 * orders) / floor).toFixed(1)}% of one-row writes), on ${path}`);
+closeDatabase(db);
