@@ -2,7 +2,8 @@
 // store of its own (Stripe keys set, pointed at the local Stripe double,
 // whose stand-in hosted page posts back and sends the signed webhook as
 // Stripe would). The shopper goes shop → pay → back → "Payment received",
-// and shop → back without paying → cancel → stock returned.
+// and shop → back without paying → cancel → stock returned; and the owner
+// accepts a payment Stripe took for another amount.
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
@@ -12,6 +13,7 @@ import { expect, fillCheckout, test } from "#tests/helpers/browser.ts";
 import { tempDir } from "#tests/helpers/db.ts";
 import { freePort, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { startStripeDouble, type StripeDouble } from "#tests/helpers/stripe-double.ts";
+import { staffAccount } from "#tests/helpers/staff.ts";
 
 let server: ServerProcess;
 let stripe: StripeDouble;
@@ -77,4 +79,42 @@ test("a shopper comes back without paying, cancels, and the stock returns", asyn
   expect(order.status).toBe("cancelled");
   expect(stripe.sessions.get(order.paymentReference!)!.status).toBe("expired");
   expect(stock("linen-notebook")).toBe(before);
+});
+
+test("the owner accepts a payment Stripe took for another amount: Mark paid…, then confirm", async ({ page }) => {
+  // Stripe takes 1.00 less than the order (a coupon in the Dashboard, say): the webhook flags it.
+  await addToCart(page, "tea-tin", 2);
+  await page.goto(`${origin}/checkout`);
+  const email = `short-${test.info().project.name}@example.com`;
+  await fillCheckout(page, email);
+  await page.getByRole("button", { name: /^Continue to payment/ }).click();
+  await expect(page.getByRole("heading", { name: "Stripe test double" })).toBeVisible();
+  const order = db.select().from(orders).where(eq(orders.email, email)).all().at(-1)!;
+  stripe.chargeInstead({ amount: order.totalCents - 100 });
+  try {
+    await page.getByRole("button", { name: "Pay" }).click();
+    await expect(page.getByRole("heading", { name: "Confirming your payment…" })).toBeVisible();
+  } finally {
+    stripe.chargeInstead({});
+  }
+  expect(db.select().from(orders).where(eq(orders.id, order.id)).get()!.paymentIssue).toMatch(/^Stripe took /);
+
+  const owner = `owner-${test.info().project.name}-${Date.now()}@example.com`;
+  await staffAccount(db, owner, "owner", "a browser test passphrase");
+  await page.goto(`${origin}/admin/sign-in`);
+  await page.getByLabel("Email").fill(owner);
+  await page.getByLabel("Password").fill("a browser test passphrase");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+
+  await page.goto(`${origin}/admin/orders/${order.id}`);
+  await expect(page.getByRole("alert").filter({ hasText: "Payment needs a look" })).toBeVisible();
+  await page.getByRole("link", { name: "Mark paid…" }).click();
+  await expect(page.getByRole("heading", { name: `Mark order ${order.number} paid` })).toBeVisible();
+  await page.getByRole("button", { name: "Accept the payment and mark paid" }).click();
+  await expect(page).toHaveURL(`${origin}/admin/orders/${order.id}`);
+  await expect(page.getByText(`Order ${order.number} is marked paid: it can be shipped.`)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Mark shipped" })).toBeVisible();
+  await expect(page.getByText("Payment needs a look")).toHaveCount(0);
+  expect(db.select().from(orders).where(eq(orders.id, order.id)).get()).toMatchObject({ status: "paid", paymentIssue: null });
 });
