@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import { formatPrice } from "#app/core/money.ts";
 import { linkClass } from "#app/ui/kit.tsx";
 import { ProductImage } from "#app/ui/product-image.tsx";
+import { TableScroller } from "#app/ui/table-scroller.tsx";
 
 type Line = {
   productId: number;
@@ -44,9 +45,7 @@ export function OrderSummary<L extends Line>({
   staff?: boolean;
 }) {
   const cell = "py-2 pr-4 text-right";
-  return (
-    <>
-      <h2 className="mt-8 text-lg font-medium">Items</h2>
+  const table = (
       <table className="mt-3 w-full text-left text-sm">
         <thead className="border-b border-stone-300 text-stone-600">
           <tr>
@@ -95,6 +94,12 @@ export function OrderSummary<L extends Line>({
           </tr>
         </tfoot>
       </table>
+  );
+  return (
+    <>
+      <h2 className="mt-8 text-lg font-medium">Items</h2>
+      {/* The staff's table has a SKU column more: on a phone it scrolls in its region (app/ui/table-scroller.tsx). */}
+      {staff ? <TableScroller label="Items" className="mt-0">{table}</TableScroller> : table}
 
       <div className="mt-8 grid gap-6 sm:grid-cols-2">
         <div>

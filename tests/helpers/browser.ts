@@ -168,8 +168,15 @@ export async function signInAsStaff(page: Page, db: AppDatabase, role: "owner" |
   return email;
 }
 
-/** No sideways scrolling: the page is no wider than the window. */
+/** No sideways scrolling: the page is no wider than the window (the message names what sticks out). */
 export async function expectNoSidewaysScroll(page: Page) {
-  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-  expect(scroll, "the page's width").toBeLessThanOrEqual(width);
+  const { scroll, width, wide } = await page.evaluate(() => {
+    const width = window.innerWidth;
+    const wide = [...document.body.querySelectorAll("*")]
+      .filter((el) => el.getBoundingClientRect().right > width)
+      .slice(0, 3)
+      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} "${(el.textContent ?? "").trim().slice(0, 40)}"`);
+    return { scroll: document.documentElement.scrollWidth, width, wide };
+  });
+  expect(scroll, `the page's width at ${new URL(page.url()).pathname} (sticking out: ${wide.join("; ")})`).toBeLessThanOrEqual(width);
 }

@@ -27,7 +27,8 @@ afterAll(async () => {
 
 /** The item table's rows: [picture, name, (sku,) price, quantity, total], and the footer's total. */
 function itemTable(html: string) {
-  const table = /<h2[^>]*>Items<\/h2>\s*<table[^>]*>([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
+  // The first table after the heading (on the staff's page it sits in a scroll region).
+  const table = /<h2[^>]*>Items<\/h2>[\s\S]*?<table[^>]*>([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
   const body = /<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(table)?.[1] ?? "";
   const rows = [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map(([, row]) => [
     /<img [^>]*src="([^"]+)"/.exec(row!)?.[1] ?? "(no picture)",

@@ -5,6 +5,7 @@ import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { listOrders, parseStatusFilter } from "#app/staff/order-admin.server.ts";
 import type { Route } from "./+types/orders";
+import { TableScroller } from "#app/ui/table-scroller.tsx";
 
 export function meta({ loaderData }: Route.MetaArgs) {
   const page = loaderData && loaderData.page > 1 ? ` (page ${loaderData.page})` : "";
@@ -57,7 +58,7 @@ export default function Orders({ loaderData }: Route.ComponentProps) {
         {`${total} ${total === 1 ? "order" : "orders"}`}
       </p>
       {items.length > 0 && (
-        <div className="mt-4 overflow-x-auto">
+        <TableScroller label="Orders">
           <table className="w-full text-left text-sm">
             <thead className="border-b border-stone-300 text-stone-600">
               <tr>
@@ -88,7 +89,7 @@ export default function Orders({ loaderData }: Route.ComponentProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
       <Pagination page={page} pageCount={pageCount} searchParams={searchParams} />
     </section>

@@ -10,6 +10,7 @@ import { idParam } from "#app/web/route-params.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
 import type { Route } from "./+types/product-stock";
+import { TableScroller } from "#app/ui/table-scroller.tsx";
 
 export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Stock: ${loaderData?.product.name ?? "product"} · Store admin` }];
@@ -103,7 +104,7 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
       <h2 className="mt-10 text-lg font-medium">History</h2>
       <p className="text-sm text-stone-600">{`Every change to this product's stock, newest first (${history.total}).`}</p>
       {history.items.length > 0 && (
-        <div className="mt-3 overflow-x-auto">
+        <TableScroller label="Stock history" className="mt-3">
           <table className="w-full text-left text-sm">
             <thead className="border-b border-stone-300 text-stone-600">
               <tr>
@@ -137,7 +138,7 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
       <Pagination page={history.page} pageCount={history.pageCount} searchParams={searchParams} />
     </section>

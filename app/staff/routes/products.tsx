@@ -7,6 +7,7 @@ import { databaseContext } from "#app/db/connection.server.ts";
 import { MAX_QUERY_LENGTH } from "#app/core/limits.ts";
 import { listAdminProducts, parseProductStatus } from "#app/staff/product-admin.server.ts";
 import type { Route } from "./+types/products";
+import { TableScroller } from "#app/ui/table-scroller.tsx";
 
 export function meta({ loaderData }: Route.MetaArgs) {
   const page = loaderData && loaderData.page > 1 ? ` (page ${loaderData.page})` : "";
@@ -80,7 +81,7 @@ export default function Products({ loaderData }: Route.ComponentProps) {
         {`${total} ${total === 1 ? "product" : "products"}${query ? ` matching “${query}”` : ""}`}
       </p>
       {items.length > 0 && (
-        <div className="mt-4 overflow-x-auto">
+        <TableScroller label="Products">
           <table className="w-full text-left text-sm">
             <thead className="border-b border-stone-300 text-stone-600">
               <tr>
@@ -124,7 +125,7 @@ export default function Products({ loaderData }: Route.ComponentProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
       <Pagination page={page} pageCount={pageCount} searchParams={searchParams} />
     </section>

@@ -33,6 +33,7 @@ import {
   StaffError,
 } from "#app/staff/staff.server.ts";
 import type { Route } from "./+types/staff";
+import { TableScroller } from "#app/ui/table-scroller.tsx";
 
 // Only the owner manages staff accounts; everyone else gets a 403.
 export const middleware: Route.MiddlewareFunction[] = [requireOwner];
@@ -140,6 +141,7 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
       )}
 
       <FormAlert message={rowFailure} />
+      <TableScroller label="Staff accounts">
       <table className="w-full text-left text-sm">
         <thead className="border-b border-stone-300 text-stone-600">
           <tr>
@@ -175,6 +177,7 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
           ))}
         </tbody>
       </table>
+      </TableScroller>
 
       <h2 className="mt-10 text-lg font-medium">Add someone</h2>
       <p className="text-sm text-stone-600">They get no password: you get a one-time link to send them, and they choose one.</p>

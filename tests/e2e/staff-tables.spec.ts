@@ -1,0 +1,134 @@
+// Staff tables at a phone's width (390 px) and a laptop's (1280 px), with
+// JavaScript and without: the page never scrolls sideways; each table sits
+// in a named scroll region, its first column (the order number, the product,
+// the day, the email) stays in view while the rest scroll, and codes (order
+// numbers, SKUs) never break across lines.
+import { randomUUID } from "node:crypto";
+import { inArray } from "drizzle-orm";
+import type { Page } from "@playwright/test";
+import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
+import { orderItems, orders } from "#app/db/schema.ts";
+import { expect, expectAccessible, expectNoSidewaysScroll, signInAsStaff, test } from "#tests/helpers/browser.ts";
+import { productBySlug } from "#tests/helpers/db.ts";
+
+const db = openDatabase(process.env.E2E_DATABASE_PATH!);
+test.afterAll(() => closeDatabase(db));
+
+const made: number[] = [];
+test.afterEach(() => {
+  db.delete(orderItems).where(inArray(orderItems.orderId, made)).run();
+  db.delete(orders).where(inArray(orders.id, made)).run();
+  made.length = 0;
+});
+
+/** A placed order of two lines for a customer with a long name. */
+function longOrder() {
+  const mug = productBySlug(db, "stoneware-mug");
+  const cups = productBySlug(db, "espresso-cup-pair");
+  const { id, number } = db
+    .insert(orders)
+    .values({
+      publicId: randomUUID(),
+      number: `TBL-${randomUUID().slice(0, 8).toUpperCase()}`,
+      checkoutToken: randomUUID(),
+      email: "maximilian.wolfeschlegelsteinhausen@example.com",
+      customerName: "Maximilian Wolfeschlegelsteinhausenbergerdorff",
+      addressLine1: "1 High Street",
+      city: "Leeds",
+      postalCode: "LS1 1AA",
+      country: "United Kingdom",
+      status: "placed",
+      totalCents: 3 * 1_800 + 2 * 2_400,
+    })
+    .returning({ id: orders.id, number: orders.number })
+    .get();
+  made.push(id);
+  db.insert(orderItems).values([
+    { orderId: id, productId: mug.id, productName: mug.name, unitPriceCents: 1_800, quantity: 3 },
+    { orderId: id, productId: cups.id, productName: cups.name, unitPriceCents: 2_400, quantity: 2 },
+  ]).run();
+  return { id, number };
+}
+
+/** The table's region: named, focusable by keyboard, holding the table. */
+async function region(page: Page, name: string) {
+  const found = page.getByRole("region", { name });
+  await expect(found).toBeVisible();
+  await expect(found).toHaveAttribute("tabindex", "0");
+  await expect(found.getByRole("table")).toBeVisible();
+  return found;
+}
+
+/** How many lines the element's text takes. */
+const lines = (element: ReturnType<Page["locator"]>) =>
+  element.evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  });
+
+/** Inside the window, left to right. */
+async function inView(page: Page, element: ReturnType<Page["locator"]>) {
+  const box = (await element.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+}
+
+for (const viewport of [
+  { width: 390, height: 844 },
+  { width: 1280, height: 800 },
+]) {
+  test.describe(`at ${viewport.width} px`, () => {
+    test.use({ viewport });
+
+    test("orders, products, stock history and staff fit the window; the key column stays readable", async ({ page }) => {
+      test.setTimeout(90_000);
+      const { id, number } = longOrder();
+      await signInAsStaff(page, db, "owner");
+
+      await page.goto("/admin/orders");
+      const list = await region(page, "Orders");
+      // The order number: in view and on one line.
+      await inView(page, list.getByRole("link", { name: number }));
+      expect(await lines(list.getByRole("link", { name: number }))).toBe(1);
+      await expectNoSidewaysScroll(page);
+      await expectAccessible(page);
+      if (viewport.width < 640) {
+        await expect(page.getByText("Scroll sideways for more columns").first()).toBeVisible();
+        // The first column stays put while the rest scroll.
+        const link = list.getByRole("link", { name: number });
+        const before = (await link.boundingBox())!.x;
+        await list.evaluate((el) => el.scrollBy(400, 0));
+        await expect.poll(async () => list.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+        expect((await link.boundingBox())!.x).toBeCloseTo(before, 0);
+      } else {
+        await expect(page.getByText("Scroll sideways for more columns")).toBeHidden();
+      }
+
+      // The order's page: its lines fit too.
+      await page.goto(`/admin/orders/${id}`);
+      await expect(page.getByRole("heading", { level: 1 })).toContainText(number);
+      await region(page, "Items");
+      await expectNoSidewaysScroll(page);
+      await expectAccessible(page);
+
+      await page.goto("/admin/products?q=Stoneware");
+      const products = await region(page, "Products");
+      const mug = productBySlug(db, "stoneware-mug");
+      await inView(page, products.getByRole("link", { name: mug.name, exact: true }));
+      expect(await lines(products.getByRole("cell", { name: mug.sku, exact: true }))).toBe(1);
+      await expectNoSidewaysScroll(page);
+      await expectAccessible(page);
+
+      await page.goto(`/admin/products/${mug.id}/stock`);
+      await region(page, "Stock history");
+      await expectNoSidewaysScroll(page);
+      await expectAccessible(page);
+
+      await page.goto("/admin/staff");
+      await region(page, "Staff accounts");
+      await expectNoSidewaysScroll(page);
+      await expectAccessible(page);
+    });
+  });
+}
