@@ -247,6 +247,12 @@ function productBySlugFrom(path: string, slug: string) {
 }
 
 describe("a worker's life and death", () => {
+  it("needs the built server: development is one process", async () => {
+    const dev = spawnServer({ args: ["server.ts"], env: { NODE_ENV: "development", WEB_CONCURRENCY: "2", DATABASE_PATH: join(tempDir(), "store.db") } });
+    expect(await dev.exited).toBe(1);
+    expect(dev.output()).toContain("WEB_CONCURRENCY=2 needs the built server: `npm run build`, then `npm start`");
+  });
+
   it("kill -9 of a worker under checkouts loses no acknowledged order, and the primary starts a new one", async () => {
     const path = join(tempDir("store-workers-kill-"), "store.db");
     const server = await twoWorkers({ DATABASE_PATH: path });
