@@ -52,5 +52,28 @@ for (const viewport of [
       await expect(confirmTrigger(page, "Cancel order…")).toHaveCount(0);
       await expectAccessible(page);
     });
+
+    test("the owner's refund goes through the same step and refunds once", async ({ page, browser }) => {
+      test.setTimeout(90_000);
+      const shopper = await browser.newPage();
+      await addToCart(shopper, "stoneware-mug", 3);
+      await shopper.goto("/checkout");
+      await fillCheckout(shopper, "refund@example.com");
+      await shopper.getByRole("button", { name: /Place order/ }).click();
+      await expect(shopper.getByText("Thank you for your order")).toBeVisible();
+      const number = (await shopper.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
+      await shopper.close();
+      const order = db.select().from(orders).where(eq(orders.number, number)).get()!;
+
+      await signInAsStaff(page, db, "owner");
+      await page.goto(`/admin/orders/${order.id}`);
+      await page.getByRole("button", { name: "Mark paid", exact: true }).click();
+      await expect(confirmTrigger(page, "Refund…")).toBeVisible();
+      await confirmAction(page, "Refund…", `Refund order ${number}?`, `Refund $${(order.totalCents / 100).toFixed(2)}`);
+      await expect(page.getByText(`Order ${number} is refunded; its items are back in stock.`)).toBeVisible();
+      await expect(page).toHaveURL(new RegExp(`/admin/orders/${order.id}$`));
+      expect(db.select().from(orders).where(eq(orders.id, order.id)).get()!.status).toBe("refunded");
+      await expect(confirmTrigger(page, "Refund…")).toHaveCount(0);
+    });
   });
 }
