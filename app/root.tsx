@@ -1,4 +1,5 @@
 import {
+  href,
   Link,
   Links,
   Meta,
@@ -92,11 +93,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
               aria-label="Staff"
               className="mx-auto flex max-w-6xl items-center justify-between gap-3 whitespace-nowrap px-4 py-3"
             >
-              <Link to="/admin" className="font-semibold tracking-tight">
+              <Link to={href("/admin")} className="font-semibold tracking-tight">
                 {`${store.name} `}
                 <span className="ml-1 rounded bg-white/15 px-1.5 py-0.5 text-xs font-medium">Staff</span>
               </Link>
-              <Link to="/" className="text-sm text-stone-200 underline hover:text-white">
+              <Link to={href("/")} className="text-sm text-stone-200 underline hover:text-white">
                 View the shop
               </Link>
             </nav>
@@ -110,22 +111,22 @@ export function Layout({ children }: { children: React.ReactNode }) {
               aria-label="Main"
               className="mx-auto flex max-w-6xl items-center justify-between gap-3 whitespace-nowrap px-4 py-3 sm:gap-4 sm:py-4"
             >
-              <Link to="/" className="text-base font-semibold tracking-tight sm:text-lg">
+              <Link to={href("/")} className="text-base font-semibold tracking-tight sm:text-lg">
                 {store.name}
               </Link>
               <ul className="flex items-center gap-3 text-sm sm:gap-5">
                 <li>
-                  <NavLink to="/" end className={navClass}>
+                  <NavLink to={href("/")} end className={navClass}>
                     Catalog
                   </NavLink>
                 </li>
                 <li>
-                  <NavLink to="/orders" end className={navClass}>
+                  <NavLink to={href("/orders")} end className={navClass}>
                     Find an order
                   </NavLink>
                 </li>
                 <li>
-                  <NavLink to="/cart" className={navClass}>
+                  <NavLink to={href("/cart")} className={navClass}>
                     Cart
                     <span className="ml-1.5 inline-block min-w-6 rounded-full bg-stone-900 px-1.5 py-0.5 text-center text-xs font-semibold text-white">
                       {cartCount}
@@ -177,7 +178,7 @@ function Notice({ message }: { message: string | null }) {
           {pathname !== "/cart" && (
             <>
               {" "}
-              <Link to="/cart" className="font-medium underline">
+              <Link to={href("/cart")} className="font-medium underline">
                 View cart
               </Link>
             </>
@@ -210,7 +211,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
     <ErrorPage
       error={error}
       site="Corner Store"
-      back={{ to: "/", label: "Back to the catalog" }}
+      back={{ to: href("/"), label: "Back to the catalog" }}
       notFound={{ title: "Page not found", detail: "We could not find what you were looking for." }}
     />
   );

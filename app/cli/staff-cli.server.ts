@@ -4,6 +4,7 @@
 // in the image:
 //   docker compose run --rm store node app/cli/cli.ts staff create --email you@example.com --role owner
 // docs/admin.md walks through it.
+import { href } from "react-router";
 import { existsSync } from "node:fs";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { publicUrl } from "#app/core/env.server.ts";
@@ -135,7 +136,7 @@ export async function staffCommand(positionals: string[], values: Values, contex
       console.log(`created ${account.role} account ${account.email}`);
       if (password) {
         await setPassword(db, account.id, password);
-        console.log(`password set; sign in at ${origin}/admin/sign-in`);
+        console.log(`password set; sign in at ${origin}${href("/admin/sign-in")}`);
       } else {
         printLink(origin, account.email, issueSignInLink(db, account.id, new Date(), { kind: "staff_invitation", config: context.config() }), context);
       }

@@ -4,6 +4,7 @@
 // Stripe is app/store/stripe.server.ts; another provider (Adyen,
 // Mollie) is one more module like it. Provider `manual` has no module:
 // staff record payments by hand (docs/payments.md).
+import { href } from "react-router";
 import { paymentProvider, publicUrl, type Env } from "#app/core/env.server.ts";
 import { KnownError } from "#app/core/errors.ts";
 
@@ -90,5 +91,8 @@ export function paymentPageOrigins(config: Env): string[] {
 /** Where the shopper comes back to: the order's page, and its "pay or cancel" page. */
 export function returnUrls(publicId: string, config: Env) {
   const base = publicUrl(config);
-  return { successUrl: `${base}/orders/${publicId}`, cancelUrl: `${base}/orders/${publicId}/pay` };
+  return {
+    successUrl: `${base}${href("/orders/:publicId", { publicId })}`,
+    cancelUrl: `${base}${href("/orders/:publicId/pay", { publicId })}`,
+  };
 }

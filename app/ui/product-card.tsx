@@ -1,4 +1,4 @@
-import { Link } from "react-router";
+import { href, Link } from "react-router";
 import { ProductImage } from "#app/ui/product-image.tsx";
 import { formatPrice } from "#app/core/money.ts";
 import type { CatalogItem } from "#app/store/products.server.ts";
@@ -17,7 +17,7 @@ export function ProductCard({ product }: { product: CatalogItem }) {
     // The focus ring is drawn around the card (the li), not the link: the
     // card's overflow-hidden would clip the link's own outline.
     <li className="group overflow-hidden rounded-lg border border-stone-200 bg-white shadow-sm transition hover:shadow-md has-focus-visible:outline-3 has-focus-visible:outline-offset-2 has-focus-visible:outline-blue-700">
-      <Link to={`/products/${product.slug}`} className="block focus-visible:outline-none">
+      <Link to={href("/products/:slug", { slug: product.slug })} className="block focus-visible:outline-none">
         <ProductImage
           src={product.image}
           alt=""

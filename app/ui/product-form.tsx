@@ -2,7 +2,9 @@ import { Form } from "react-router";
 import { buttonClass, fieldErrorCount, FormAlert, TextAreaField } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { ProductImage } from "#app/ui/product-image.tsx";
-import { useIsPending } from "#app/ui/use-is-pending.ts";
+import { useRef } from "react";
+import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
+import { useResetAfterSave } from "#app/ui/use-reset-after-save.ts";
 import { MAX_IMAGE_PIXELS } from "#app/store/image-variants.ts";
 import { getStoreCurrency, minorDigits } from "#app/core/money.ts";
 
@@ -29,11 +31,15 @@ export function ProductForm({
   maxImageMb: number;
 }) {
   const pending = useIsPending({ fields: { intent: "save" } });
+  const form = useRef<HTMLFormElement>(null);
+  // Saved: the fields show the saved values and the chosen file is dropped,
+  // so a second Save does not upload the same image again.
+  useResetAfterSave(form, { fields: { intent: "save" }, failed: Object.keys(errors).length > 0 });
   // An image uploaded with a submit that failed on another field is kept.
   const kept = values.uploadedImage || undefined;
   const image = kept ?? currentImage;
   return (
-    <Form method="post" encType="multipart/form-data" noValidate className="grid max-w-2xl gap-5">
+    <Form ref={form} method="post" encType="multipart/form-data" noValidate className="grid max-w-2xl gap-5">
       <input type="hidden" name="intent" value="save" />
       <input type="hidden" name="uploadedImage" value={kept ?? ""} />
       <FormAlert message={errors.form} fieldCount={fieldErrorCount(errors)} />
@@ -109,7 +115,7 @@ export function ProductForm({
         )}
       </div>
       <div>
-        <button type="submit" disabled={pending} className={buttonClass}>
+        <button type="submit" {...busyButton(pending)} className={buttonClass}>
           {pending ? "Saving…" : isNew ? "Create product" : "Save changes"}
         </button>
       </div>

@@ -114,7 +114,7 @@ export default function Cart({ loaderData, actionData }: Route.ComponentProps) {
                 Some items cannot be bought as they are. Change or remove them to check out.
               </p>
             ) : (
-              <Link to="/checkout" className="rounded bg-stone-900 px-5 py-2.5 font-medium text-white hover:bg-stone-700">
+              <Link to={href("/checkout")} className="rounded bg-stone-900 px-5 py-2.5 font-medium text-white hover:bg-stone-700">
                 Check out
               </Link>
             )}
@@ -164,7 +164,7 @@ function CartRow({
       )}
       <div className="min-w-0 sm:flex-1">
         {product ? (
-          <Link to={`/products/${product.slug}`} className="font-medium hover:underline">
+          <Link to={href("/products/:slug", { slug: product.slug })} className="font-medium hover:underline">
             {product.name}
           </Link>
         ) : (

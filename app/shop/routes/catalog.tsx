@@ -1,4 +1,4 @@
-import { Form, Link, useSearchParams, useSubmit } from "react-router";
+import { Form, href, Link, useSearchParams, useSubmit } from "react-router";
 import { useHydrated } from "#app/ui/use-hydrated.ts";
 import { Pagination } from "#app/ui/pagination.tsx";
 import { ProductCard } from "#app/ui/product-card.tsx";
@@ -128,7 +128,7 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
           {query ? (
             <>
               <p>{`No products match “${query}”. Try fewer or different words.`}</p>
-              <Link to="/" className="mt-4 inline-block underline">
+              <Link to={href("/")} className="mt-4 inline-block underline">
                 Show all products
               </Link>
             </>

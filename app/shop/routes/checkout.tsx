@@ -206,7 +206,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
             <span>Total</span>
             <span>{formatPrice(cart.subtotalCents)}</span>
           </p>
-          <Link to="/cart" className="mt-4 inline-block text-sm underline">
+          <Link to={href("/cart")} className="mt-4 inline-block text-sm underline">
             Edit cart
           </Link>
         </aside>
@@ -215,7 +215,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
           {cart.hasProblems && !failure && (
             <p className="mb-6 rounded border border-amber-700 bg-amber-50 px-4 py-3 text-sm text-amber-950">
               {"Some items in your cart cannot be bought as they are. "}
-              <Link to="/cart" className="font-medium underline">
+              <Link to={href("/cart")} className="font-medium underline">
                 Review your cart
               </Link>
             </p>
@@ -231,7 +231,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
                 {errors.form ?? `Please correct ${fieldCount === 1 ? "the field" : `${fieldCount} fields`} below.`}
               </p>
               {cart.hasProblems && (
-                <Link to="/cart" className="mt-2 inline-block font-medium underline">
+                <Link to={href("/cart")} className="mt-2 inline-block font-medium underline">
                   Review your cart
                 </Link>
               )}

@@ -64,7 +64,7 @@ export default function Order({ loaderData }: Route.ComponentProps) {
         <h2 className="font-medium">{heading}</h2>
         <p className="mt-1 text-sm text-stone-700">{note}</p>
         {order.status === "awaiting_payment" && (
-          <Link to={`/orders/${publicId}/pay`} className="mt-2 inline-block text-sm font-medium underline">
+          <Link to={href("/orders/:publicId/pay", { publicId: publicId })} className="mt-2 inline-block text-sm font-medium underline">
             Pay now or cancel the order
           </Link>
         )}
@@ -72,7 +72,7 @@ export default function Order({ loaderData }: Route.ComponentProps) {
 
       <OrderSummary order={order} lineHref={(line) => href("/products/:slug", { slug: line.slug })} />
 
-      <Link to="/" className="mt-10 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
+      <Link to={href("/")} className="mt-10 inline-block rounded bg-stone-900 px-4 py-2 text-white hover:bg-stone-700">
         Continue shopping
       </Link>
     </section>

@@ -81,7 +81,7 @@ export default function Product({ loaderData, actionData }: Route.ComponentProps
         className="aspect-square w-full rounded-lg border border-stone-200 bg-stone-100 object-cover"
       />
       <div>
-        <Link to="/" className="text-sm text-stone-600 hover:underline">
+        <Link to={href("/")} className="text-sm text-stone-600 hover:underline">
           ← Back to the catalog
         </Link>
         <h1 className="mt-2 text-3xl font-semibold tracking-tight">{product.name}</h1>

@@ -109,7 +109,7 @@ export default function EditProduct({ loaderData, actionData }: Route.ComponentP
             <h2 className="font-medium">{product.archivedAt ? "Archived" : "On sale"}</h2>
             {!product.archivedAt && (
               <p className="mt-1 text-sm">
-                <Link to={`/products/${product.slug}`} className={linkClass}>
+                <Link to={href("/products/:slug", { slug: product.slug })} className={linkClass}>
                   View in the store
                 </Link>
               </p>

@@ -2,7 +2,9 @@ import { data, Form, href, Link, redirect, type ShouldRevalidateFunctionArgs, us
 import { buttonClass, fieldErrorCount, FormAlert, formatDateTime, linkClass, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { Pagination } from "#app/ui/pagination.tsx";
-import { useIsPending } from "#app/ui/use-is-pending.ts";
+import { useRef } from "react";
+import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
+import { useResetAfterSave } from "#app/ui/use-reset-after-save.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { adjustmentSchema, adjustStock, productStock, stockHistory } from "#app/store/inventory.server.ts";
@@ -56,6 +58,9 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
   const [searchParams] = useSearchParams();
   const pending = useIsPending();
   const errors = actionData?.errors ?? {};
+  const adjustForm = useRef<HTMLFormElement>(null);
+  // Saved: an empty form, so a second press cannot apply the same change twice.
+  useResetAfterSave(adjustForm, { failed: Boolean(actionData), clear: true });
   return (
     <section>
       <p className="mb-2 text-sm">
@@ -74,7 +79,7 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
       </p>
 
       <h2 className="mt-8 text-lg font-medium">Adjust stock</h2>
-      <Form method="post" noValidate className="mt-3 grid max-w-xl gap-4">
+      <Form ref={adjustForm} method="post" noValidate className="mt-3 grid max-w-xl gap-4">
         <FormAlert message={errors.form} fieldCount={fieldErrorCount(errors)} />
         <div className="grid gap-4 sm:grid-cols-[10rem_1fr]">
           <Field
@@ -95,7 +100,7 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
           />
         </div>
         <div>
-          <button type="submit" disabled={pending} className={buttonClass}>
+          <button type="submit" {...busyButton(pending)} className={buttonClass}>
             {pending ? "Saving…" : "Save adjustment"}
           </button>
         </div>

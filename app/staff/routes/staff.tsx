@@ -12,7 +12,9 @@ import {
   StatusBadge,
 } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
-import { useIsPending } from "#app/ui/use-is-pending.ts";
+import { useRef } from "react";
+import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
+import { useResetAfterSave } from "#app/ui/use-reset-after-save.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext, publicUrl } from "#app/core/env.server.ts";
 import { formFailure, formValues, idField, readForm } from "#app/core/forms.server.ts";
@@ -123,6 +125,9 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
   const createFailure: { values: Partial<Record<string, string>>; errors: Partial<Record<string, string>> } | undefined =
     failure?.values.intent === "create" ? failure : undefined;
   const rowFailure = failure && !createFailure ? failure.errors.form : undefined;
+  const createForm = useRef<HTMLFormElement>(null);
+  // Added: the form empties, ready for the next person (the link shows above).
+  useResetAfterSave(createForm, { fields: { intent: "create" }, failed: Boolean(createFailure), clear: true });
   const link = actionData && "issued" in actionData ? actionData.issued : undefined;
   return (
     <section>
@@ -181,7 +186,7 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
 
       <h2 className="mt-10 text-lg font-medium">Add someone</h2>
       <p className="text-sm text-stone-600">They get no password: you get a one-time link to send them, and they choose one.</p>
-      <Form method="post" noValidate className="mt-4 grid max-w-xl gap-4">
+      <Form ref={createForm} method="post" noValidate className="mt-4 grid max-w-xl gap-4">
         <input type="hidden" name="intent" value="create" />
         <FormAlert message={createFailure?.errors.form} fieldCount={fieldErrorCount(createFailure?.errors)} />
         <Field
@@ -194,7 +199,7 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
         />
         <SelectField name="role" label="Role" options={roles} defaultValue={createFailure?.values.role || "staff"} error={createFailure?.errors.role} />
         <div>
-          <button type="submit" disabled={creating} className={buttonClass}>
+          <button type="submit" {...busyButton(creating)} className={buttonClass}>
             {creating ? "Adding…" : "Add and make a sign-in link"}
           </button>
         </div>

@@ -3,6 +3,7 @@
 // come from the same components (parts.tsx) rendered twice by
 // react-dom/server; React escapes every value in both, and the text version's
 // markup and entities are then taken out.
+import { href } from "react-router";
 import { eq } from "drizzle-orm";
 import type { ReactElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
@@ -47,7 +48,7 @@ export function renderMessage(db: AppDatabase, subject: MessageSubject, store: {
     if (!found) throw new UnrenderableMessage("the order is gone");
     const { items, ...order } = found;
     const kind = subject.kind as OrderMessageKind;
-    const url = `${origin ?? ""}/orders/${order.publicId}`;
+    const url = `${origin ?? ""}${href("/orders/:publicId", { publicId: order.publicId })}`;
     return {
       to: order.email,
       subject: orderSubject(kind, order.number),
