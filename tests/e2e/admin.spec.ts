@@ -4,7 +4,7 @@ import { type Browser, type Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
 import { ledgerDrift } from "#app/store/inventory.server.ts";
-import { expect, expectAccessible, fillCheckout, test, watchResponses } from "#tests/helpers/browser.ts";
+import { confirmAction, confirmTrigger, expect, expectAccessible, fillCheckout, test, watchResponses } from "#tests/helpers/browser.ts";
 import { photo } from "#tests/helpers/images.ts";
 import { staffAccount } from "#tests/helpers/staff.ts";
 
@@ -164,7 +164,7 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   // Cancel the second: its bowl goes back on the shelf.
   await page.goto("/admin/orders?status=placed");
   await page.getByRole("link", { name: cancelled }).click();
-  await page.getByRole("button", { name: "Cancel order and return stock" }).click();
+  await confirmAction(page, "Cancel order…", `Cancel order ${cancelled}?`, "Cancel order and return stock");
   await expect(page.getByText(`Order ${cancelled} is cancelled; its items are back in stock.`)).toBeVisible();
   await expect(page.getByText(`Returned to stock 1 × ${bowl} (by ${clerk})`)).toBeVisible();
   await expectAccessible(page);
@@ -186,7 +186,7 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
 
   // Sold, so it cannot be deleted: archived, it leaves the catalog.
   await page.goto(`/admin/products/${id}`);
-  await expect(page.getByRole("button", { name: "Delete product" })).toHaveCount(0);
+  await expect(confirmTrigger(page, "Delete product…")).toHaveCount(0);
   await page.getByRole("button", { name: "Archive" }).click();
   await expect(page.getByText(`Archived ${bowl}: it is no longer in the catalog or for sale.`)).toBeVisible();
   await page.goto("/?q=walnut");
@@ -245,7 +245,7 @@ test("refused staff forms keep what was typed; accepted ones redirect", async ({
 
   // Never sold: deleted outright, which also keeps the catalog as it was.
   await page.getByRole("link", { name: `← ${spoon}` }).click();
-  await page.getByRole("button", { name: "Delete product" }).click();
+  await confirmAction(page, "Delete product…", `Delete ${spoon}?`, "Delete product");
   await expect(page.getByText(`Deleted ${spoon}.`)).toBeVisible();
   await expect(page).toHaveURL(/\/admin\/products$/);
   await page.getByRole("button", { name: "Sign out" }).click();

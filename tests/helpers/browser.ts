@@ -180,3 +180,21 @@ export async function expectNoSidewaysScroll(page: Page) {
   });
   expect(scroll, `the page's width at ${new URL(page.url()).pathname} (sticking out: ${wide.join("; ")})`).toBeLessThanOrEqual(width);
 }
+
+/** The confirm step's opening control: a button with JavaScript, a link without (app/ui/confirm-action.tsx). */
+export const confirmTrigger = (page: Page, name: string) =>
+  page.getByRole("button", { name, exact: true }).or(page.getByRole("link", { name, exact: true }));
+
+/**
+ * Goes through a confirm step: the trigger opens a dialog (JavaScript) or
+ * the same question in the page (`?confirm=`, no JavaScript), titled
+ * `title`; then `confirm` is pressed inside it.
+ */
+export async function confirmAction(page: Page, trigger: string, title: string, confirm: string) {
+  await confirmTrigger(page, trigger).click();
+  const javascript = test.info().project.use.javaScriptEnabled !== false;
+  const step = javascript ? page.getByRole("dialog", { name: title }) : page.getByRole("region", { name: title });
+  await expect(step).toBeVisible();
+  if (!javascript) await expect(page).toHaveURL(/[?&]confirm=/);
+  await step.getByRole("button", { name: confirm, exact: true }).click();
+}

@@ -12,12 +12,16 @@ import { onlinePayments } from "#app/store/payments.server.ts";
 import { orderStatusLabel } from "#app/store/order-status.ts";
 import { dangerButtonClass, FormAlert, linkClass, PageHeading } from "#app/ui/kit.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
+import { refundConsequences } from "#app/ui/refund-consequences.ts";
 import { idParam } from "#app/web/route-params.server.ts";
 import type { Route } from "./+types/order-refund";
 
-// A refund gives money back and cannot be undone: the owner only, on a page
-// of its own that says what will happen, with one button (a form post, so
-// it works without JavaScript).
+// A refund gives money back and cannot be undone: the owner only. It is
+// asked for on the order page, through the confirm step every destructive
+// action uses (app/ui/confirm-action.tsx, decision 041), whose form posts
+// here. This page is where a refused refund lands (Stripe unreachable, the
+// order changed), with the reason and the button to try again, and what an
+// old link to it shows.
 export const middleware: Route.MiddlewareFunction[] = [requireOwnerToRefund];
 
 export function meta({ loaderData }: Route.MetaArgs) {
@@ -59,7 +63,6 @@ export async function action({ request, params, context }: Route.ActionArgs) {
 export default function OrderRefund({ loaderData, actionData }: Route.ComponentProps) {
   const { order } = loaderData;
   const refunding = useIsPending();
-  const online = order.paymentProvider === "stripe";
   return (
     <section>
       <p className="mb-2 text-sm">
@@ -71,15 +74,7 @@ export default function OrderRefund({ loaderData, actionData }: Route.ComponentP
       <FormAlert message={actionData?.error} />
       {loaderData.refundable ? (
         <>
-          <p className="text-stone-700">
-            {online
-              ? `Stripe will return ${formatPrice(order.totalCents, order.currency)} to ${order.customerName}'s card. `
-              : `Record that ${formatPrice(order.totalCents, order.currency)} went back to ${order.customerName} (by transfer or in cash: the store sends no money itself). `}
-            {order.status === "paid"
-              ? "The order has not shipped, so its items go back in stock."
-              : "The order has shipped, so its items do not come back into stock."}
-            {" This cannot be undone."}
-          </p>
+          <p className="text-stone-700">{refundConsequences(order)}</p>
           <Form method="post" className="mt-6">
             <input type="hidden" name="status" value={order.status} />
             <button type="submit" disabled={refunding} className={dangerButtonClass}>

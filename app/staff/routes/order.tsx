@@ -1,7 +1,7 @@
 import { data, Form, href, Link, redirect, type ShouldRevalidateFunctionArgs } from "react-router";
 import {
   buttonClass,
-  dangerButtonClass,
+  formatPrice,
   FormAlert,
   formatDateTime,
   linkClass,
@@ -9,6 +9,8 @@ import {
   StatusBadge,
 } from "#app/ui/kit.tsx";
 import { OrderSummary } from "#app/ui/order-summary.tsx";
+import { ConfirmAction } from "#app/ui/confirm-action.tsx";
+import { refundConsequences } from "#app/ui/refund-consequences.ts";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
@@ -135,13 +137,16 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
             </Form>
           )}
           {moves.includes("cancel") && (
-            <Form method="post">
-              <input type="hidden" name="intent" value="cancel" />
-              <input type="hidden" name="status" value={order.status} />
-              <button type="submit" disabled={busy} className={dangerButtonClass}>
-                {cancelling ? "Cancelling…" : "Cancel order and return stock"}
-              </button>
-            </Form>
+            <ConfirmAction
+              id="cancel"
+              trigger="Cancel order…"
+              title={`Cancel order ${order.number}?`}
+              confirm={cancelling ? "Cancelling…" : "Cancel order and return stock"}
+              keep="Keep the order"
+              fields={{ intent: "cancel", status: order.status }}
+            >
+              {`${order.customerName}'s order is cancelled and its items go back in stock; they are told by email. This cannot be undone.`}
+            </ConfirmAction>
           )}
           {canAccept && (
             <Link to={href("/admin/orders/:orderId/accept-payment", { orderId: String(order.id) })} className={buttonClass}>
@@ -149,9 +154,17 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
             </Link>
           )}
           {canRefund && (
-            <Link to={href("/admin/orders/:orderId/refund", { orderId: String(order.id) })} className={dangerButtonClass}>
-              Refund…
-            </Link>
+            <ConfirmAction
+              id="refund"
+              trigger="Refund…"
+              title={`Refund order ${order.number}?`}
+              confirm={`Refund ${formatPrice(order.totalCents, order.currency)}`}
+              keep="Keep the payment"
+              fields={{ status: order.status }}
+              action={href("/admin/orders/:orderId/refund", { orderId: String(order.id) })}
+            >
+              {refundConsequences(order)}
+            </ConfirmAction>
           )}
         </div>
       )}

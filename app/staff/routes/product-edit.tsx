@@ -1,5 +1,5 @@
 import { data, Form, href, Link, redirect } from "react-router";
-import { dangerButtonClass, FormAlert, linkClass, PageHeading, secondaryButtonClass, StatusBadge } from "#app/ui/kit.tsx";
+import { FormAlert, linkClass, PageHeading, secondaryButtonClass, StatusBadge } from "#app/ui/kit.tsx";
 import { ProductForm } from "#app/ui/product-form.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext, type AppDatabase } from "#app/db/connection.server.ts";
@@ -11,6 +11,7 @@ import { checkProductForm, MAX_IMAGE_MB, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } 
 import { idParam } from "#app/web/route-params.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
+import { ConfirmAction } from "#app/ui/confirm-action.tsx";
 import type { Route } from "./+types/product-edit";
 
 export function meta({ loaderData }: Route.MetaArgs) {
@@ -127,13 +128,19 @@ export default function EditProduct({ loaderData, actionData }: Route.ComponentP
               </button>
             </Form>
             {!product.sold && (
-              <Form method="post" className="mt-4 border-t border-stone-200 pt-4">
-                <input type="hidden" name="intent" value="delete" />
+              <div className="mt-4 border-t border-stone-200 pt-4">
                 <p className="mb-3 text-sm text-stone-700">Never sold, so it can still be deleted for good.</p>
-                <button type="submit" disabled={deleting} className={dangerButtonClass}>
-                  {deleting ? "Deleting…" : "Delete product"}
-                </button>
-              </Form>
+                <ConfirmAction
+                  id="delete"
+                  trigger="Delete product…"
+                  title={`Delete ${product.name}?`}
+                  confirm={deleting ? "Deleting…" : "Delete product"}
+                  keep="Keep the product"
+                  fields={{ intent: "delete" }}
+                >
+                  {"It goes for good, with its stock history. Archive it instead to only stop selling it."}
+                </ConfirmAction>
+              </div>
             )}
           </div>
         </aside>
