@@ -31,6 +31,9 @@ for (const viewport of [
       responses.expect(400, "POST", /\/admin\/products\/\d+\/stock(\.data)?$/);
       await signInAsStaff(page, db);
       const mug = productBySlug(db, "stoneware-mug");
+      // Other spec files put stock back by hand after their tests (storeDatabase()), so
+      // the shared database may already disagree with its ledger: this form must add no drift.
+      const driftBefore = ledgerDrift(db);
       await page.goto(`/admin/products/${mug.id}/stock`);
       const change = page.getByLabel("Change by");
       const why = page.getByLabel("Why");
@@ -49,13 +52,13 @@ for (const viewport of [
       await expect(page.getByText("Enter how much the stock changes, like 5 or -2.").first()).toBeVisible();
       expect(productBySlug(db, "stoneware-mug").stock).toBe(mug.stock + 5);
 
-      // Put it back through the same form, so the ledger still balances for the other specs.
+      // Put it back through the same form, so the stock is as the other specs expect it.
       await change.fill("-5");
       await why.fill("Counted again");
       await page.getByRole("button", { name: "Save adjustment" }).click();
       await expect(notice(page, `Stock changed by -5: ${mug.stock} in stock now.`)).toBeVisible();
       expect(productBySlug(db, "stoneware-mug").stock).toBe(mug.stock);
-      expect(ledgerDrift(db)).toEqual([]);
+      expect(ledgerDrift(db)).toEqual(driftBefore);
       expect(responses.unexpected()).toEqual([]);
     });
 
