@@ -103,10 +103,8 @@ function schemaFor(nodeEnv: string | undefined) {
     // every interface, as a container must.
     HOST: z.string().min(1).default(production ? "0.0.0.0" : "127.0.0.1"),
     PORT: int(3000, 0, 65535),
-    // How many server processes share the port (docs/deploy.md#workers): one
-    // per usable CPU in production (the container's CPU limit included), one
-    // in development. 1 runs the single process, with no supervisor at all.
-    // More than one needs the built server (`npm start`).
+    // docs/deploy.md#workers. 1 runs one process with no supervisor; more
+    // than one needs the built server (`npm start`).
     WEB_CONCURRENCY: int(production ? usableCpus() : 1, 1, 256),
     // Behind a TLS-terminating proxy or load balancer, trust its
     // X-Forwarded-Proto/Host so the request URL is the one the browser used:
@@ -118,18 +116,15 @@ function schemaFor(nodeEnv: string | undefined) {
       .transform((v, ctx): boolean | number | string => {
         if (v === "true" || v === "false") return v === "true";
         if (/^\d+$/.test(v)) return Number(v);
-        // Addresses or subnets, or Express's names for groups of them: what
-        // Express accepts, checked now, before anything is opened or migrated.
+        // Checked now, before anything is opened or migrated.
         const bad = v.split(",").map((item) => item.trim()).find((item) => !trustedProxy(item));
         if (bad === undefined) return v;
         ctx.addIssue({ code: "custom", message: "must be true, false, the number of proxies, or their addresses or subnets" });
         return z.NEVER;
       }),
-    // Where people reach the store, e.g. https://shop.example.com: every
-    // absolute link it hands out (a staff sign-in link, later emails and
-    // payment return addresses) starts here, never with the Host a request
-    // claims, which anyone can forge. Required by the server in production
-    // (see publicUrl below); in development, http://localhost:<PORT>.
+    // Every absolute link the store hands out starts here, never with the
+    // Host a request claims, which anyone can forge. Required by the server
+    // in production (publicUrl below).
     PUBLIC_URL: z
       .string()
       .trim()
@@ -146,10 +141,7 @@ function schemaFor(nodeEnv: string | undefined) {
     // false: the server applies nothing and stays not-ready until a release
     // step (`npm run db:migrate`) has applied every pending migration.
     MIGRATE_ON_START: flag(true),
-    // How long a migration runner waits for another one holding the write lock.
     MIGRATION_LOCK_TIMEOUT_MS: int(30_000, 0, 600_000),
-    // What one order may reserve: of one product, and in all. No payment is
-    // taken, so an order holds its stock until staff cancel it.
     ORDER_MAX_PER_PRODUCT: int(10, 1, 99),
     ORDER_MAX_ITEMS: int(30, 1, 2_970),
     // Per client address (docs/security.md): form posts of any kind; orders
@@ -177,13 +169,11 @@ function schemaFor(nodeEnv: string | undefined) {
     // Snapshots taken before migrating a database with history, kept in
     // <data dir>/backups (0 turns them off).
     BACKUP_KEEP: int(5, 0, 1000),
-    // Fill an empty catalog with demo products at startup.
     SEED_DEMO_DATA: flag(!production),
-    // Sign the cart cookie: a comma-separated list, the first signs and every
-    // one is accepted, so a secret can be rotated without signing everybody
-    // out (docs/security.md). SESSION_SECRET, one secret, is what earlier
-    // versions read and still works. Required by the server in production
-    // (see sessionSecrets below); CLI commands such as db:migrate need none.
+    // The first signs the cart cookie and every one is accepted, so a secret
+    // can be rotated without signing everybody out (docs/security.md).
+    // SESSION_SECRET, one secret, is what earlier versions read. Required by
+    // the server in production (sessionSecrets below), not by the CLI.
     SESSION_SECRETS: z.string().optional(),
     SESSION_SECRET: z.string().optional(),
     // Email (docs/email.md). SMTP_URL is smtp://user:pass@host:587 (STARTTLS,
@@ -247,8 +237,6 @@ function schemaFor(nodeEnv: string | undefined) {
     // waits 10 s by default, so the defaults add up to less than that.
     SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
     SHUTDOWN_TIMEOUT_MS: int(8_000, 100, 600_000),
-    // What the shop says about itself: its name (header, footer) and how a
-    // customer reaches it (the footer; optional).
     STORE_NAME: z.string().trim().min(1).max(60).default("Corner Store"),
     STORE_CONTACT_EMAIL: z.email({ message: "must be an email address" }).optional(),
     // The countries checkout offers, as ISO 3166-1 alpha-2 codes ("US,CA,GB");
@@ -392,10 +380,8 @@ export function publicUrl(config: Env): string {
   return config.PUBLIC_URL;
 }
 
-// The entry points (server.ts, app/cli/cli.ts) parse the environment once and
-// hand the result down: to the app through this router context, to the CLI's
-// commands as an argument. server.ts runs this module directly while the app
-// bundle has its own copy (decision 001), so the key lives on globalThis.
+// server.ts runs this module directly while the app bundle has its own copy
+// (decision 001), so the key lives on globalThis.
 const shared = globalThis as typeof globalThis & { __storeConfig?: RouterContext<Env> };
 
 /** The settings server.ts parsed at startup, for loaders, actions and middleware. */
