@@ -13,7 +13,6 @@ export const WORKER_SLOT_ENV = "STORE_WORKER_SLOT";
 /** Set by the primary when the schema was current as it started the worker. */
 export const WORKER_SCHEMA_READY_ENV = "STORE_SCHEMA_READY";
 
-/** The slot that runs the background loops. */
 export const BACKGROUND_SLOT = 1;
 
 /** From the primary to a worker. */

@@ -152,7 +152,6 @@ export function createDrainableServer(handler: RequestListener) {
       });
       return closed;
     },
-    /** The deadline passed: close everything now. */
     abort() {
       for (const socket of inFlight.keys()) socket.destroy();
     },

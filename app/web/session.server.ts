@@ -17,10 +17,8 @@ import { isToken, newToken } from "#app/shop/orders.server.ts";
 // not encrypted: the shopper can read (not change) what is in it, which is
 // only product ids, quantities and their own checkout token.
 //
-// One middleware (sessionMiddleware, on the root route) reads the cookie
-// once per request, hands the same session to every loader and action, and
-// after they have run writes it back with exactly one Set-Cookie, and only if
-// something in it changed. Loaders and actions never commit it themselves.
+// Loaders and actions never commit the session themselves: sessionMiddleware
+// writes it back once, only if something in it changed.
 
 type SessionData = {
   cart: CartLine[];
