@@ -15,6 +15,7 @@ const TIMED = [
   "tests/shop/checkout-concurrency.test.ts",
   "tests/shop/ledger-concurrency.test.ts",
   "tests/shop/payments-crash.test.ts",
+  "tests/shop/mail.test.ts",
 ];
 
 export default defineConfig({
