@@ -83,7 +83,7 @@ export default tseslint.config(
           patterns: [
             { regex: "^\\.\\.?/(?!\\+types/)", message: "Import project files as #app/… or #tests/… (docs/decisions/007-imports.md)." },
             { regex: "^~/", message: "The ~/ alias is gone: import as #app/… (docs/decisions/007-imports.md)." },
-            { regex: "^#(app|tests)/.*(?<!\\.(ts|tsx|css|json))$", message: "Give the file's extension (.ts/.tsx): plain node needs it." },
+            { regex: "^#(app|tests)/.*(?<!\\.(ts|tsx|css|json)|\\.css\\?url)$", message: "Give the file's extension (.ts/.tsx): plain node needs it." },
           ],
         },
       ],

@@ -10,12 +10,9 @@
 // open, check, migrate, seed), builds the app (app/web/app.server.ts) with
 // both, listens, and stops gracefully. Nothing else reads the environment.
 //
-// With WEB_CONCURRENCY above 1 (the default in production: one per usable
-// CPU) this process is the primary: it reads the settings and runs the
-// startup once, then starts that many workers (this same file, under
-// node:cluster) that share the port, and supervises them
-// (app/ops/cluster.server.ts, docs/decisions/039-workers-on-one-host.md).
-// A worker opens the migrated file and serves, as the single process does.
+// With WEB_CONCURRENCY above 1 this process is the primary: the startup
+// once, then that many workers (this same file, under node:cluster) sharing
+// the port (app/ops/cluster.server.ts, docs/decisions/039-workers-on-one-host.md).
 
 import { Socket } from "node:net";
 import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
@@ -71,10 +68,9 @@ async function main() {
   const built = Boolean(import.meta.env?.PROD);
   if (built) process.env.NODE_ENV ||= "production";
 
-  // Files this process creates (the database, its -wal and -shm, backups,
-  // uploaded images) are readable and writable by its own user only: other
-  // accounts on the host, or in a shared volume, have no business reading
-  // orders. (The CLI, app/cli/cli.ts, does the same.)
+  // Files this process creates (the database, -wal, -shm, backups, uploads)
+  // are its own user's only: other accounts on the host have no business
+  // reading orders. (The CLI does the same.)
   process.umask(0o077);
 
   const config = readSettings(built);
@@ -150,13 +146,11 @@ function supervise(config: Env) {
   stopWithNpm((why) => void stop(why));
 }
 
-/** One server process: the only one (worker null), or one of the primary's workers. */
 async function serve(config: Env, worker: Worker | null) {
   // Only one process per host runs the background loops (the email sender,
   // the payment sweeper): the single process, or worker 1.
   const background = worker ? worker.background : true;
-  // The email sender starts once the outbox table exists and the templates
-  // can be loaded (docs/email.md); it sends outside any request.
+  // The email sender starts once the outbox table exists (docs/email.md).
   let startMailOnce = () => {};
   let store: StartedStore;
   if (worker) {
@@ -238,7 +232,6 @@ async function serve(config: Env, worker: Worker | null) {
       process.exit(1);
     }
     readiness.draining = true;
-    // Keep-alive clients are told to reconnect (elsewhere) from now on.
     web.closeAfterResponses();
 
     // Give load balancers time to see /health/ready fail before we stop
@@ -259,7 +252,6 @@ async function serve(config: Env, worker: Worker | null) {
     // A worker is handed connections until the primary has closed the port
     // (or, stopped alone, until the primary has stopped sending it any).
     if (worker) tellPrimary({ store: "stopping" });
-    // Every request that reached us is answered; then the connections close.
     // A sweep under way finishes its provider calls meanwhile.
     await Promise.all([lastConnection.then(() => web.drain()), app.sweeper.stop()]);
     // Then the sender: the sends under way finish and are marked, and the

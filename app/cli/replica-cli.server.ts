@@ -1,6 +1,4 @@
-// `node app/cli/cli.ts replica config|drill`: what the CLI does with the
-// replica settings (app/ops/replica.server.ts) and the drill
-// (app/ops/replica-drill.server.ts).
+// `node app/cli/cli.ts replica config|drill`.
 import type { Env } from "#app/core/env.server.ts";
 import { UsageError } from "#app/core/errors.ts";
 import { replicaDrill, ReplicaDrillError } from "#app/ops/replica-drill.server.ts";

@@ -1,9 +1,5 @@
-// The CLI's `staff`, `inventory` and `images` commands (app/cli/cli.ts loads
-// this module only when one of them runs). In a checkout:
-//   npm run staff:create -- --email you@example.com --role owner
-// in the image:
-//   docker compose run --rm store node app/cli/cli.ts staff create --email you@example.com --role owner
-// docs/admin.md walks through it.
+// The CLI's `staff`, `inventory` and `images` commands, loaded only when one
+// of them runs (docs/admin.md).
 import { href } from "react-router";
 import { existsSync } from "node:fs";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
@@ -119,10 +115,9 @@ export async function staffCommand(positionals: string[], values: Values, contex
       const email = parseEmail(values.email);
       const role = roleField.safeParse(values.role);
       if (!role.success) throw new UsageError("--role must be owner or staff");
-      // The link (or the sign-in address) is printed on PUBLIC_URL: check it
+      // The link is printed on PUBLIC_URL: it and the password are checked
       // before anything is created.
       const origin = publicUrl(context.config());
-      // Read and check the password before creating anything.
       let password: string | undefined;
       if (values["password-stdin"] === true) {
         const parsed = newPasswordField.safeParse(await readPassword());

@@ -1,11 +1,9 @@
-// How many processes this host (or container) can keep busy: the default for
-// WEB_CONCURRENCY. os.availableParallelism() counts the CPUs this process may
-// be scheduled on (its affinity mask, so `docker run --cpuset-cpus` is seen),
-// but not a CPU *quota* (`docker run --cpus=1.5`, a Kubernetes CPU limit) on
-// every host: Node 24.21 (libuv 1.52) still answered 2 in a container limited
-// to one CPU on a cgroup v1 host, measured here. So the quota is read here,
-// from cgroup v2's cpu.max or cgroup v1's cfs files, and rounded up: 1.5
-// CPUs make two workers, each busy three quarters of the time.
+// The default for WEB_CONCURRENCY. os.availableParallelism() sees the CPU
+// affinity (`--cpuset-cpus`) but not always a CPU quota (`--cpus=1.5`, a
+// Kubernetes limit): Node 24.21 answered 2 in a one-CPU container on a cgroup
+// v1 host, measured here. So the quota is read from cgroup files and rounded
+// up: 1.5 CPUs make two workers.
+
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 

@@ -96,6 +96,8 @@ function smtpUrl(value: string): boolean {
 
 function schemaFor(nodeEnv: string | undefined) {
   const production = nodeEnv === "production";
+  // What each setting means: the configuration table in docs/deploy.md.
+  // The comments here add only what that table does not say.
   return z.object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     // Development listens on this machine only: a dev server (with Vite's
@@ -103,10 +105,8 @@ function schemaFor(nodeEnv: string | undefined) {
     // every interface, as a container must.
     HOST: z.string().min(1).default(production ? "0.0.0.0" : "127.0.0.1"),
     PORT: int(3000, 0, 65535),
-    // How many server processes share the port (docs/deploy.md#workers): one
-    // per usable CPU in production (the container's CPU limit included), one
-    // in development. 1 runs the single process, with no supervisor at all.
-    // More than one needs the built server (`npm start`).
+    // docs/deploy.md#workers. 1 runs one process with no supervisor; more
+    // than one needs the built server (`npm start`).
     WEB_CONCURRENCY: int(production ? usableCpus() : 1, 1, 256),
     // Behind a TLS-terminating proxy or load balancer, trust its
     // X-Forwarded-Proto/Host so the request URL is the one the browser used:
@@ -118,18 +118,15 @@ function schemaFor(nodeEnv: string | undefined) {
       .transform((v, ctx): boolean | number | string => {
         if (v === "true" || v === "false") return v === "true";
         if (/^\d+$/.test(v)) return Number(v);
-        // Addresses or subnets, or Express's names for groups of them: what
-        // Express accepts, checked now, before anything is opened or migrated.
+        // Checked now, before anything is opened or migrated.
         const bad = v.split(",").map((item) => item.trim()).find((item) => !trustedProxy(item));
         if (bad === undefined) return v;
         ctx.addIssue({ code: "custom", message: "must be true, false, the number of proxies, or their addresses or subnets" });
         return z.NEVER;
       }),
-    // Where people reach the store, e.g. https://shop.example.com: every
-    // absolute link it hands out (a staff sign-in link, later emails and
-    // payment return addresses) starts here, never with the Host a request
-    // claims, which anyone can forge. Required by the server in production
-    // (see publicUrl below); in development, http://localhost:<PORT>.
+    // Every absolute link the store hands out starts here, never with the
+    // Host a request claims, which anyone can forge. Required by the server
+    // in production (publicUrl below).
     PUBLIC_URL: z
       .string()
       .trim()
@@ -146,27 +143,16 @@ function schemaFor(nodeEnv: string | undefined) {
     // false: the server applies nothing and stays not-ready until a release
     // step (`npm run db:migrate`) has applied every pending migration.
     MIGRATE_ON_START: flag(true),
-    // How long a migration runner waits for another one holding the write lock.
     MIGRATION_LOCK_TIMEOUT_MS: int(30_000, 0, 600_000),
-    // What one order may reserve: of one product, and in all. No payment is
-    // taken, so an order holds its stock until staff cancel it.
     ORDER_MAX_PER_PRODUCT: int(10, 1, 99),
     ORDER_MAX_ITEMS: int(30, 1, 2_970),
-    // Per client address (docs/security.md): form posts of any kind; orders
-    // placed; order lookups that found nothing (the form, or an order's
-    // address); failed staff sign-ins.
     RATE_LIMIT_POSTS: rateLimit("120/60"),
     RATE_LIMIT_ORDERS: rateLimit("10/600"),
     RATE_LIMIT_LOOKUP_FAILURES: rateLimit("20/600"),
     RATE_LIMIT_SIGN_IN_FAILURES: rateLimit("10/900"),
-    // How long a shared cache (a CDN) may keep a catalog, search or product
-    // page answered to a visitor without a cookie, and serve it stale while it
-    // fetches a fresh one (docs/security.md). Checkout re-reads stock anyway.
+    // Checkout re-reads stock, so a stale page never sells what is gone.
     CACHE_S_MAXAGE: int(5, 0, 86_400),
     CACHE_STALE_WHILE_REVALIDATE: int(30, 0, 86_400),
-    // The server's own page cache (docs/decisions/024-micro-cache.md): the
-    // same catalog, search or product page is rendered at most once per
-    // MICRO_CACHE_MS (0 turns it off), in at most MICRO_CACHE_MAX_MB of memory.
     MICRO_CACHE_MS: int(1_000, 0, 60_000),
     MICRO_CACHE_MAX_MB: int(32, 1, 4_096),
     // Before listening, run SQLite's quick_check when the database file is at
@@ -174,23 +160,15 @@ function schemaFor(nodeEnv: string | undefined) {
     // the page cache; bigger files are checked by `npm run db:check` and by
     // every backup instead, and damage a page runs into stops readiness.
     STARTUP_CHECK_MAX_MB: int(256, 0, 1_000_000),
-    // Snapshots taken before migrating a database with history, kept in
-    // <data dir>/backups (0 turns them off).
     BACKUP_KEEP: int(5, 0, 1000),
-    // Fill an empty catalog with demo products at startup.
     SEED_DEMO_DATA: flag(!production),
-    // Sign the cart cookie: a comma-separated list, the first signs and every
-    // one is accepted, so a secret can be rotated without signing everybody
-    // out (docs/security.md). SESSION_SECRET, one secret, is what earlier
-    // versions read and still works. Required by the server in production
-    // (see sessionSecrets below); CLI commands such as db:migrate need none.
+    // The first signs the cart cookie and every one is accepted, so a secret
+    // can be rotated without signing everybody out (docs/security.md).
+    // SESSION_SECRET, one secret, is what earlier versions read. Required by
+    // the server in production (sessionSecrets below), not by the CLI.
     SESSION_SECRETS: z.string().optional(),
     SESSION_SECRET: z.string().optional(),
-    // Email (docs/email.md). SMTP_URL is smtp://user:pass@host:587 (STARTTLS,
-    // required unless the URL ends in ?requireTLS=false, as a local mail
-    // catcher needs) or smtps://user:pass@host:465 (TLS from the start). It
-    // holds a password: never logged. Unset: development writes each message
-    // to <data dir>/mail/*.eml; production keeps them queued until it is set.
+    // Holds a password: never logged.
     SMTP_URL: z
       .string()
       .trim()
@@ -199,10 +177,6 @@ function schemaFor(nodeEnv: string | undefined) {
     // The From of every message, e.g. "Corner Store <orders@shop.example.com>".
     // Required with SMTP_URL in production: a made-up sender is spam.
     MAIL_FROM: z.string().trim().max(300).optional(),
-    // The sender: how often it looks for due messages; the first retry's
-    // delay, doubled on each failure up to MAIL_RETRY_MAX_MS, with jitter; how
-    // long a temporary failure is retried before the message is marked failed;
-    // and how long one SMTP step may take.
     MAIL_POLL_MS: int(1_000, 10, 60_000),
     MAIL_RETRY_BASE_MS: int(5_000, 10, 3_600_000),
     MAIL_RETRY_MAX_MS: int(900_000, 10, 86_400_000),
@@ -220,20 +194,15 @@ function schemaFor(nodeEnv: string | undefined) {
         const problem = currencyProblem(code);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }),
-    // How long an order waiting for online payment holds its stock. Stripe
-    // accepts a Checkout Session that expires 30 minutes to 24 hours later.
+    // Stripe accepts a Checkout Session that expires 30 minutes to 24 hours later.
     PAYMENT_HOLD_MINUTES: int(30, 30, 1_440),
-    // How often the server looks for holds that ran out (docs/payments.md).
     PAYMENT_SWEEP_SECONDS: int(60, 1, 3_600),
-    // How long a webhook's row is kept to answer its redelivery; the sweep
-    // deletes older ones. Stripe redelivers for up to 3 days: at least 4.
+    // Stripe redelivers for up to 3 days: at least 4.
     PAYMENT_EVENTS_KEEP_DAYS: int(30, 4, 3_650),
     // Both set: payment by Stripe Checkout; both unset: manual payment.
     STRIPE_SECRET_KEY: z.string().trim().optional(),
     STRIPE_WEBHOOK_SECRET: z.string().trim().optional(),
-    // Tests only: where the Stripe client sends its requests instead of
-    // api.stripe.com, e.g. http://127.0.0.1:<port> of a test double. Only
-    // this machine is accepted, so a stray value cannot send keys elsewhere.
+    // Only this machine is accepted, so a stray value cannot send keys elsewhere.
     STRIPE_API_BASE: z
       .string()
       .optional()
@@ -247,12 +216,8 @@ function schemaFor(nodeEnv: string | undefined) {
     // waits 10 s by default, so the defaults add up to less than that.
     SHUTDOWN_DELAY_MS: int(0, 0, 60_000),
     SHUTDOWN_TIMEOUT_MS: int(8_000, 100, 600_000),
-    // What the shop says about itself: its name (header, footer) and how a
-    // customer reaches it (the footer; optional).
     STORE_NAME: z.string().trim().min(1).max(60).default("Corner Store"),
     STORE_CONTACT_EMAIL: z.email({ message: "must be an email address" }).optional(),
-    // The countries checkout offers, as ISO 3166-1 alpha-2 codes ("US,CA,GB");
-    // their names come from Intl.DisplayNames (docs/shopping.md).
     SHIP_TO_COUNTRIES: z
       .string()
       .default("US,CA,GB,IE,FR,DE,NL,AU,NZ")
@@ -266,8 +231,6 @@ function schemaFor(nodeEnv: string | undefined) {
         });
         return z.NEVER;
       }),
-    // The time zone dates and times are shown in, on both sides of the shop
-    // (an IANA name like Europe/London). Stored times are UTC either way.
     STORE_TIME_ZONE: z
       .string()
       .default("UTC")
@@ -392,10 +355,8 @@ export function publicUrl(config: Env): string {
   return config.PUBLIC_URL;
 }
 
-// The entry points (server.ts, app/cli/cli.ts) parse the environment once and
-// hand the result down: to the app through this router context, to the CLI's
-// commands as an argument. server.ts runs this module directly while the app
-// bundle has its own copy (decision 001), so the key lives on globalThis.
+// server.ts runs this module directly while the app bundle has its own copy
+// (decision 001), so the key lives on globalThis.
 const shared = globalThis as typeof globalThis & { __storeConfig?: RouterContext<Env> };
 
 /** The settings server.ts parsed at startup, for loaders, actions and middleware. */

@@ -1,11 +1,8 @@
-// Failures that reach a log line or a terminal, turned into text one way.
-//
-// A KnownError was written for the person running the store: its message
-// says what went wrong and what to do, holds no secret, and is printed as it
-// is. SQLite and Node system errors (those with a code such as
-// SQLITE_READONLY or EACCES) describe the failure in their message, which is
-// printed as it is too. Anything else is a bug, printed with its class name. Always one line: a log
-// line per failure, never a stack trace to scroll through.
+// A KnownError's message says what went wrong and what to do and holds no
+// secret; SQLite and Node system errors (with a code such as EACCES) describe
+// themselves too: both print as they are. Anything else is a bug, printed
+// with its class name. Always one line: never a stack trace to scroll through.
+
 
 /** An error whose message is meant for the operator and safe to print as is. */
 export class KnownError extends Error {

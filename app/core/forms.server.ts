@@ -5,12 +5,9 @@ import { z } from "zod";
 const MAX_FORM_BYTES = 16 * 1024;
 
 /**
- * How much of a refused body is still read, and thrown away, before the
- * answer goes out. A client that is still sending when the server closes
- * the connection gets a reset, and a person sees a browser connection error
- * instead of the page that says what was wrong; reading the rest first
- * avoids that. A body larger than this is not worth reading: the client
- * then gets the answer if it reads it before finishing its upload.
+ * How much of a refused body is read and thrown away before answering: a
+ * client still sending when the connection closes gets a reset, and its user
+ * a browser error instead of the page saying what was wrong.
  */
 const MAX_DISCARD_BYTES = 1024 * 1024;
 
@@ -47,7 +44,6 @@ export async function readForm(request: Request, { maxBytes = MAX_FORM_BYTES } =
   }
 }
 
-/** Reads what is left of a body and drops it, up to MAX_DISCARD_BYTES. */
 async function discard(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, declared: number) {
   if (!reader || declared > MAX_DISCARD_BYTES) return;
   let size = 0;
@@ -106,14 +102,11 @@ export function fieldErrors<Field extends string>(error: Pick<z.ZodError, "issue
 }
 
 /**
- * True when the browser posted the form itself, without JavaScript: its
- * answer becomes the page in the history, and a 4xx page there means Back
- * (or a reload) offers to post the form again. Such a refusal is answered
- * with a 303 back to the form instead (decision 033). A post made by the
- * page's script (React Router's fetch) is not a navigation and gets the 400
- * and its data as before. Browsers say which is which with Sec-Fetch-Mode,
- * but only to secure origins; over plain HTTP the Accept header tells: a
- * navigation asks for text/html, a script's fetch for anything.
+ * True when the browser posted the form itself, without JavaScript: a 4xx
+ * page in the history makes Back or reload offer to post again, so such a
+ * refusal is a 303 back to the form instead (decision 033). Sec-Fetch-Mode
+ * is sent only to secure origins; over plain HTTP a navigation's Accept asks
+ * for text/html.
  */
 export function isDocumentPost(request: Request): boolean {
   const mode = request.headers.get("Sec-Fetch-Mode");

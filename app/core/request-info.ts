@@ -1,15 +1,11 @@
 import { createContext as createReactContext, useContext } from "react";
 import { createContext, type MiddlewareFunction, type RouterContext } from "react-router";
 
-// What Express and React Router tell each other about one request (app/web/app.server.ts
-// hands the object over as load context):
-// - the Content-Security-Policy nonce (app/web/security-headers.server.ts
-//   makes one for every response in production): the render must put it on
-//   every script;
-// - the route pattern React Router matched (`/orders/:publicId`), which the
-//   access log prints instead of the URL (app/web/access-log.server.ts).
+// What Express and React Router tell each other about one request.
 export type RequestInfo = {
+  /** The Content-Security-Policy nonce the render puts on every script. */
   nonce: string;
+  /** The matched pattern (`/orders/:publicId`), which the access log prints instead of the URL. */
   route?: string;
   data?: boolean;
   /** Why a write this request tried could not be made now (app/entry.server.tsx): its 500 becomes a 503. */
@@ -21,7 +17,8 @@ export type RequestInfo = {
 // globalThis, or the value server.ts sets would not be the one the app reads.
 const shared = globalThis as typeof globalThis & { __storeRequestInfo?: RouterContext<RequestInfo> };
 
-/** Router context: getLoadContext in app/web/app.server.ts sets it (no default: forgetting to is an error). */
+/** No default: forgetting to set it in getLoadContext is an error. */
+
 export const requestInfoContext = (shared.__storeRequestInfo ??= createContext<RequestInfo>());
 
 /**

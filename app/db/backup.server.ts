@@ -7,12 +7,11 @@ import { isBusy } from "#app/db/connection.server.ts";
 import { MIGRATIONS_TABLE } from "#app/db/migrator.server.ts";
 import { errorMessage, KnownError } from "#app/core/errors.ts";
 
-// Backups are made with `VACUUM INTO` from a read-only connection. It copies
-// the database as one read transaction, so the copy is consistent as of the
-// moment it started even while the store keeps writing (WAL lets the writer
-// go on), it never restarts under load the way a page-by-page backup can, and
-// it includes whatever is still in the -wal file. Copying store.db with cp
-// while the server runs is NOT a backup: recent commits live in store.db-wal.
+// Backups are made with `VACUUM INTO` from a read-only connection: one read
+// transaction, so the copy is consistent as of its start while the store
+// keeps writing, never restarts under load as a page-by-page backup can, and
+// includes what is still in the -wal file. Copying store.db with cp while the
+// server runs is NOT a backup: recent commits live in store.db-wal.
 
 export class BackupError extends KnownError {
   override name = "BackupError";

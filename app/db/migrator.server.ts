@@ -17,16 +17,13 @@ import { projectRoot } from "#app/core/paths.server.ts";
 //    file. Here the write lock is taken first (BEGIN IMMEDIATE) and what is
 //    applied is read again under it: one runner applies, the others wait,
 //    then find nothing left to do.
-// 2. Table rebuilds: `PRAGMA foreign_keys=OFF` in a migration is a no-op
-//    inside a transaction, so drizzle-kit's rebuild (DROP TABLE + RENAME)
-//    either fails on a foreign key or cascades deletes into child tables.
-//    Here, when a pending migration asks for foreign keys off (drizzle-kit
-//    writes that PRAGMA exactly when it rebuilds a table), they are switched
-//    off on the connection before BEGIN and `PRAGMA foreign_key_check` must
-//    come back empty before COMMIT. Otherwise they stay on and SQLite checks
-//    each statement: no whole-database check, so a migration like ALTER
-//    TABLE ADD COLUMN holds the lock for milliseconds, not for a scan of
-//    every foreign key (docs/tutorial has the figures).
+// 2. Table rebuilds: `PRAGMA foreign_keys=OFF` is a no-op inside a
+//    transaction, so drizzle-kit's rebuild (DROP TABLE + RENAME) fails on a
+//    foreign key or cascades deletes into child tables. Here, when a pending
+//    migration asks for it (drizzle-kit writes it exactly when it rebuilds),
+//    foreign keys go off on the connection before BEGIN and
+//    `PRAGMA foreign_key_check` must come back empty before COMMIT. Otherwise
+//    they stay on: no whole-database scan holding the lock (docs/tutorial).
 // 3. Silent skips: migrate() skips a file whose timestamp is older than the
 //    last applied one (a merged branch). Here that is an error.
 //

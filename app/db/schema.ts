@@ -276,13 +276,10 @@ export type StaffRole = (typeof staffRoles)[number];
 export type StockReason = (typeof stockReasons)[number];
 
 // The outbox: every email the store sends, written in the same transaction
-// as the change that causes it (an order placed, shipped, cancelled; a staff
-// invitation), so a message exists exactly when that change committed. The
-// sender (app/store/mail/sender.server.ts) claims due rows with a lease, sends
-// them and marks them. A row names what the message is about, not its text:
-// the text is rendered at send time (docs/decisions/036-outbox.md).
-// Times the sender schedules by are unix milliseconds: a retry may be due in
-// less than a second.
+// as the change that causes it, so a message exists exactly when that change
+// committed. A row names what the message is about; the text is rendered at
+// send time (docs/decisions/036-outbox.md). Times the sender schedules by are
+// unix milliseconds: a retry may be due in less than a second.
 export const outboxKinds = [
   "order_placed",
   "order_paid",

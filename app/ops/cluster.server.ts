@@ -1,27 +1,12 @@
-// The primary of several server processes on one port (WEB_CONCURRENCY above
-// 1; docs/decisions/039-workers-on-one-host.md, docs/deploy.md#workers). By
-// the time it starts them, server.ts has read the settings and run the
-// startup (open, check, migrate, seed) once; the primary serves nothing
-// itself. It:
-//
-//   - starts WEB_CONCURRENCY workers with node:cluster; once every one is
-//     ready it listens on the port itself, and hands each connection it
-//     accepts to the next worker in turn (until then each worker's readiness
-//     stays red). Node's cluster can share the port by itself, the same
-//     way, but its primary closes the listener, and resets the connections
-//     it holds, the moment the last worker stops listening: under load a
-//     stop reset a few of them. Owning the listener, the primary stops it
-//     as the single process does (app/web/drain.server.ts), hands over what
-//     it accepted, and only then tells the workers that nothing more comes;
-//   - replaces a worker that dies, with one log line each time; a worker
-//     that dies again before it listens waits longer each time (0.5 s,
-//     doubling up to 30 s), so a crash at startup does not spin;
-//   - keeps the rate-limit counts, and hands one worker's catalog changes to
-//     the others (app/web/cluster.server.ts);
-//   - on SIGTERM/SIGINT, tells every worker to stop as a single process
-//     stops (readiness red, SHUTDOWN_DELAY_MS, drain), and exits 0 when all
-//     have drained; 1 when one's drain deadline passed, or when one was still
-//     running KILL_GRACE_MS past it and had to be killed.
+// The primary of several server processes on one port
+// (docs/decisions/039-workers-on-one-host.md says how and why). server.ts
+// has run the startup once before it starts them; the primary serves
+// nothing itself. It owns the listener and hands each connection to the
+// next worker in turn, because Node's own port sharing resets the
+// connections it holds when the last worker stops listening. It replaces
+// workers that die (backing off when one dies before it listens), keeps the
+// rate-limit counts, relays catalog changes, and on SIGTERM/SIGINT stops
+// the workers as a single process stops, exiting 1 if one's drain failed.
 import { createServer, type Socket } from "node:net";
 import cluster, { type Worker } from "node:cluster";
 import { ClusterMemoryStorePrimary } from "@express-rate-limit/cluster-memory-store";
@@ -37,7 +22,6 @@ const BACKOFF_MAX_MS = 30_000;
 type Slot = {
   n: number;
   worker?: Worker;
-  /** Whether the current worker is ready for connections. */
   listening: boolean;
   /** Deaths before listening, in a row. */
   failures: number;

@@ -1,11 +1,7 @@
-// `images variants` (node app/cli/cli.ts images variants): uploads stored as
-// sent, before the store made variants (docs/decisions/027-image-variants.md),
-// get them. Until it runs, pages show those files as they are; after, their
-// products point at the variants and the originals, with their metadata, are
-// no product's any more, so `images prune` deletes them after its grace.
-//
-// Running it again does nothing: a product already on variants is skipped,
-// and variants already on disk are not encoded again.
+// `images variants`: uploads stored as sent, before the store made variants
+// (docs/decisions/027-image-variants.md), get them; the originals, with
+// their metadata, are then no product's, so `images prune` deletes them
+// after its grace. Running it again does nothing.
 import { existsSync, readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { eq, like } from "drizzle-orm";
@@ -19,7 +15,6 @@ export type LegacyImageReport =
   | { status: "refused"; from: string; slugs: string[]; error: string }
   | { status: "missing"; from: string; slugs: string[] };
 
-/** Makes variants for every product image stored as sent, and points its products at them. */
 export async function convertLegacyImages(db: AppDatabase, databasePath: string): Promise<LegacyImageReport[]> {
   const rows = db
     .select({ image: products.image, slug: products.slug })

@@ -1,13 +1,8 @@
-// Continuous off-site copies of the database with Litestream
-// (docs/operations.md#off-site-replication, docs/decisions/031-litestream.md).
-// Off unless LITESTREAM_REPLICA_URL is set. Litestream runs beside the
-// server, not inside it: the image's entry script
-// (app/ops/container-entrypoint.sh) starts it with the configuration written
-// here, and the restore drill (app/ops/replica-drill.server.ts) uses the same.
-//
-// The settings are read here, not in env.server.ts: the server itself never
-// needs them, and the entry script removes the credentials from its
-// environment before starting it.
+// Continuous off-site copies with Litestream, off unless
+// LITESTREAM_REPLICA_URL is set (docs/operations.md#off-site-replication,
+// docs/decisions/031-litestream.md). Its settings are read here, not in
+// env.server.ts: the server never needs them, and the entry script removes
+// the credentials from its environment before starting it.
 import { existsSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { KnownError } from "#app/core/errors.ts";

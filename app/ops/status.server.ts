@@ -7,7 +7,6 @@ import Database from "better-sqlite3";
 import { migrationState, readMigrations, type Migration } from "#app/db/migrator.server.ts";
 
 export type MigrationStatus = {
-  /** What to print. */
   text: string;
   /** Things that need a person: edited applied files, unknown rows, refused files. */
   problems: string[];

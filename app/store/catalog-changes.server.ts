@@ -1,14 +1,8 @@
-// "These products changed": said by the code that changes them, heard by
-// whatever keeps copies of pages that show them (the server's micro-cache,
-// app/web/micro-cache.server.ts). The business functions say it
-// themselves, like they write the stock ledger themselves (decision 019), so
-// no caller can forget: a product saved, archived or deleted by staff, stock
-// adjusted or returned, an order placed.
-//
-// A named channel of node:diagnostics_channel is one object per process
-// whatever module copy asks for it (server.ts's and the app build's), and
-// publishing with nobody listening costs nothing: the CLI and the tests call
-// these functions without a cache in the process.
+// "These products changed": said by the business functions themselves, as
+// they write the stock ledger themselves (decision 019), so no caller can
+// forget; heard by the micro-cache. A named node:diagnostics_channel is one
+// object per process whatever module copy asks for it (server.ts's and the
+// app build's), and publishing with nobody listening costs nothing.
 import { channel } from "node:diagnostics_channel";
 
 export type CatalogChange = {
@@ -22,13 +16,9 @@ export type CatalogChange = {
   lists: boolean;
 };
 
-// The names pages are cached under (a `Cache-Tag` header, which some CDNs
-// purge by): every catalog and search page has the lists' tag, a product's
-// page its product's.
 export const LISTS_TAG = "catalog";
 export const productTag = (id: number) => `product-${id}`;
 
-/** The tags a change makes stale. */
 export function tagsFor(change: CatalogChange): string[] {
   const tags = change.productIds.map(productTag);
   if (change.lists) tags.push(LISTS_TAG);
@@ -46,7 +36,6 @@ export function catalogChanged(change: CatalogChange) {
   if (changes.hasSubscribers) changes.publish(change);
 }
 
-/** Calls `listener` for every change; returns what stops it. */
 export function onCatalogChange(listener: (change: CatalogChange) => void): () => void {
   const subscriber = (message: unknown) => listener(message as CatalogChange);
   changes.subscribe(subscriber);

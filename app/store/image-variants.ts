@@ -1,18 +1,7 @@
-// The sizes and formats every uploaded product image is stored in, and their
-// names (docs/decisions/027-image-variants.md). Shared by the code that writes
-// them (images.server.ts), the pages that show them (ui/product-
-// image.tsx) and `images prune`, so all three agree on every file name.
-//
-// An upload is re-encoded at each width in VARIANT_WIDTHS below its own
-// width, plus its own width up to the largest (never upscaled), as WebP and
-// as a JPEG fallback:
-//
-//   /uploads/products/<sha256>-<width>x<height>.webp
-//   /uploads/products/<sha256>-<width>x<height>.jpg
-//
-// <sha256> is the hash of the uploaded file, so the same upload always gets
-// the same names. The product row keeps one address, the largest JPEG's:
-// its name carries the picture's size, from which the other names follow.
+// The sizes, formats and names of every uploaded image's variants
+// (docs/decisions/027-image-variants.md), in one module so the writer, the
+// pages and `images prune` agree on every file name. The product row keeps
+// the largest JPEG's address, whose name carries the size the others follow from.
 
 /**
  * The most pixels an upload may have (checked in images.server.ts, said on the

@@ -1,27 +1,10 @@
-// Product images uploaded by staff (docs/decisions/027-image-variants.md).
-//
-// Nothing is stored as sent. An upload is checked, then decoded and encoded
-// again with sharp (libvips), and only what sharp wrote is kept:
-//
-// - Only PNG, JPEG and WebP, recognised by their first bytes; what the
-//   browser says (file name, Content-Type) is ignored, and libvips' other
-//   readers (SVG, PDF, TIFF, HEIF…) are switched off below.
-// - At most MAX_IMAGE_BYTES, and at most MAX_IMAGE_PIXELS: the pixel count
-//   is read from the header before anything is decoded, so a small file that
-//   declares 50,000 × 50,000 pixels (a decompression bomb, for us and for
-//   every shopper's browser) is refused at once.
-// - Turned upright from its EXIF orientation, then every piece of metadata
-//   is dropped (EXIF with the GPS position and the camera's serial number,
-//   XMP, comments, colour profiles: pixels are converted to sRGB). Whatever
-//   else the file carried, such as HTML after the image data (a polyglot),
-//   is gone too: the output is made from pixels alone.
-// - Written at the widths the pages use, as WebP and JPEG (image-variants.ts
-//   names them), each to a temporary name and renamed, so a reader never
-//   sees half a file. Names come from the upload's SHA-256, never from the
-//   user; a name never points at other bytes, which is what lets the server
-//   send them with a year of caching (app/web/uploads.server.ts).
-// - The data directory is the volume (./data on the host), so images live
-//   and are backed up with the database (docs/admin.md).
+// Product images uploaded by staff. Nothing is stored as sent: an upload is
+// checked (PNG, JPEG or WebP by its first bytes; its pixel count read from
+// the header before anything is decoded, so a bomb is refused at once), then
+// decoded and re-encoded with sharp from pixels alone, so no metadata (EXIF
+// with GPS) and no polyglot survives. Files are written under a temporary
+// name and renamed, named by the upload's SHA-256, so a name never points at
+// other bytes. Why and how: docs/decisions/027-image-variants.md.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -78,7 +61,6 @@ export function sniffImageType(bytes: Uint8Array): ImageType | null {
   return null;
 }
 
-/** <data dir>/uploads, beside the database file. */
 export function uploadsDirectory(databasePath: string) {
   return dataPaths(databasePath).uploads;
 }

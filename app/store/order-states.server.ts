@@ -20,7 +20,6 @@ import { enqueueMessage, type OrderMessageKind } from "#app/store/mail/outbox.se
 
 export type OrderStatus = (typeof orderStatuses)[number];
 
-/** Where each state may go. */
 export const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   placed: ["paid", "cancelled"],
   awaiting_payment: ["paid", "cancelled"],

@@ -153,15 +153,12 @@ export function applyEvent(db: AppDatabase, event: PaymentEvent): Applied {
 
 /**
  * Deletes up to `limit` webhook rows older than `keepDays` days, oldest
- * first, and returns how many went: a batch is one short write transaction
- * (about 3 ms a thousand rows), so a year's backlog never holds the write
- * lock for long; the sweep takes one batch a turn, `payments prune` loops.
- * A row exists to answer a redelivery of its event, and Stripe redelivers
- * for up to 3 days, so `keepDays` is at least 4 (PAYMENT_EVENTS_KEEP_DAYS):
- * an event redelivered after its row is gone would be applied again, which
- * moveOrder makes harmless for orders but not for a note to staff. The
- * owner's acceptances of flagged payments (`staff.*`) are records, not
- * deliveries: they stay.
+ * first; returns how many. A batch is one short write transaction (about
+ * 3 ms a thousand rows), so a backlog never holds the lock for long.
+ * `keepDays` is at least 4: Stripe redelivers for up to 3 days, and an event
+ * redelivered after its row is gone would be applied again (harmless for
+ * orders, not for a note to staff). The owner's acceptances (`staff.*`) are
+ * records, not deliveries: they stay.
  */
 export function prunePaymentEvents(db: AppDatabase, keepDays: number, options: { now?: Date; limit?: number } = {}): number {
   if (!(keepDays >= 4)) throw new Error("payment events are kept at least 4 days: Stripe redelivers for up to 3");

@@ -6,7 +6,8 @@ import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
 
 /**
  * The one confirm step for an action that cannot be undone (cancel an
- * order, refund it, delete a product or an account): decision 041.
+ * order, refund it, archive or delete a product, disable or delete an
+ * account): decision 041.
  *
  * - With JavaScript, the button opens a modal `<dialog>` that says what will
  *   happen, with the real form post and a way back ("Keep …", focused first,
@@ -32,8 +33,12 @@ export function ConfirmAction({
 }: {
   /** Unique on the page: the value of ?confirm= without JavaScript. */
   id: string;
-  /** The button that asks: "Cancel order…" (the ellipsis says a question follows). */
-  trigger: string;
+  /**
+   * The button that asks: "Cancel order…" (the ellipsis says a question
+   * follows). Not only text: a row's button may add whom it is for, for
+   * screen readers (`<span className="sr-only">`).
+   */
+  trigger: React.ReactNode;
   title: string;
   /** The button that does it: "Cancel order and return stock". */
   confirm: string;

@@ -12,7 +12,13 @@ import type { CatalogItem } from "#app/store/products.server.ts";
 const CARD_IMAGE_SIZES =
   "(min-width: 1280px) 262px, (min-width: 1024px) calc((100vw - 80px) / 3), (min-width: 640px) calc((100vw - 56px) / 2), calc((100vw - 44px) / 2)";
 
-export function ProductCard({ product }: { product: CatalogItem }) {
+/**
+ * `first`: the card is in the catalog's first row (2 cards on a phone, up to 4
+ * on a wide screen), whose pictures are the page's largest paint: they load
+ * at once, not lazily after layout, and the phone row's two ask for high
+ * priority, ahead of the scripts (docs/benchmarks.md#lighthouse-benchlighthouse).
+ */
+export function ProductCard({ product, first }: { product: CatalogItem; first?: "high" | "eager" }) {
   return (
     // The focus ring is drawn around the card (the li), not the link: the
     // card's overflow-hidden would clip the link's own outline.
@@ -24,7 +30,8 @@ export function ProductCard({ product }: { product: CatalogItem }) {
           sizes={CARD_IMAGE_SIZES}
           width={400}
           height={400}
-          loading="lazy"
+          loading={first ? "eager" : "lazy"}
+          fetchPriority={first === "high" ? "high" : undefined}
           className="aspect-square w-full bg-stone-100 object-cover"
         />
         <div className="flex flex-col gap-1 p-3 sm:flex-row sm:items-baseline sm:justify-between sm:gap-2 sm:p-4">

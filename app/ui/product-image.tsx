@@ -19,6 +19,7 @@ export function ProductImage({
   height,
   className,
   loading,
+  fetchPriority,
 }: {
   src: string;
   alt: string;
@@ -27,9 +28,10 @@ export function ProductImage({
   height: number;
   className?: string;
   loading?: "lazy" | "eager";
+  fetchPriority?: "high" | "low" | "auto";
 }) {
   const variants = variantsOfUrl(src);
-  if (!variants) return <img src={src} alt={alt} width={width} height={height} loading={loading} className={className} />;
+  if (!variants) return <img src={src} alt={alt} width={width} height={height} loading={loading} fetchPriority={fetchPriority} className={className} />;
   const srcSet = (format: "webp" | "jpg") =>
     variants
       .filter((v) => v.format === format)
@@ -49,6 +51,7 @@ export function ProductImage({
         width={largest.width}
         height={largest.height}
         loading={loading}
+        fetchPriority={fetchPriority}
         className={className}
       />
     </picture>

@@ -1,18 +1,9 @@
-// One line per request, when its answer is finished (or abandoned), in
-// logfmt (key=value pairs, which log shippers parse and people can read):
-//
-//   [store] http method=GET route=/orders/:publicId status=200 ms=4
-//   [store] http method=POST route=/products/:slug status=202 ms=9 via=data
-//   [store] http method=GET route=/products/:slug status=200 ms=0 cache=hit
-//   [store] http method=GET route=/ status=400 ms=0 refused="no Host header"
-//
-// What it never holds: the URL itself (an order's address is its key, a
-// search may hold a name), query strings, headers, cookies, form fields, or
-// the client's address. The route is the pattern React Router matched; for
-// what Express answers itself (files, refusals) only the first segment of
-// the path as React Router reads it (app/web/request-route.server.ts).
-// Health checks are not logged: a probe every few seconds would drown the
-// rest. docs/decisions/021-access-log.md says why not pino.
+// One logfmt line per request, when its answer is finished or abandoned
+// (examples: docs/operations.md#logs). Never the URL itself (an order's
+// address is its key, a search may hold a name), query strings, headers,
+// cookies, form fields, or the client's address. Health checks are not
+// logged: a probe every few seconds would drown the rest.
+// docs/decisions/021-access-log.md says why not pino.
 import type { Request, RequestHandler, Response } from "express";
 import { requestInfo } from "#app/core/request-info.ts";
 import { MICRO_CACHE_HEADER } from "#app/web/micro-cache.server.ts";

@@ -202,8 +202,6 @@ export async function createApp(
     createRequestHandler({
       build,
       mode: production ? "production" : "development",
-      // What loaders, actions and middleware get: the settings and the
-      // database this process opened once, and this request's CSP nonce.
       getLoadContext(_req, res) {
         const context = new RouterContextProvider();
         context.set(configContext, config);

@@ -30,12 +30,8 @@ import { STAFF_COOKIE } from "#app/staff/staff-session.server.ts";
 const STORE_COOKIE = new RegExp(`(?:^|;\\s*)(?:${[SESSION_COOKIE, STAFF_COOKIE].join("|")})=`);
 const STAFF_SIGNED_IN = new RegExp(`(?:^|;\\s*)${STAFF_COOKIE}=`);
 
-// What a shareable page shows, in a `Cache-Tag` header (the name some CDNs
-// purge by): `catalog` on every catalog and search page, `product-<id>` on a
-// product's page. The server's micro-cache (app/web/micro-cache.server.ts)
-// drops the pages with a tag when app/store/catalog-changes.server.ts says the
-// products behind it changed.
-// (The tags themselves: app/store/catalog-changes.server.ts.)
+// What a shareable page shows, in the header some CDNs purge by; the
+// micro-cache drops pages by it (the tags: app/store/catalog-changes.server.ts).
 export const CACHE_TAG = "Cache-Tag";
 
 /**
@@ -68,7 +64,6 @@ export async function pageVariant(
   return sessionPageVariant(cookieHeader, config);
 }
 
-/** Whether a request carries one of the store's cookies. */
 export function hasStoreCookie(request: Request) {
   return STORE_COOKIE.test(request.headers.get("Cookie") ?? "");
 }

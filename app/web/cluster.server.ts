@@ -1,18 +1,8 @@
-// A worker's side of several server processes on one port (WEB_CONCURRENCY
-// above 1; the primary's side, which starts and replaces them, is
-// app/ops/cluster.server.ts; the reasons are in
-// docs/decisions/039-workers-on-one-host.md). What one process kept in its
-// memory has to be shared on purpose:
-//
-//   - the rate limits count in the primary, over cluster IPC
-//     (@express-rate-limit/cluster-memory-store): a client meets the same
-//     limit whichever worker answers;
-//   - a catalog change one worker makes (a staff edit, a sell-out) is sent to
-//     the primary, which hands it to every other worker, whose micro-cache
-//     drops the pages at once, as the worker's own did;
-//   - the background loops (the email sender, the payment sweeper) run in one
-//     worker only, the one in slot 1; when it dies, its replacement takes
-//     them over.
+// A worker's side of several server processes on one port (the primary's:
+// app/ops/cluster.server.ts; why: docs/decisions/039-workers-on-one-host.md).
+// What one process kept in memory is shared on purpose: the rate limits count
+// in the primary, catalog changes are relayed to every worker's micro-cache,
+// and the background loops run in slot 1 only (its replacement takes them over).
 import cluster from "node:cluster";
 import { ClusterMemoryStoreWorker } from "@express-rate-limit/cluster-memory-store";
 import { catalogChanged, onCatalogChange, type CatalogChange } from "#app/store/catalog-changes.server.ts";
@@ -23,7 +13,6 @@ export const WORKER_SLOT_ENV = "STORE_WORKER_SLOT";
 /** Set by the primary when the schema was current as it started the worker. */
 export const WORKER_SCHEMA_READY_ENV = "STORE_SCHEMA_READY";
 
-/** The slot that runs the background loops. */
 export const BACKGROUND_SLOT = 1;
 
 /** From the primary to a worker. */
@@ -39,7 +28,6 @@ export type ToWorker =
 
 /** From a worker to the primary. */
 export type ToPrimary =
-  /** Ready for connections. */
   | { store: "listening" }
   /** Stopping: send no more connections, then say "last-connection". */
   | { store: "stopping" }
@@ -52,7 +40,6 @@ export const isToPrimary = isToWorker as (message: unknown) => message is ToPrim
 
 export type Worker = {
   slot: number;
-  /** Whether this worker runs the background loops. */
   background: boolean;
   /** Whether the schema was current when the primary started this worker. */
   schemaReady: boolean;

@@ -1,10 +1,7 @@
-// Stopping without dropping a request. Node's own `server.close()` stops
-// accepting and at once destroys every connection that has no request in
-// progress, and that includes a connection accepted a moment ago whose
-// request is already in its buffer, not yet parsed: the client, which sent
-// a complete request before we stopped, gets ECONNRESET. Connections still
-// in the kernel's accept queue when the listener closes are reset too. So
-// the stop here goes in steps:
+// Stopping without dropping a request (decision 013). Node's `server.close()`
+// destroys every connection with no request in progress, including one
+// accepted a moment ago whose request is not yet parsed (the client gets
+// ECONNRESET), and the kernel's accept queue is reset too. So, in steps:
 //
 //   1. keep accepting until the kernel's accept queue is empty, so every
 //      connection a client opened before the stop is taken and answered
@@ -155,7 +152,6 @@ export function createDrainableServer(handler: RequestListener) {
       });
       return closed;
     },
-    /** The deadline passed: close everything now. */
     abort() {
       for (const socket of inFlight.keys()) socket.destroy();
     },

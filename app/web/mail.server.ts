@@ -1,7 +1,6 @@
-// The sender's start and stop in the server (server.ts). The message
-// templates are React components (.tsx), which plain Node cannot load:
-// the built server has them bundled, and development loads them through
-// Vite, so a template edit shows in the next message without a restart.
+// The message templates are .tsx, which plain Node cannot load: the built
+// server has them bundled, and development loads them through Vite, so a
+// template edit shows in the next message without a restart.
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import type { Env } from "#app/core/env.server.ts";
 import type { renderMessage } from "#app/store/mail/messages/render.server.tsx";

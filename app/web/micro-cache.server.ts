@@ -1,34 +1,10 @@
-// The micro-cache: the store's shareable pages (catalog, search, product;
-// documents and `.data`) rendered at most once per short window for every
-// visitor who would see the same bytes, and replayed from memory meanwhile.
-// The reasons and the trade-offs are in docs/decisions/024-micro-cache.md.
-//
-//   - Only GETs of shareable routes, and only copies the route declared shareable (a
-//     `Cache-Tag`, from sharedPageHeaders), answered 200, with no Set-Cookie.
-//     A request the rate limits marked (app/web/rate-limits.server.ts,
-//     mounted before this) is neither answered from the cache nor kept: its
-//     answer is for that client alone.
-//   - The key is the page's URL (its query sorted) and the request's
-//     variant: `anonymous`, or what the page shows from the shopper's
-//     session (`cart=2`; app/web/cache.server.ts, pageVariant). A request
-//     whose page must be its own (staff, a notice to show) is not cached.
-//   - Concurrent requests for a key that is being rendered wait for that
-//     render instead of starting their own.
-//   - A copy is replayed as it was first sent: status, every header and
-//     body, with the route that rendered it for the access log, but for
-//     three things. The Content-Security-Policy nonce: the copy is kept cut
-//     at every place the render wrote its nonce, and each replay fills in
-//     its own response's (a nonce must never be good twice; decision 028).
-//     Hop-by-hop headers. And compression: the copy is kept uncompressed and
-//     compression (mounted before this) encodes each replay for its client.
-//   - At most `maxBytes` of pages; the least recently used go first.
-//   - A product changed through the app (app/store/catalog-changes.server.ts)
-//     drops the pages tagged with it at once, and what every render under
-//     way makes if its page has one of those tags, so the next request sees
-//     the change. The other workers of the same store hear it through their
-//     primary (app/web/cluster.server.ts) and do the same; other processes
-//     on the same database file (the CLI, another replica) are not told:
-//     their copies live out the window.
+// The micro-cache: shareable pages (catalog, search, product; documents and
+// `.data`) rendered at most once per short window for every visitor who
+// would see the same bytes, and replayed from memory meanwhile. What is kept,
+// the key, the replay's own nonce and the purges on a catalog change:
+// docs/decisions/024-micro-cache.md and 028. Other processes on the same file
+// (the CLI, another replica) are not told of a change: their copies live out
+// the window.
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Env } from "#app/core/env.server.ts";
@@ -347,13 +323,9 @@ function record(res: Response, done: (page: CachedPage | undefined) => void) {
 }
 
 /**
- * The store's micro-cache as configured, or a middleware that does nothing
- * when MICRO_CACHE_MS is 0. Pages are shared where the route React Router
- * matches (app/web/request-route.server.ts) says `handle = { shareable: true }`
- * (the catalog and search, product pages; documents and `.data`), never by a
- * path read here. What a page shows from a cookie the app says
- * (pageVariant in app/web/cache.server.ts, handed in by app/web/app.server.ts):
- * this module reads no cookie and imports no session.
+ * Pages are shared where the matched route's `handle` says `shareable`,
+ * never by a path read here; the caller hands in the variant, so this
+ * module reads no cookie.
  */
 export function storeMicroCache(
   config: Pick<Env, "MICRO_CACHE_MS" | "MICRO_CACHE_MAX_MB">,

@@ -1,8 +1,6 @@
-// The payment provider's webhook endpoint, POST /webhooks/stripe. It is not a
-// form: it sits before the origin check, the form-size limit and the rate
-// limits, and reads the raw body itself (its own cap), because the
-// signature is over the exact bytes. In order: the signature, then the
-// database, then the event, applied exactly once (app/store/payment-events.server.ts).
+// Not a form: it sits before the origin check and the form limits, and reads
+// the raw body itself because the signature is over the exact bytes. The
+// event is applied exactly once (app/store/payment-events.server.ts).
 //   400  bad or stale signature (Stripe shows it in its dashboard; no retry helps)
 //   200  applied, a duplicate, or an event the store does not act on
 //   503  not ready (migrations, shutdown) or the database busy or full: Stripe retries

@@ -1,11 +1,9 @@
 import { data, type MiddlewareFunction } from "react-router";
 
-// Rate limits are counted in Express (app/web/rate-limits.server.ts),
-// before React Router. A request over a limit is not answered there: it is
-// marked with this header (any copy a client sent is removed first), with
-// Retry-After already set on the response, and the store's own pages answer
-// it, so a person sees a page that says what happened and when to try again,
-// with JavaScript or without.
+// Express counts the limits but does not answer a request over one: it
+// marks it with this header (removing any copy a client sent), so the
+// store's own pages say what happened and when to try again, with
+// JavaScript or without.
 export const RATE_LIMITED_HEADER = "x-store-rate-limited";
 
 export type RateLimitName = "form post" | "order" | "order lookup" | "sign-in";

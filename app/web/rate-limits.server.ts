@@ -21,15 +21,10 @@ type Limits = {
 };
 
 /**
- * Whether a request counts against a limit: the route React Router runs for
- * it (app/web/request-route.server.ts) names the limit in its `handle`
- * (`rateLimit: { POST: "order" }`), so however the path is written
- * (`/admin/./sign-in`, `/CHECKOUT/`, `/orders/<id>.data`), a request that
- * reaches a route counts as that route. The routes that name one: checkout
- * ("order"); the order lookup form and an order's page ("order lookup":
- * guessing an order by its number and email, or by its address); sign-in
- * and the account page's current password ("sign-in": otherwise a stolen
- * session could try passwords there without a limit).
+ * The route React Router runs names the limit in its `handle`, so however
+ * the path is written (`/admin/./sign-in`, `/CHECKOUT/`) a request counts as
+ * the route it reaches. The account page's password check counts as
+ * "sign-in": otherwise a stolen session could try passwords there.
  */
 const countsAgainst = (name: RateLimitName) => (req: Request) => {
   const route = requestRoute(req);
@@ -43,11 +38,7 @@ const checkout = countsAgainst("order");
 const orderLookup = countsAgainst("order lookup");
 const passwordCheck = countsAgainst("sign-in");
 
-/**
- * Where each limit counts, when not in this process's memory: with several
- * workers on one host, in the primary's (app/web/cluster.server.ts), so a
- * client meets the same limit whichever worker answers it.
- */
+/** Where each limit counts when not in this process's memory (several workers: the primary's). */
 export type RateLimitStores = (name: RateLimitName) => Store;
 
 export function rateLimits(limits: Limits, stores?: RateLimitStores): RequestHandler[] {

@@ -1,28 +1,15 @@
 // Which route a request reaches, decided once, the way React Router decides
-// it, for every check in Express that depends on it: the rate limits, the
-// micro-cache, the access log (docs/decisions/026-one-route-per-request.md).
-//
-// A path read any other way can be walked around. React Router's Express
-// adapter builds the request's URL with the URL parser, which resolves `.`
-// and `..` segments (raw or %-escaped, any case) and reads `\` as `/`; React
-// Router then drops its own `.data` (or `/_.data`) suffix and matches what
-// is left against the route table, decoding %-escapes, ignoring letter case
-// and trailing slashes. So `/admin/x/%2E%2E/Sign-In/.` runs the sign-in
-// action, and a limit that compared paths with a pattern of its own missed
-// it. Here the same parser reads the same string, and React Router's own
-// matcher (createStaticHandler's `match`) reads the same route table: what
-// this module says is what React Router will do.
+// it, for the rate limits, the micro-cache and the access log. A path read
+// any other way can be walked around (`/admin/x/%2E%2E/Sign-In/.` runs the
+// sign-in action): here the same URL parser reads the same string and React
+// Router's own matcher the same route table
+// (docs/decisions/026-one-route-per-request.md).
 import type { IncomingMessage } from "node:http";
 import type { Request, RequestHandler } from "express";
 import { createStaticHandler, type ServerBuild } from "react-router";
 import type { RateLimitName } from "#app/web/rate-limited.server.ts";
 
-/**
- * What a route module says about itself to the checks that run before React
- * Router, as its `handle` export: the route table (app/routes.ts) names the
- * path once, and the rate limits and the micro-cache read this from the
- * route a request reaches, never a copy of its path.
- */
+/** A route module's `handle`: what the checks before React Router read, instead of a copy of its path. */
 export type RouteHandle = {
   /** The limit a request to this route counts against, by method (HEAD counts as GET). */
   rateLimit?: Partial<Record<"GET" | "POST", RateLimitName>>;
@@ -41,7 +28,6 @@ export type RequestRoute = {
    * catalog's page, and the root's action.)
    */
   pattern?: string;
-  /** That route's `handle`. */
   handle?: RouteHandle;
   /** The path React Router matches: resolved, without `.data`, not yet decoded. */
   pathname: string;
@@ -52,13 +38,9 @@ type Routes = Parameters<typeof createStaticHandler>[0];
 type Table = { handler: StaticHandler; handles: Map<string, RouteHandle | undefined>; recent: Map<string, RequestRoute> };
 
 /**
- * Pages are asked for again and again (the micro-cache exists because of
- * it), and looking a path up costs a small fraction of matching it, which
- * would otherwise be a visible share of a page the micro-cache answers. So
- * each build remembers the route of the last RECENT_PATHS paths read (GET,
- * HEAD), each at most MAX_REMEMBERED_LENGTH long, so that this memory stays
- * small whatever clients send; emptied when full (a client that sends a new
- * path every time is matched every time, no worse off than without it).
+ * Matching is a visible share of a page the micro-cache answers, so each
+ * build remembers the route of recent paths read (GET, HEAD). Bounded
+ * whatever clients send; emptied when full.
  */
 const RECENT_PATHS = 1_000;
 const MAX_REMEMBERED_LENGTH = 256;

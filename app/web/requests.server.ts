@@ -65,22 +65,13 @@ export function refuseMalformed(): RequestHandler {
 
 
 /**
- * Form posts must come from the store's own pages. What a browser says about
- * where a post came from, strongest first:
- *
- * - `Sec-Fetch-Site` (Fetch Metadata, sent by every current browser):
- *   `cross-site` is refused, whatever else the request says;
- * - `Origin`: refused unless it is the store's own (`null`, a sandboxed
- *   page or a redirect from elsewhere, is not);
- * - with no Origin, `Referer`: refused unless it is on the store's origin.
- *
- * A request with none of them is not from a browser (so it carries no cookie
- * a page elsewhere could borrow) and passes, as React Router lets it. React
- * Router runs its own Origin check before an action and refuses with a bare
- * 400; checking here first means one readable answer and one log line for
- * both page and `.data` posts, instead of a stack trace per request
- * (docs/decisions/010-own-origin-check.md). Behind a TLS-terminating proxy
- * the request's own origin is only right with TRUST_PROXY set.
+ * Form posts must come from the store's own pages: `Sec-Fetch-Site:
+ * cross-site`, a foreign `Origin` (`null` included) or, with no Origin, a
+ * foreign `Referer` is refused. A request with none of them is not from a
+ * browser (it carries no cookie a page elsewhere could borrow) and passes,
+ * as React Router lets it. Checked before React Router's own bare 400 so a
+ * refusal is one readable answer and one log line
+ * (docs/decisions/010-own-origin-check.md).
  */
 export function refuseCrossOrigin(): RequestHandler {
   return (req, res, next) => {
@@ -109,7 +100,6 @@ export function refuseCrossOrigin(): RequestHandler {
   };
 }
 
-/** Why the browser's own headers say a post came from another site; null when they do not. */
 function fromElsewhere(req: Request): string | null {
   if (req.get("sec-fetch-site") === "cross-site") return "a form post from another site";
   const own = `${req.protocol}://${req.host}`;

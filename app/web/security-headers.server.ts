@@ -31,7 +31,9 @@ export function securityHeaders({ production, formTargets = [] }: { production: 
           // page over a WebSocket: allowed in development only.
           "style-src": production ? ["'self'"] : ["'self'", "'unsafe-inline'"],
           "connect-src": production ? ["'self'"] : ["'self'", "ws:", "wss:"],
-          "img-src": ["'self'", "data:"],
+          // blob: the product form's preview of a file the person chose
+          // (URL.createObjectURL): bytes already on their machine, shown to them.
+          "img-src": ["'self'", "data:", "blob:"],
           "font-src": ["'self'"],
           "object-src": ["'none'"],
           "base-uri": ["'none'"],

@@ -17,10 +17,8 @@ import { isToken, newToken } from "#app/shop/orders.server.ts";
 // not encrypted: the shopper can read (not change) what is in it, which is
 // only product ids, quantities and their own checkout token.
 //
-// One middleware (sessionMiddleware, on the root route) reads the cookie
-// once per request, hands the same session to every loader and action, and
-// after they have run writes it back with exactly one Set-Cookie, and only if
-// something in it changed. Loaders and actions never commit it themselves.
+// Loaders and actions never commit the session themselves: sessionMiddleware
+// writes it back once, only if something in it changed.
 
 type SessionData = {
   cart: CartLine[];
@@ -46,8 +44,6 @@ export type StoreSession = Session<SessionData, FlashData>;
 /** The cart session's cookie (app/web/cache.server.ts keeps answers to its holders private). */
 export const SESSION_COOKIE = "__store_session";
 
-// One storage per list of secrets: the process has one (server.ts parses the
-// settings once), so this is made once.
 const storages = new WeakMap<string[], ReturnType<typeof createStorage>>();
 
 function storageFor(config: Pick<Env, "SESSION_SECRETS">) {
@@ -94,7 +90,6 @@ export const sessionMiddleware: MiddlewareFunction<Response> = async ({ request,
   return response;
 };
 
-/** This request's session, as sessionMiddleware read it. */
 export function getSession(context: Readonly<RouterContextProvider>): StoreSession {
   return context.get(sessionContext);
 }
@@ -166,7 +161,6 @@ export function takeNotice(session: StoreSession): string | null {
   return typeof notice === "string" && notice.length <= 500 ? notice : null;
 }
 
-/** The checkout token for this session, creating one if there is none. */
 export function checkoutTokenFor(session: StoreSession): string {
   let token = session.get("checkoutToken");
   if (!isToken(token)) {
@@ -186,10 +180,7 @@ const formFailureSchema = z.object({
   values: z.record(z.string(), z.string().max(MAX_KEPT_VALUE)),
 });
 
-/**
- * Keeps a refused form for the page the 303 leads back to (decision 033).
- * `form` names the form, so another page never shows it.
- */
+/** Decision 033. `form` names the form, so another page never shows it. */
 export function flashFormFailure(
   session: StoreSession,
   form: string,

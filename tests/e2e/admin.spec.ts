@@ -187,7 +187,7 @@ test("the owner adds staff; staff create a product, ship one order and cancel an
   // Sold, so it cannot be deleted: archived, it leaves the catalog.
   await page.goto(`/admin/products/${id}`);
   await expect(confirmTrigger(page, "Delete product…")).toHaveCount(0);
-  await page.getByRole("button", { name: "Archive" }).click();
+  await confirmAction(page, "Archive…", `Archive ${bowl}?`, "Archive product");
   await expect(page.getByText(`Archived ${bowl}: it is no longer in the catalog or for sale.`)).toBeVisible();
   await page.goto("/?q=walnut");
   await expect(page.getByText("No products match “walnut”")).toBeVisible();

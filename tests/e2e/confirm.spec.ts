@@ -1,14 +1,44 @@
 // The confirm step for actions that cannot be undone (app/ui/confirm-action.tsx),
 // at 390 and 1280 px: a <dialog> with JavaScript, the same question in the page
 // (?confirm=) without. Keeping changes nothing; confirming does the action once.
-import { eq } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { and, eq, isNull, like } from "drizzle-orm";
+import type { Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
-import { orders } from "#app/db/schema.ts";
+import { orders, products, staff } from "#app/db/schema.ts";
 import { addToCart, confirmAction, confirmTrigger, expect, expectAccessible, expectNoSidewaysScroll, fillCheckout, signInAsStaff, test } from "#tests/helpers/browser.ts";
+import { staffAccount } from "#tests/helpers/staff.ts";
 
 const db = openDatabase(process.env.E2E_DATABASE_PATH!);
 test.afterAll(() => closeDatabase(db));
+// A test that fails half-way must not leave its product on sale for the
+// shopper specs that run next (they count the catalog).
+test.afterEach(() => {
+  db.update(products).set({ archivedAt: new Date() }).where(and(like(products.name, "Confirm Test Vase %"), isNull(products.archivedAt))).run();
+});
 const javascript = () => test.info().project.use.javaScriptEnabled !== false;
+
+/** The question a trigger opened: the dialog (JavaScript) or the region in the page (without). */
+const questionNamed = (page: Page, title: string) =>
+  javascript() ? page.getByRole("dialog", { name: title }) : page.getByRole("region", { name: title });
+
+/**
+ * Opens the question, checks it (the way back focused first, nothing wider
+ * than the window, axe) and takes the way back: the page is as it was, with
+ * no ?confirm= left in the address.
+ */
+async function askThenKeep(page: Page, trigger: string | RegExp, title: string, keep: string, path: string) {
+  await confirmTrigger(page, trigger).click();
+  const step = questionNamed(page, title);
+  await expect(step).toBeVisible();
+  if (javascript()) await expect(step.getByRole("button", { name: keep })).toBeFocused();
+  await expectNoSidewaysScroll(page);
+  await expectAccessible(page);
+  await step.getByRole(javascript() ? "button" : "link", { name: keep }).click();
+  await expect(step).toBeHidden();
+  await expect(page).toHaveURL(new RegExp(`${path}$`));
+  await expect(confirmTrigger(page, trigger)).toBeVisible();
+}
 
 for (const viewport of [
   { width: 390, height: 844 },
@@ -74,6 +104,82 @@ for (const viewport of [
       await expect(page).toHaveURL(new RegExp(`/admin/orders/${order.id}$`));
       expect(db.select().from(orders).where(eq(orders.id, order.id)).get()!.status).toBe("refunded");
       await expect(confirmTrigger(page, "Refund…")).toHaveCount(0);
+    });
+
+    test("archiving a product asks first: Keep leaves it on sale, confirming archives it", async ({ page }) => {
+      test.setTimeout(60_000);
+      const name = `Confirm Test Vase ${randomUUID().slice(0, 6)}`;
+      const { id } = db
+        .insert(products)
+        .values({
+          slug: `confirm-vase-${randomUUID().slice(0, 8)}`,
+          name,
+          description: "A vase the confirm tests archive.",
+          priceCents: 4_200,
+          stock: 3,
+          image: "/images/products/stoneware-mug.svg",
+          sku: `CNF-${randomUUID().slice(0, 6).toUpperCase()}`,
+        })
+        .returning({ id: products.id })
+        .get();
+      const archivedAt = () => db.select({ archivedAt: products.archivedAt }).from(products).where(eq(products.id, id)).get()!.archivedAt;
+      await signInAsStaff(page, db);
+      await page.goto(`/admin/products/${id}`);
+      const heading = page.getByRole("heading", { level: 1, name });
+      await expect(heading).toBeVisible();
+
+      await askThenKeep(page, "Archive…", `Archive ${name}?`, "Keep it on sale", `/admin/products/${id}`);
+      expect(archivedAt()).toBeNull();
+      await expect(page.getByText("On sale", { exact: true }).first()).toBeVisible();
+      await expect(page.getByRole("link", { name: "View in the store" })).toBeVisible();
+
+      await confirmAction(page, "Archive…", `Archive ${name}?`, "Archive product");
+      await expect(page.getByRole("status").filter({ hasText: `Archived ${name}: it is no longer in the catalog or for sale.` })).toBeVisible();
+      await expect(page).toHaveURL(new RegExp(`/admin/products/${id}$`));
+      await expect(page.getByRole("dialog")).toHaveCount(0);
+      expect(archivedAt()).not.toBeNull();
+      await expect(page.getByRole("button", { name: "Put back on sale" })).toBeVisible();
+      await expect(confirmTrigger(page, "Archive…")).toHaveCount(0);
+      await expect(page.getByRole("link", { name: "View in the store" })).toHaveCount(0);
+      await expectAccessible(page);
+    });
+
+    test("disabling and deleting a staff account ask first: Keep changes nothing, confirming does it", async ({ page }) => {
+      test.setTimeout(90_000);
+      const email = `confirm-${randomUUID().slice(0, 8)}@example.com`;
+      await staffAccount(db, email, "staff", "a confirm test passphrase");
+      // Each row's buttons say whose account they act on (a screen reader hears the email).
+      const disableTrigger = new RegExp(`^Disable…\\s*: ${email.replaceAll(".", "\\.")}$`);
+      const deleteTrigger = new RegExp(`^Delete…\\s*: ${email.replaceAll(".", "\\.")}$`);
+      const account = () => db.select().from(staff).where(eq(staff.email, email)).get();
+      await signInAsStaff(page, db, "owner");
+      await page.goto("/admin/staff");
+      const row = page.getByRole("row").filter({ hasText: email });
+      await expect(row.getByText("Active", { exact: true })).toBeVisible();
+
+      await askThenKeep(page, disableTrigger, `Disable ${email}?`, "Keep the account active", "/admin/staff");
+      expect(account()!.disabledAt).toBeNull();
+      await expect(row.getByText("Active", { exact: true })).toBeVisible();
+
+      await confirmAction(page, disableTrigger, `Disable ${email}?`, "Disable account");
+      await expect(page.getByRole("status").filter({ hasText: `Disabled ${email}: signed out everywhere, and cannot sign in.` })).toBeVisible();
+      await expect(page).toHaveURL(/\/admin\/staff$/);
+      expect(account()!.disabledAt).not.toBeNull();
+      await expect(row.getByText("Disabled", { exact: true })).toBeVisible();
+      // Enabling is not destructive: one press, no question.
+      await expect(row.getByRole("button", { name: /^Enable\s*:/ })).toBeVisible();
+      await expect(confirmTrigger(page, disableTrigger)).toHaveCount(0);
+
+      await askThenKeep(page, deleteTrigger, `Delete ${email}?`, "Keep the account", "/admin/staff");
+      expect(account()).toBeDefined();
+      await expect(row).toHaveCount(1);
+
+      await confirmAction(page, deleteTrigger, `Delete ${email}?`, "Delete account");
+      await expect(page.getByRole("status").filter({ hasText: `Deleted ${email}.` })).toBeVisible();
+      await expect(page).toHaveURL(/\/admin\/staff$/);
+      expect(account()).toBeUndefined();
+      await expect(row).toHaveCount(0);
+      await expectAccessible(page);
     });
   });
 }

@@ -62,23 +62,38 @@ test("a shopper pays on Stripe's page and comes back to Payment received", async
   expect(stock("tea-tin")).toBe(before - 2);
 });
 
-test("a shopper comes back without paying, cancels, and the stock returns", async ({ page }) => {
-  const before = stock("linen-notebook");
+test("a shopper comes back without paying, sees the order's lines, cancels, and the stock returns", async ({ page }) => {
+  const before = { notebook: stock("linen-notebook"), pencils: stock("pencil-bundle") };
   await addToCart(page, "linen-notebook", 3);
+  await addToCart(page, "pencil-bundle", 2);
   await page.goto(`${origin}/checkout`);
   await fillCheckout(page, "leaver@example.com");
   await page.getByRole("button", { name: /^Continue to payment/ }).click();
   await expect(page.getByRole("heading", { name: "Stripe test double" })).toBeVisible();
-  expect(stock("linen-notebook")).toBe(before - 3);
+  expect(stock("linen-notebook")).toBe(before.notebook - 3);
+  expect(stock("pencil-bundle")).toBe(before.pencils - 2);
 
   await page.getByRole("link", { name: "Back to the store" }).click();
   await expect(page.getByRole("heading", { name: /^Pay for order / })).toBeVisible();
+  // The order summary the order page draws: each line's price, quantity and total, the total, where it ships.
+  await expect(page.getByText("Its 5 items are held for you")).toBeVisible();
+  const rows = page.getByRole("table").getByRole("row");
+  await expect(rows).toHaveText([
+    /^Product\s*Price\s*Quantity\s*Total$/,
+    /^Linen Notebook\s*\$22\.00\s*3\s*\$66\.00$/,
+    /^Cedar Pencil Bundle\s*\$9\.00\s*2\s*\$18\.00$/,
+    /^Total\s*\$84\.00$/,
+  ]);
+  await expect(page.getByRole("link", { name: "Linen Notebook" })).toHaveAttribute("href", "/products/linen-notebook");
+  await expect(page.getByRole("main").locator("address")).toContainText("Ada Lovelace");
+  await expect(page.getByRole("main").locator("address")).toContainText("SW1Y 4JH London");
   await page.getByRole("button", { name: "Cancel the order" }).click();
   await expect(page.getByRole("heading", { name: "Cancelled" })).toBeVisible();
   const order = db.select().from(orders).where(eq(orders.email, "leaver@example.com")).all().at(-1)!;
   expect(order.status).toBe("cancelled");
   expect(stripe.sessions.get(order.paymentReference!)!.status).toBe("expired");
-  expect(stock("linen-notebook")).toBe(before);
+  expect(stock("linen-notebook")).toBe(before.notebook);
+  expect(stock("pencil-bundle")).toBe(before.pencils);
 });
 
 test("the owner accepts a payment Stripe took for another amount: Mark paid…, then confirm", async ({ page }) => {

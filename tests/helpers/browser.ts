@@ -182,7 +182,7 @@ export async function expectNoSidewaysScroll(page: Page) {
 }
 
 /** The confirm step's opening control: a button with JavaScript, a link without (app/ui/confirm-action.tsx). */
-export const confirmTrigger = (page: Page, name: string) =>
+export const confirmTrigger = (page: Page, name: string | RegExp) =>
   page.getByRole("button", { name, exact: true }).or(page.getByRole("link", { name, exact: true }));
 
 /**
@@ -190,7 +190,7 @@ export const confirmTrigger = (page: Page, name: string) =>
  * the same question in the page (`?confirm=`, no JavaScript), titled
  * `title`; then `confirm` is pressed inside it.
  */
-export async function confirmAction(page: Page, trigger: string, title: string, confirm: string) {
+export async function confirmAction(page: Page, trigger: string | RegExp, title: string, confirm: string) {
   await confirmTrigger(page, trigger).click();
   const javascript = test.info().project.use.javaScriptEnabled !== false;
   const step = javascript ? page.getByRole("dialog", { name: title }) : page.getByRole("region", { name: title });

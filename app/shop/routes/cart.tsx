@@ -20,7 +20,12 @@ import { getSession, readCart, writeCart } from "#app/web/session.server.ts";
 import type { Route } from "./+types/cart";
 
 export function meta() {
-  return [{ title: "Your cart · Corner Store" }];
+  // A shopper's own cart: nothing for a search engine to index.
+  return [
+    { title: "Your cart · Corner Store" },
+    { name: "description", content: "The products in your cart, their quantities and the subtotal." },
+    { name: "robots", content: "noindex" },
+  ];
 }
 
 export function loader({ context }: Route.LoaderArgs) {

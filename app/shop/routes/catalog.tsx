@@ -138,8 +138,8 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
         </div>
       ) : (
         <ul className="mt-5 grid grid-cols-2 gap-3 sm:gap-6 lg:grid-cols-3 xl:grid-cols-4">
-          {items.map((product) => (
-            <ProductCard key={product.id} product={product} />
+          {items.map((product, index) => (
+            <ProductCard key={product.id} product={product} first={index < 2 ? "high" : index < 4 ? "eager" : undefined} />
           ))}
         </ul>
       )}

@@ -36,7 +36,11 @@ import type { Route } from "./+types/checkout";
 export const handle: RouteHandle = { rateLimit: { POST: "order" } };
 
 export function meta() {
-  return [{ title: "Checkout · Corner Store" }];
+  return [
+    { title: "Checkout · Corner Store" },
+    { name: "description", content: "Your address and payment for the products in your cart." },
+    { name: "robots", content: "noindex" },
+  ];
 }
 
 export async function loader({ context }: Route.LoaderArgs) {

@@ -1,11 +1,11 @@
 import { data, Form, href, Link, redirect } from "react-router";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
-import { formatPrice } from "#app/core/money.ts";
 import { formValues, readForm } from "#app/core/forms.server.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
 import { cancelUnpaidOrder, payForOrder } from "#app/shop/pay.server.ts";
 import { onlinePayments } from "#app/store/payments.server.ts";
+import { OrderSummary } from "#app/ui/order-summary.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import type { Route } from "./+types/order-pay";
 
@@ -78,18 +78,8 @@ export default function OrderPay({ loaderData, actionData }: Route.ComponentProp
           {error}
         </p>
       )}
-      <ul className="mt-6 divide-y divide-stone-200 text-sm">
-        {order.items.map((item) => (
-          <li key={item.slug} className="flex justify-between gap-3 py-2">
-            <span>{`${item.quantity} × ${item.productName}`}</span>
-            <span>{formatPrice(item.unitPriceCents * item.quantity, order.currency)}</span>
-          </li>
-        ))}
-      </ul>
-      <p className="mt-2 flex justify-between border-t border-stone-300 pt-3 font-semibold">
-        <span>Total</span>
-        <span>{formatPrice(order.totalCents, order.currency)}</span>
-      </p>
+      {/* What the shopper is about to pay for and where it ships, drawn as the order page draws it. */}
+      <OrderSummary order={order} lineHref={(line) => href("/products/:slug", { slug: line.slug })} />
       <div className="mt-8 flex flex-wrap items-start gap-4">
         <Form method="post">
           <input type="hidden" name="intent" value="pay" />

@@ -21,6 +21,8 @@ export default function AdminLayout({ loaderData }: Route.ComponentProps) {
   const { staff, notice } = loaderData;
   return (
     <div>
+      {/* Every staff page asks search engines not to index it; React puts the tag in the head. */}
+      <meta name="robots" content="noindex" />
       <AdminNav email={staff.email} owner={staff.role === "owner"} />
       <div role="status">
         {notice && (

@@ -116,17 +116,34 @@ export default function EditProduct({ loaderData, actionData }: Route.ComponentP
               </p>
             )}
             <FormAlert message={otherFailure} />
-            <Form method="post" className="mt-3">
-              <input type="hidden" name="intent" value={product.archivedAt ? "unarchive" : "archive"} />
-              <p className="mb-3 text-sm text-stone-700">
-                {product.archivedAt
-                  ? "Hidden from the catalog and search, and nobody can buy it. Past orders still show it."
-                  : "Archiving hides it from the catalog and search and stops sales. Carts and past orders still show it."}
-              </p>
-              <button type="submit" disabled={archiving} className={secondaryButtonClass}>
-                {product.archivedAt ? (archiving ? "Putting back on sale…" : "Put back on sale") : archiving ? "Archiving…" : "Archive"}
-              </button>
-            </Form>
+            {product.archivedAt ? (
+              <Form method="post" className="mt-3">
+                <input type="hidden" name="intent" value="unarchive" />
+                <p className="mb-3 text-sm text-stone-700">
+                  Hidden from the catalog and search, and nobody can buy it. Past orders still show it.
+                </p>
+                <button type="submit" disabled={archiving} className={secondaryButtonClass}>
+                  {archiving ? "Putting back on sale…" : "Put back on sale"}
+                </button>
+              </Form>
+            ) : (
+              <div className="mt-3">
+                <p className="mb-3 text-sm text-stone-700">
+                  Archiving hides it from the catalog and search and stops sales. Carts and past orders still show it.
+                </p>
+                <ConfirmAction
+                  id="archive"
+                  trigger="Archive…"
+                  triggerClassName={secondaryButtonClass}
+                  title={`Archive ${product.name}?`}
+                  confirm={archiving ? "Archiving…" : "Archive product"}
+                  keep="Keep it on sale"
+                  fields={{ intent: "archive" }}
+                >
+                  {"It leaves the catalog and search at once, and shoppers who have it in their cart can no longer order it. Put back on sale undoes it."}
+                </ConfirmAction>
+              </div>
+            )}
             {!product.sold && (
               <div className="mt-4 border-t border-stone-200 pt-4">
                 <p className="mb-3 text-sm text-stone-700">Never sold, so it can still be deleted for good.</p>

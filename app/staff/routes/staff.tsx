@@ -2,7 +2,6 @@ import { data, Form, href, redirect } from "react-router";
 import { z } from "zod";
 import {
   buttonClass,
-  dangerButtonClass,
   fieldErrorCount,
   FormAlert,
   formatDateTime,
@@ -36,6 +35,7 @@ import {
 } from "#app/staff/staff.server.ts";
 import type { Route } from "./+types/staff";
 import { TableScroller } from "#app/ui/table-scroller.tsx";
+import { ConfirmAction } from "#app/ui/confirm-action.tsx";
 
 // Only the owner manages staff accounts; everyone else gets a 403.
 export const middleware: Route.MiddlewareFunction[] = [requireOwner];
@@ -211,6 +211,8 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
 function RowActions({ person }: { person: { id: number; email: string; role: string; disabled: boolean } }) {
   const id = String(person.id);
   const pending = useIsPending({ fields: { staffId: id } });
+  const disabling = useIsPending({ fields: { intent: "disable", staffId: id } });
+  const deleting = useIsPending({ fields: { intent: "delete", staffId: id } });
   // Screen readers hear whom each button is for; the table row shows it.
   const who = <span className="sr-only">{`: ${person.email}`}</span>;
   const hidden = (intent: string) => (
@@ -237,19 +239,36 @@ function RowActions({ person }: { person: { id: number; email: string; role: str
           {who}
         </button>
       </Form>
-      <Form method="post">
-        {hidden(person.disabled ? "enable" : "disable")}
-        <button type="submit" disabled={pending} className={secondaryButtonClass}>
-          {person.disabled ? "Enable" : "Disable"}
-          {who}
-        </button>
-      </Form>
-      <Form method="post">
-        {hidden("delete")}
-        <button type="submit" disabled={pending} className={dangerButtonClass}>
-          Delete{who}
-        </button>
-      </Form>
+      {person.disabled ? (
+        <Form method="post">
+          {hidden("enable")}
+          <button type="submit" disabled={pending} className={secondaryButtonClass}>
+            Enable{who}
+          </button>
+        </Form>
+      ) : (
+        <ConfirmAction
+          id={`disable-${id}`}
+          trigger={<>Disable…{who}</>}
+          triggerClassName={secondaryButtonClass}
+          title={`Disable ${person.email}?`}
+          confirm={disabling ? "Disabling…" : "Disable account"}
+          keep="Keep the account active"
+          fields={{ intent: "disable", staffId: id }}
+        >
+          {"They are signed out everywhere at once, their unused sign-in links stop working, and they cannot sign in until you enable the account again."}
+        </ConfirmAction>
+      )}
+      <ConfirmAction
+        id={`delete-${id}`}
+        trigger={<>Delete…{who}</>}
+        title={`Delete ${person.email}?`}
+        confirm={deleting ? "Deleting…" : "Delete account"}
+        keep="Keep the account"
+        fields={{ intent: "delete", staffId: id }}
+      >
+        {"The account goes for good: they are signed out everywhere and cannot sign in again. Someone who has changed stock is kept in its history: disable their account instead."}
+      </ConfirmAction>
     </div>
   );
 }

@@ -1,14 +1,7 @@
 // The outbox: an email is a row written in the same transaction as the change
-// that causes it, so it exists exactly when that change committed. A rolled
-// back checkout leaves no message; a committed one always has its message,
-// whatever happens to the process afterwards. The sender (sender.server.ts)
-// does the sending, later and outside any request (docs/email.md).
-//
-// The row holds what the message is about (the order or the account, and a
-// staff message's link), not its rendered text: one small insert keeps the
-// write lock as short as it was, and the message is rendered at send time
-// from the order's lines and address, which never change after checkout
-// (docs/decisions/036-outbox.md).
+// that causes it, so it exists exactly when that change committed (docs/email.md).
+// The row holds what the message is about, not its text: one small insert
+// keeps the write lock short (docs/decisions/036-outbox.md).
 //
 // Imports carry .ts extensions: checkout's worker processes in the tests run
 // this module with plain Node.

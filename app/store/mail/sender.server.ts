@@ -1,21 +1,9 @@
-// The sender: inside the server process, it claims due outbox rows, sends
-// them and marks them, never inside a request (docs/email.md).
-//
-// - Claims carry a lease: one UPDATE … RETURNING takes due rows nobody holds
-//   (or whose holder's lease ran out: a process that died), so several
-//   processes on one database file never send a row at the same time.
-// - A temporary failure (no connection, a timeout, a 4xx reply) is retried
-//   with exponential backoff and jitter, for MAIL_GIVE_UP_AFTER_MS; then the
-//   row is marked failed. A permanent one (a 5xx reply: no such mailbox, a
-//   refused message) is marked failed at once. Staff see failed rows on the
-//   dashboard, with "Send again".
-// - The crash window: the SMTP server said 250 and the process died before
-//   the mark. The row's lease runs out and it is sent again, with the same
-//   Message-ID, which mail clients fold into one message.
-// - stop() claims nothing more, waits for the sends under way to be marked,
-//   and lets go of its leases: no half-sent state is left behind.
-//
-// Logs name the row, its kind and the outcome; never an address or a body.
+// The sender: inside the server process, never inside a request, it claims
+// due outbox rows with a lease (so several processes on one file never send
+// a row at once), sends them and marks them. Temporary failures are retried
+// with backoff, permanent ones (5xx) fail at once, and a crash between the
+// SMTP server's 250 and the mark resends with the same Message-ID
+// (docs/email.md). Logs never hold an address or a body.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { AppDatabase } from "#app/db/connection.server.ts";
