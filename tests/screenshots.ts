@@ -7,75 +7,37 @@
 // window only, not the whole page, so the files stay small. Chromium as the
 // browser tests find it: PLAYWRIGHT_CHROMIUM_PATH, else /usr/bin/chromium,
 // else Playwright's own download.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
-import { parseEnv } from "#app/core/env.server.ts";
-import { orderLimits } from "#app/shop/cart.server.ts";
 import { newToken, placeOrder } from "#app/shop/orders.server.ts";
 import { moveOrder } from "#app/store/order-states.server.ts";
-import { productBySlug } from "#tests/helpers/db.ts";
+import { ORDER_LIMITS, productBySlug } from "#tests/helpers/db.ts";
+import { freePort, startServer, stopServer } from "#tests/helpers/server.ts";
 import { staffAccount } from "#tests/helpers/staff.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, "docs", "images");
-const SERVER = join(ROOT, "build", "server", "server.js");
-if (!existsSync(SERVER)) throw new Error("no build/server/server.js: run `npm run build` first (npm run screenshots does)");
-
 const dir = mkdtempSync(join(tmpdir(), "store-screenshots-"));
 const databasePath = join(dir, "store.db");
-const port = await new Promise<number>((resolve) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address() as { port: number };
-    probe.close(() => resolve(port));
-  });
-});
+// The port is known before the store starts, so PUBLIC_URL (its links) can name it.
+const port = await freePort();
 const baseURL = `http://127.0.0.1:${port}`;
-const env = {
-  PATH: process.env.PATH,
-  NODE_ENV: "production",
-  HOST: "127.0.0.1",
-  PORT: String(port),
-  DATABASE_PATH: databasePath,
-  SEED_DEMO_DATA: "true",
-  // A throwaway secret for a throwaway store.
-  SESSION_SECRETS: "5c1f0e9a7b3d2c4e6f8a0b1c3d5e7f9a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e",
-  PUBLIC_URL: baseURL,
-  WEB_CONCURRENCY: "1",
-};
-// The store's log (one line per request) is shown only if something fails.
-const server = spawn(process.execPath, [SERVER], { env, stdio: ["ignore", "pipe", "pipe"] });
-let log = "";
-server.stdout.on("data", (chunk: Buffer) => (log += chunk));
-server.stderr.on("data", (chunk: Buffer) => (log += chunk));
-const stopped = new Promise((resolve) => server.once("exit", resolve));
+const env = { PORT: String(port), PUBLIC_URL: baseURL, DATABASE_PATH: databasePath, SEED_DEMO_DATA: "true" };
+const server = await startServer({ env });
 
 try {
-  await ready(`${baseURL}/health/ready`);
   placeOrders();
   await shoot();
 } catch (error) {
-  process.stderr.write(log);
+  // The store's log (one line per request) is shown only if something fails.
+  process.stderr.write(server.output());
   throw error;
 } finally {
-  server.kill("SIGTERM");
-  await stopped;
+  await stopServer(server);
   rmSync(dir, { recursive: true, force: true });
-}
-
-async function ready(url: string) {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`the store exited (${server.exitCode}) before it was ready`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`${url} not ready after 60 s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /**
@@ -87,7 +49,6 @@ async function ready(url: string) {
 function placeOrders() {
   const db = openDatabase(databasePath);
   try {
-    const limits = orderLimits(parseEnv({ ...env }));
     // Demo products (app/db/demo-products.ts), each with stock for a month of these.
     const ids = ["stoneware-mug", "espresso-cup-pair", "pour-over-dripper", "glass-carafe", "tea-tin", "bamboo-tray"].map(
       (slug) => productBySlug(db, slug).id,
@@ -115,7 +76,7 @@ function placeOrders() {
           },
           cart,
         },
-        limits,
+        ORDER_LIMITS,
       );
       if (placed.status !== "placed") continue; // sold out: the demo stock is small
       const order = db.$client.prepare("SELECT id FROM orders WHERE number = ?").get(placed.number) as { id: number };

@@ -17,7 +17,6 @@
 //
 // Chromium: PLAYWRIGHT_CHROMIUM_PATH, else /usr/bin/chromium (as the e2e suite).
 // BENCH_LHR_DIR=<dir> keeps each run's full report (JSON) there, to see why.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
@@ -27,6 +26,7 @@ import * as chromeLauncher from "chrome-launcher";
 import lighthouse from "lighthouse";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
+import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { browser, staffAccount } from "#tests/helpers/staff.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "1" }, only: { type: "string" } } });
@@ -34,8 +34,6 @@ const { values } = parseArgs({ options: { runs: { type: "string", default: "1" }
 const ONLY = values.only?.split(",");
 const RUNS = Number(values.runs);
 const ROOT = join(import.meta.dirname, "..", "..");
-const SERVER = join(ROOT, "build/server/server.js");
-if (!existsSync(SERVER)) throw new Error(`no ${SERVER}: run \`npm run build\` first`);
 const CHROMIUM = process.env.PLAYWRIGHT_CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 const THRESHOLD = 95;
 const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"] as const;
@@ -43,44 +41,7 @@ type Category = (typeof CATEGORIES)[number];
 
 const scratch = mkdtempSync(join(tmpdir(), "store-bench-lighthouse-"));
 const databasePath = join(scratch, "store.db");
-let store: ChildProcess | undefined;
-
-/** The production server, as `npm start` runs it; resolves with its address once it listens. */
-function startStore(): Promise<string> {
-  const child = spawn(process.execPath, [SERVER], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      DATABASE_PATH: databasePath,
-      SEED_DEMO_DATA: "true",
-      SESSION_SECRETS: "5b1e9d3a7c2f8e4b0d6a3c9f1e7b5d2a8c4f0e6b3d9a7c1f5e2b8d4a0c6f3e91",
-      PUBLIC_URL: "http://localhost",
-      WEB_CONCURRENCY: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  store = child;
-  let output = "";
-  return new Promise((resolve, reject) => {
-    let listening = false;
-    const onData = (chunk: Buffer) => {
-      if (listening) return; // the access log from here on
-      output += chunk;
-      const match = /listening on \S+?:(\d+)(?:\s|$)/m.exec(output);
-      if (match) {
-        listening = true;
-        // localhost, not 127.0.0.1: Lighthouse counts only localhost as a secure origin over HTTP.
-        resolve(`http://localhost:${match[1]}`);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`the store exited with ${code}:\n${output}`)));
-  });
-}
+let store: ServerProcess | undefined;
 
 /** The baseline: a small static page with one image, from a bare node:http server. */
 function startBaseline(): Promise<{ url: string; close: () => void }> {
@@ -185,7 +146,9 @@ async function audit(port: number, name: string, url: string, cookie?: string): 
 let chrome: chromeLauncher.LaunchedChrome | undefined;
 let baseline: { url: string; close: () => void } | undefined;
 try {
-  const base = await startStore();
+  store = await startServer({ env: { DATABASE_PATH: databasePath, SEED_DEMO_DATA: "true", PUBLIC_URL: "http://localhost" } });
+  // localhost, not 127.0.0.1: Lighthouse counts only localhost as a secure origin over HTTP.
+  const base = store.url.replace("127.0.0.1", "localhost");
   baseline = await startBaseline();
 
   // A shopper with two products in the cart, one of them twice.
@@ -252,10 +215,6 @@ try {
 } finally {
   chrome?.kill();
   baseline?.close();
-  if (store && store.exitCode === null) {
-    const exited = new Promise((resolve) => store!.once("exit", resolve));
-    store.kill("SIGTERM");
-    await exited;
-  }
+  if (store) await stopServer(store);
   rmSync(scratch, { recursive: true, force: true });
 }
