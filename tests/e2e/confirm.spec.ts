@@ -3,10 +3,10 @@
 // (?confirm=) without. Keeping changes nothing; confirming does the action once.
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, like } from "drizzle-orm";
-import type { Page } from "@playwright/test";
+import type { Browser, Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { orders, products, staff } from "#app/db/schema.ts";
-import { addToCart, confirmAction, confirmTrigger, expect, expectAccessible, expectNoSidewaysScroll, fillCheckout, signInAsStaff, test } from "#tests/helpers/browser.ts";
+import { addToCart, confirmAction, confirmStep, confirmTrigger, expect, expectAccessible, expectNoSidewaysScroll, fillCheckout, signInAsStaff, test } from "#tests/helpers/browser.ts";
 import { staffAccount } from "#tests/helpers/staff.ts";
 
 const db = openDatabase(process.env.E2E_DATABASE_PATH!);
@@ -18,19 +18,29 @@ test.afterEach(() => {
 });
 const javascript = () => test.info().project.use.javaScriptEnabled !== false;
 
-/** The question a trigger opened: the dialog (JavaScript) or the region in the page (without). */
-const questionNamed = (page: Page, title: string) =>
-  javascript() ? page.getByRole("dialog", { name: title }) : page.getByRole("region", { name: title });
+/** A shopper's order of `quantity` mugs, placed through the pages; its number and row. */
+async function shopperOrder(browser: Browser, quantity: number, email: string) {
+  const shopper = await browser.newPage();
+  await addToCart(shopper, "stoneware-mug", quantity);
+  await shopper.goto("/checkout");
+  await fillCheckout(shopper, email);
+  await shopper.getByRole("button", { name: /Place order/ }).click();
+  await expect(shopper.getByText("Thank you for your order")).toBeVisible();
+  const number = (await shopper.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
+  await shopper.close();
+  return { number, order: db.select().from(orders).where(eq(orders.number, number)).get()! };
+}
 
 /**
- * Opens the question, checks it (the way back focused first, nothing wider
- * than the window, axe) and takes the way back: the page is as it was, with
- * no ?confirm= left in the address.
+ * Opens the question, checks it (what it `says`, the way back focused first,
+ * nothing wider than the window, axe) and takes the way back: the page is as
+ * it was, with no ?confirm= left in the address.
  */
-async function askThenKeep(page: Page, trigger: string | RegExp, title: string, keep: string, path: string) {
+async function askThenKeep(page: Page, trigger: string | RegExp, title: string, keep: string, path: string, says?: string) {
   await confirmTrigger(page, trigger).click();
-  const step = questionNamed(page, title);
+  const step = confirmStep(page, title);
   await expect(step).toBeVisible();
+  if (says) await expect(step).toContainText(says);
   if (javascript()) await expect(step.getByRole("button", { name: keep })).toBeFocused();
   await expectNoSidewaysScroll(page);
   await expectAccessible(page);
@@ -49,30 +59,13 @@ for (const viewport of [
 
     test("cancelling an order asks first: Keep changes nothing, confirming cancels it", async ({ page, browser }) => {
       test.setTimeout(90_000);
-      const shopper = await browser.newPage();
-      await addToCart(shopper, "stoneware-mug", 2);
-      await shopper.goto("/checkout");
-      await fillCheckout(shopper, "confirm@example.com");
-      await shopper.getByRole("button", { name: /Place order/ }).click();
-      await expect(shopper.getByText("Thank you for your order")).toBeVisible();
-      const number = (await shopper.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
-      await shopper.close();
-      const order = db.select().from(orders).where(eq(orders.number, number)).get()!;
+      const { number, order } = await shopperOrder(browser, 2, "confirm@example.com");
 
       await signInAsStaff(page, db);
       await page.goto(`/admin/orders/${order.id}`);
-      await confirmTrigger(page, "Cancel order…").click();
       const title = `Cancel order ${number}?`;
-      const step = javascript() ? page.getByRole("dialog", { name: title }) : page.getByRole("region", { name: title });
-      await expect(step).toBeVisible();
-      await expect(step).toContainText("This cannot be undone.");
-      if (javascript()) await expect(step.getByRole("button", { name: "Keep the order" })).toBeFocused();
-      await expectNoSidewaysScroll(page);
-      await expectAccessible(page);
       // Keep: back to the order, still placed.
-      await step.getByRole(javascript() ? "button" : "link", { name: "Keep the order" }).click();
-      await expect(step).toBeHidden();
-      await expect(page).toHaveURL(new RegExp(`/admin/orders/${order.id}$`));
+      await askThenKeep(page, "Cancel order…", title, "Keep the order", `/admin/orders/${order.id}`, "This cannot be undone.");
       expect(db.select().from(orders).where(eq(orders.id, order.id)).get()!.status).toBe("placed");
 
       await confirmAction(page, "Cancel order…", title, "Cancel order and return stock");
@@ -85,15 +78,7 @@ for (const viewport of [
 
     test("the owner's refund goes through the same step and refunds once", async ({ page, browser }) => {
       test.setTimeout(90_000);
-      const shopper = await browser.newPage();
-      await addToCart(shopper, "stoneware-mug", 3);
-      await shopper.goto("/checkout");
-      await fillCheckout(shopper, "refund@example.com");
-      await shopper.getByRole("button", { name: /Place order/ }).click();
-      await expect(shopper.getByText("Thank you for your order")).toBeVisible();
-      const number = (await shopper.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
-      await shopper.close();
-      const order = db.select().from(orders).where(eq(orders.number, number)).get()!;
+      const { number, order } = await shopperOrder(browser, 3, "refund@example.com");
 
       await signInAsStaff(page, db, "owner");
       await page.goto(`/admin/orders/${order.id}`);

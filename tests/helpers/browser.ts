@@ -185,6 +185,10 @@ export async function expectNoSidewaysScroll(page: Page) {
 export const confirmTrigger = (page: Page, name: string | RegExp) =>
   page.getByRole("button", { name, exact: true }).or(page.getByRole("link", { name, exact: true }));
 
+/** The question a confirm trigger opened: the dialog (JavaScript) or the region in the page (without). */
+export const confirmStep = (page: Page, title: string) =>
+  test.info().project.use.javaScriptEnabled !== false ? page.getByRole("dialog", { name: title }) : page.getByRole("region", { name: title });
+
 /**
  * Goes through a confirm step: the trigger opens a dialog (JavaScript) or
  * the same question in the page (`?confirm=`, no JavaScript), titled
@@ -192,9 +196,8 @@ export const confirmTrigger = (page: Page, name: string | RegExp) =>
  */
 export async function confirmAction(page: Page, trigger: string | RegExp, title: string, confirm: string) {
   await confirmTrigger(page, trigger).click();
-  const javascript = test.info().project.use.javaScriptEnabled !== false;
-  const step = javascript ? page.getByRole("dialog", { name: title }) : page.getByRole("region", { name: title });
+  const step = confirmStep(page, title);
   await expect(step).toBeVisible();
-  if (!javascript) await expect(page).toHaveURL(/[?&]confirm=/);
+  if (test.info().project.use.javaScriptEnabled === false) await expect(page).toHaveURL(/[?&]confirm=/);
   await step.getByRole("button", { name: confirm, exact: true }).click();
 }
