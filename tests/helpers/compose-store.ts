@@ -118,9 +118,9 @@ export async function composeStore(options: {
     inspect,
     logs,
 
-    /** What the README's `mkdir -p data && sudo chown 1000:1000 data` does, without sudo on the host. */
+    /** What the README's `mkdir -p data && sudo chown -R 1000:1000 data` does, on the fresh folder each test makes, without sudo on the host. */
     async prepareData() {
-      // What the README's `sudo chown 1000:1000 data` does, without sudo: a
+      // What the README's `sudo chown -R 1000:1000 data` does, without sudo: a
       // root container of the image on the same folder. Plain `docker run`,
       // because the compose service drops the capability chown needs.
       await rootInData("chown", "1000:1000", "/app/data");
