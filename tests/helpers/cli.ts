@@ -13,13 +13,25 @@ import { TEST_PUBLIC_URL, TEST_SESSION_SECRETS } from "#tests/helpers/server.ts"
  * it). Resolves to runNode's shape: the exit code and stdout and stderr together.
  */
 export async function runCliInProcess(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  return runCliWith(args, {
+    env: { NODE_ENV: "production", SESSION_SECRETS: TEST_SESSION_SECRETS, PUBLIC_URL: TEST_PUBLIC_URL, ...options.env },
+    input: options.input,
+  });
+}
+
+/**
+ * `runCli(args)` with exactly `env` (and PATH), for a test that sets the
+ * whole environment itself; `stdout` and `stderr` apart, `output` both in order.
+ */
+export async function runCliWith(args: string[], options: { env: Record<string, string>; input?: string }) {
   let output = "";
-  const sink = { write: (text: string) => (output += text) };
+  let stdout = "";
+  let stderr = "";
   const code = await runCli(args, {
-    env: { PATH: process.env.PATH, NODE_ENV: "production", SESSION_SECRETS: TEST_SESSION_SECRETS, PUBLIC_URL: TEST_PUBLIC_URL, ...options.env },
-    stdout: sink,
-    stderr: sink,
+    env: { PATH: process.env.PATH, ...options.env },
+    stdout: { write: (text: string) => ((stdout += text), (output += text)) },
+    stderr: { write: (text: string) => ((stderr += text), (output += text)) },
     stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
   });
-  return { code, output };
+  return { code, output, stdout, stderr };
 }
