@@ -26,7 +26,7 @@ export function replicaCommand(
 
   if (action === "drill") {
     if (!settings) throw new ReplicaConfigError("no replica to drill: LITESTREAM_REPLICA_URL is not set (docs/operations.md#off-site-replication)");
-    const binary = litestreamBinary();
+    const binary = litestreamBinary(io.env.PATH);
     if (!binary) throw new ReplicaDrillError("the litestream program is not on PATH (the image has it; in a checkout, linux x64 gets it from npm)");
     const report = replicaDrill({ databasePath, settings, binary, maxLagMs: options.maxLagSeconds * 1000 });
     for (const line of report.lines) log(line);

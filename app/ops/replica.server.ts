@@ -197,8 +197,8 @@ export function litestreamConfig(databasePath: string, settings: ReplicaSettings
  * /usr/local/bin), else the npm package's copy in a checkout (linux x64
  * only). Undefined when there is none.
  */
-export function litestreamBinary(): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
+export function litestreamBinary(searchPath = process.env.PATH): string | undefined {
+  for (const dir of (searchPath ?? "").split(":").filter(Boolean)) {
     if (existsSync(join(dir, "litestream"))) return join(dir, "litestream");
   }
   const packaged = join(projectRoot(), "node_modules", "@flydotio", "litestream-linux-x64", "litestream");

@@ -13,6 +13,7 @@ import { litestreamBinary, ReplicaConfigError, replicaSettings } from "#app/ops/
 import { PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
 import { ordersUnderLoad, placeOrder } from "#tests/helpers/orders-under-load.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
+import { runCliInProcess, runCliWith } from "#tests/helpers/cli.ts";
 import { delay, listeningUrl, runNode, SERVER_BUILD, stageApp, TEST_PUBLIC_URL, TEST_SESSION_SECRETS, UNLIMITED } from "#tests/helpers/server.ts";
 
 const binary = litestreamBinary();
@@ -27,11 +28,13 @@ if (!binary) {
 }
 
 describe("replica settings: checked before anything starts, each mistake named with its fix", () => {
-  const config = (env: Record<string, string>) =>
+  // The first as the container's entry script runs it, the rest in-process (runCli, the same code).
+  const configProcess = (env: Record<string, string>) =>
     runNode(["app/cli/cli.ts", "replica", "config"], { env: { DATABASE_PATH: "/srv/store/store.db", ...env } });
+  const config = (env: Record<string, string>) => runCliInProcess(["replica", "config"], { env: { DATABASE_PATH: "/srv/store/store.db", ...env } });
 
   it("off without LITESTREAM_REPLICA_URL; a file:// replica becomes Litestream's configuration", async () => {
-    const off = await config({});
+    const off = await configProcess({});
     expect(off).toMatchObject({ code: 0 });
     expect(off.output).toContain("replica: off");
 
@@ -375,6 +378,8 @@ describe.skipIf(!binary)("the image's entry script with a file:// replica (real 
   describe("the restore drill (node app/cli/cli.ts replica drill)", () => {
     const drill = (env: Record<string, string>, ...args: string[]) =>
       runNode(["app/cli/cli.ts", "replica", "drill", ...args], { env: serverEnv(env) });
+    // Where the scenario is what the drill says of a missing replica or database: in-process.
+    const drillInProcess = (env: Record<string, string>, ...args: string[]) => runCliWith(["replica", "drill", ...args], { env: serverEnv(env) });
 
     it("passes against a healthy replica while the store serves: counts, newest order, lag; it leaves no files", async () => {
       const s = store();
@@ -423,16 +428,16 @@ describe.skipIf(!binary)("the image's entry script with a file:// replica (real 
       const entry = await startEntry({ ...s.env, LITESTREAM_REPLICA_URL: `file://${join(dirname(s.replica), "elsewhere")}` });
       entry.child.kill("SIGTERM");
       expect(await entry.exited).toBe(0);
-      const missing = await drill(s.env);
+      const missing = await drillInProcess(s.env);
       expect(missing.code).toBe(1);
       expect(missing.output).toContain(`replica failed: the replica (file://${s.replica}) holds no copy of ${s.db}`);
       expect(existsSync(s.replica)).toBe(false);
 
-      const noDatabase = await drill({ ...s.env, DATABASE_PATH: join(s.data, "nothing.db") });
+      const noDatabase = await drillInProcess({ ...s.env, DATABASE_PATH: join(s.data, "nothing.db") });
       expect(noDatabase.code).toBe(1);
       expect(noDatabase.output).toContain("replica failed: no database at");
 
-      const off = await drill({ DATABASE_PATH: s.db });
+      const off = await drillInProcess({ DATABASE_PATH: s.db });
       expect(off.code).toBe(1);
       expect(off.output).toContain("no replica to drill: LITESTREAM_REPLICA_URL is not set");
     });
