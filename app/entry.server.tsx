@@ -9,6 +9,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import { isCorrupt, isDiskFull, reportDamage } from "#app/db/connection.server.ts";
 import { errorMessage } from "#app/core/errors.ts";
 import { NonceProvider, requestInfoContext } from "#app/core/request-info.ts";
+import { lowPriorityModulePreloads } from "#app/web/module-preloads.server.ts";
 
 export const streamTimeout = 5_000;
 
@@ -89,7 +90,8 @@ export default function handleRequest(
               callback();
             },
           });
-          const stream = createReadableStreamFromReadable(body);
+          // The script hints at low priority: app/web/module-preloads.server.ts.
+          const stream = createReadableStreamFromReadable(body.pipe(lowPriorityModulePreloads()));
 
           responseHeaders.set("Content-Type", "text/html");
 

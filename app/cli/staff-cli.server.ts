@@ -4,7 +4,7 @@ import { href } from "react-router";
 import { existsSync } from "node:fs";
 import { MIGRATIONS_FOLDER, migrationState } from "#app/db/migrator.server.ts";
 import { publicUrl } from "#app/core/env.server.ts";
-import type { CliContext } from "#app/cli/cli.ts";
+import type { CliContext, CliIo } from "#app/cli/run-cli.server.ts";
 import { KnownError, UsageError } from "#app/core/errors.ts";
 import { products } from "#app/db/schema.ts";
 import { pruneImages } from "#app/store/images.server.ts";
@@ -56,43 +56,46 @@ function parseEmail(value: string | boolean | undefined) {
 
 function printLink(origin: string, email: string, token: string, context: CliContext) {
   const hours = SIGN_IN_LINK_TTL_MS / 3_600_000;
-  console.log(`sign-in link for ${email} (works once, for ${hours} hours; it is not stored and will not be shown again):`);
-  console.log("");
-  console.log(`  ${signInLinkUrl(origin, token)}`);
-  console.log("");
+  context.log(`sign-in link for ${email} (works once, for ${hours} hours; it is not stored and will not be shown again):`);
+  context.log("");
+  context.log(`  ${signInLinkUrl(origin, token)}`);
+  context.log("");
   // The store's sender delivers it (the CLI queues, it does not send).
-  if (mailConfigured(context.config())) console.log("It is also queued as an email to them; the running store sends it.");
+  if (mailConfigured(context.config())) context.log("It is also queued as an email to them; the running store sends it.");
 }
 
 /**
  * A password from stdin: piped (`printf '%s' "$PASSWORD" | …`), or typed at
  * a terminal without echo, twice.
  */
-async function readPassword(): Promise<string> {
-  if (!process.stdin.isTTY) {
+async function readPassword({ stdin, stdout }: CliIo): Promise<string> {
+  if (!stdin) throw new KnownError("--password-stdin: there is no standard input to read");
+  if (!stdin.isTTY || !stdin.setRawMode) {
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
     return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
   }
-  const first = await promptHidden("Password: ");
-  const second = await promptHidden("Same password again: ");
+  const terminal = { input: stdin, setRawMode: stdin.setRawMode.bind(stdin), output: stdout };
+  const first = await promptHidden("Password: ", terminal);
+  const second = await promptHidden("Same password again: ", terminal);
   if (first !== second) throw new KnownError("the two passwords are not the same; nothing was changed");
   return first;
 }
 
-function promptHidden(question: string): Promise<string> {
+type Terminal = { input: NodeJS.ReadableStream; setRawMode: (raw: boolean) => unknown; output: CliIo["stdout"] };
+
+function promptHidden(question: string, { input, setRawMode, output }: Terminal): Promise<string> {
   return new Promise((resolve, reject) => {
-    const input = process.stdin;
     let typed = "";
-    process.stdout.write(question);
-    input.setRawMode(true);
+    output.write(question);
+    setRawMode(true);
     input.resume();
     input.setEncoding("utf8");
     const done = (error?: Error) => {
-      input.setRawMode(false);
+      setRawMode(false);
       input.pause();
       input.off("data", onData);
-      process.stdout.write("\n");
+      output.write("\n");
       if (error) reject(error);
       else resolve(typed);
     };
@@ -120,7 +123,7 @@ export async function staffCommand(positionals: string[], values: Values, contex
       const origin = publicUrl(context.config());
       let password: string | undefined;
       if (values["password-stdin"] === true) {
-        const parsed = newPasswordField.safeParse(await readPassword());
+        const parsed = newPasswordField.safeParse(await readPassword(context.io));
         if (!parsed.success) throw new KnownError(`password refused: ${parsed.error.issues[0]!.message}`);
         const weak = await weakPasswordReason(parsed.data, email);
         if (weak) throw new KnownError(`password refused: ${weak}`);
@@ -128,10 +131,10 @@ export async function staffCommand(positionals: string[], values: Values, contex
       }
       const db = migratedDatabase(context);
       const account = createStaff(db, { email, role: role.data });
-      console.log(`created ${account.role} account ${account.email}`);
+      context.log(`created ${account.role} account ${account.email}`);
       if (password) {
         await setPassword(db, account.id, password);
-        console.log(`password set; sign in at ${origin}${href("/admin/sign-in")}`);
+        context.log(`password set; sign in at ${origin}${href("/admin/sign-in")}`);
       } else {
         printLink(origin, account.email, issueSignInLink(db, account.id, new Date(), { kind: "staff_invitation", config: context.config() }), context);
       }
@@ -148,10 +151,10 @@ export async function staffCommand(positionals: string[], values: Values, contex
     }
     case "list": {
       const rows = listStaff(migratedDatabase(context));
-      if (rows.length === 0) console.log("no staff accounts yet: npm run staff:create -- --email you@example.com --role owner");
+      if (rows.length === 0) context.log("no staff accounts yet: npm run staff:create -- --email you@example.com --role owner");
       for (const r of rows) {
         const state = r.disabled ? "disabled" : r.hasPassword ? "active" : "no password yet";
-        console.log(`${r.email}  ${r.role}  ${state}  last active ${r.lastSeenAt?.toISOString() ?? "never"}`);
+        context.log(`${r.email}  ${r.role}  ${state}  last active ${r.lastSeenAt?.toISOString() ?? "never"}`);
       }
       return;
     }
@@ -164,7 +167,7 @@ export async function staffCommand(positionals: string[], values: Values, contex
       // apply, the last owner included.
       setDisabled(db, 0, account.id, action === "disable");
       const after = findStaffById(db, account.id)!;
-      console.log(`${after.email} is ${after.disabledAt ? "disabled (signed out everywhere)" : "enabled"}`);
+      context.log(`${after.email} is ${after.disabledAt ? "disabled (signed out everywhere)" : "enabled"}`);
       return;
     }
     default:
@@ -172,28 +175,27 @@ export async function staffCommand(positionals: string[], values: Values, contex
   }
 }
 
-export function inventoryCommand(positionals: string[], values: Values, context: CliContext) {
+export function inventoryCommand(positionals: string[], values: Values, context: CliContext): 0 | 1 {
   const [action] = positionals;
   const db = migratedDatabase(context);
   if (action === "check") {
     const drift = ledgerDrift(db);
     if (drift.length === 0) {
-      console.log("inventory: every product's stock equals the sum of its stock movements");
-      return;
+      context.log("inventory: every product's stock equals the sum of its stock movements");
+      return 0;
     }
-    for (const p of drift) console.error(`product ${p.id} (${p.sku}): stock ${p.stock}, movements add up to ${p.recorded}`);
-    console.error(
+    for (const p of drift) context.error(`product ${p.id} (${p.sku}): stock ${p.stock}, movements add up to ${p.recorded}`);
+    context.error(
       `inventory: ${drift.length} product(s) whose stock the ledger does not explain (changed outside the app?). ` +
         "See docs/admin.md; `inventory reconcile` records the differences as adjustments.",
     );
-    process.exitCode = 1;
-    return;
+    return 1;
   }
   if (action === "reconcile") {
     const note = typeof values.note === "string" && values.note.trim() ? values.note.trim() : "reconciled: stock changed outside the ledger";
     const written = reconcileLedger(db, note.slice(0, 200));
-    console.log(`inventory: ${written.length} adjustment(s) recorded; stock itself unchanged`);
-    return;
+    context.log(`inventory: ${written.length} adjustment(s) recorded; stock itself unchanged`);
+    return 0;
   }
   throw new UsageError(action ? `unknown inventory command "${action}"` : "inventory needs check or reconcile");
 }
@@ -209,9 +211,9 @@ export async function imagesCommand(positionals: string[], options: { days: numb
   const db = migratedDatabase(context);
   const used = db.select({ image: products.image }).from(products).all().map((p) => p.image);
   const result = pruneImages(context.config().DATABASE_PATH, used, { graceMs: options.days * 86_400_000, dryRun: options.dryRun });
-  for (const path of result.removed) console.log(`${options.dryRun ? "would delete" : "deleted"} ${path}`);
+  for (const path of result.removed) context.log(`${options.dryRun ? "would delete" : "deleted"} ${path}`);
   const size = `${(result.bytes / 1024 / 1024).toFixed(1)} MB`;
-  console.log(
+  context.log(
     `images: ${result.removed.length} unused file(s), ${size}, ${options.dryRun ? "would be deleted" : "deleted"}; ` +
       `${result.kept} kept (used by a product, or touched in the last ${options.days} day(s))`,
   );
@@ -221,19 +223,19 @@ async function imageVariantsCommand(context: CliContext) {
   const reports = await convertLegacyImages(migratedDatabase(context), context.config().DATABASE_PATH);
   for (const report of reports) {
     const used = "slugs" in report ? ` (used by ${report.slugs.join(", ")})` : "";
-    if (report.status === "converted") console.log(`converted ${report.from} → ${report.to} (${report.products} product(s))`);
-    if (report.status === "refused") console.error(`refused ${report.from}${used}: ${report.error}`);
-    if (report.status === "missing") console.error(`missing ${report.from}${used}: no such file in the uploads folder; restore it, or upload another image.`);
+    if (report.status === "converted") context.log(`converted ${report.from} → ${report.to} (${report.products} product(s))`);
+    if (report.status === "refused") context.error(`refused ${report.from}${used}: ${report.error}`);
+    if (report.status === "missing") context.error(`missing ${report.from}${used}: no such file in the uploads folder; restore it, or upload another image.`);
   }
   const count = (status: string) => reports.filter((r) => r.status === status).length;
   if (reports.length === 0) {
-    console.log("images: nothing to convert, every uploaded product image has its variants");
+    context.log("images: nothing to convert, every uploaded product image has its variants");
     return;
   }
-  console.log(
+  context.log(
     `images: ${count("converted")} converted, ${count("refused")} refused, ${count("missing")} missing; ` +
       "the originals stay until `images prune` deletes them (untouched for --days, 7 by default)",
   );
   // Refused or missing: pages still show the old file, so say so with the exit code.
-  if (count("converted") < reports.length) process.exitCode = 1;
+  if (count("converted") < reports.length) return 1;
 }

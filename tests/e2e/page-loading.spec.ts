@@ -28,6 +28,40 @@ test("the stylesheet comes before every script in the head", async () => {
   }
 });
 
+// app/web/module-preloads.server.ts: the scripts are fetched early but after
+// what the first paint needs, on the first render and on a micro-cache replay
+// (which puts its own nonce in), and the page still hydrates.
+test("the scripts' modulepreload links are low priority, and the page still hydrates", async ({ page }) => {
+  for (const path of ["/", "/", "/products/stoneware-mug", "/products/stoneware-mug"]) {
+    const response = await fetch(`http://127.0.0.1:${process.env.E2E_PORT}${path}`);
+    const html = await response.text();
+    const head = html.slice(0, html.indexOf("</head>"));
+    const preloads = head.match(/<link[^>]*rel="modulepreload"[^>]*>/g) ?? [];
+    expect(preloads.length, `${path}: modulepreload links`).toBeGreaterThan(5);
+    for (const link of preloads) expect(link, path).toContain('fetchpriority="low"');
+    // Nothing else is low: the stylesheet and the first pictures are not.
+    expect(html.match(/fetchpriority="low"/g)).toHaveLength(preloads.length);
+    const nonce = /'nonce-([^']+)'/.exec(response.headers.get("content-security-policy") ?? "")?.[1];
+    expect(nonce, `${path}: a CSP nonce`).toBeTruthy();
+    for (const link of preloads) expect(link, path).toContain(`nonce="${nonce}"`);
+  }
+  await page.goto("/");
+  if (test.info().project.use.javaScriptEnabled === false) {
+    // The browser's own parse of the page: the attribute is on the element.
+    await expect(page.locator('head link[rel="modulepreload"]').first()).toHaveAttribute("fetchpriority", "low");
+    return;
+  }
+  // Hydrated: a link is followed by React Router (no document request).
+  let documents = 0;
+  page.on("request", (request) => {
+    if (request.resourceType() === "document") documents++;
+  });
+  await page.getByRole("main").getByRole("listitem").first().getByRole("link").click();
+  await expect(page).toHaveURL(/\/products\//);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  expect(documents).toBe(0);
+});
+
 test("the catalog's first row of pictures loads at once, the phone row's two with high priority", async ({ page }) => {
   await page.goto("/");
   const images = page.getByRole("main").getByRole("listitem").locator("img");

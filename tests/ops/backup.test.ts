@@ -18,6 +18,7 @@ import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { migrate, MIGRATIONS_FOLDER, readMigrations } from "#app/db/migrator.server.ts";
 import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { freshDatabase, PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
+import { runCliInProcess } from "#tests/helpers/cli.ts";
 import { runNode, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 
 const servers: ServerProcess[] = [];
@@ -137,7 +138,7 @@ describe("restore", () => {
     const server = await startServer({ env });
     servers.push(server);
     const before = statSync(path).ino;
-    const result = await runNode(["app/cli/cli.ts", "restore", backup], { env });
+    const result = await runCliInProcess(["restore", backup], { env });
     expect(result.code).toBe(1);
     expect(result.output).toContain("is in use by another process (is the server running?)");
     expect(statSync(path).ino).toBe(before);
@@ -164,7 +165,7 @@ describe("restore", () => {
       [stranger, "not a backup of this store"],
       [join(dir, "missing.db"), "no backup at"],
     ] as const) {
-      const result = await runNode(["app/cli/cli.ts", "restore", file], { env });
+      const result = await runCliInProcess(["restore", file], { env });
       expect(result.code, file).toBe(1);
       expect(result.output).toContain(reason);
     }

@@ -1,7 +1,8 @@
 // The CLI commands the README's scripts table, docs/admin.md and
-// docs/operations.md give an operator, run as they run them (`node
-// app/cli/cli.ts …`, which `npm run db:…`, `staff:…` and `inventory:…` call)
-// on real database files. Where a command decides who may sign in, a
+// docs/operations.md give an operator, on real database files. Each family's
+// first run is as an operator runs it (`node app/cli/cli.ts …`, which `npm
+// run db:…`, `staff:…` and `inventory:…` call); the rest call the same
+// function in-process (`runCli`). Where a command decides who may sign in, a
 // running store is asked over HTTP.
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -15,12 +16,17 @@ import { seedDemoProducts } from "#app/db/seed.server.ts";
 import { ledgerDrift } from "#app/store/inventory.server.ts";
 import { damageTable, freshDatabase, openForTest, productBySlug, tempDir } from "#tests/helpers/db.ts";
 import { appendMigration } from "#tests/helpers/migrations.ts";
+import { runCliInProcess } from "#tests/helpers/cli.ts";
 import { runNode, stageApp, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { browser } from "#tests/helpers/staff.ts";
 
-/** `node app/cli/cli.ts <args>` on the database at `path`. */
-const cli = (path: string, args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}) =>
+/** `node app/cli/cli.ts <args>` on the database at `path`: a process, as an operator runs it. */
+const cliProcess = (path: string, args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}) =>
   runNode(["app/cli/cli.ts", ...args], { cwd: options.cwd, input: options.input, env: { DATABASE_PATH: path, ...options.env } });
+
+/** The same command line in-process, on the database at `path`. */
+const cli = (path: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}) =>
+  runCliInProcess(args, { input: options.input, env: { DATABASE_PATH: path, ...options.env } });
 
 /** The path of the one-time link a command printed (the host part is the store's business). */
 const linkPath = (output: string) => /(\/admin\/welcome\/[\w-]{43})\s/.exec(output)?.[1];
@@ -28,7 +34,7 @@ const linkPath = (output: string) => /(\/admin\/welcome\/[\w-]{43})\s/.exec(outp
 /** A long random password, as a password manager makes. */
 const randomPassword = () => randomBytes(24).toString("base64url");
 
-// Each test runs the CLI several times, a process each: room for a busy machine.
+// Each test runs the CLI several times: room for a busy machine.
 const SLOW = { timeout: 180_000 };
 
 /** A migrated database file with the demo catalog, closed. */
@@ -56,7 +62,7 @@ describe("staff accounts (docs/admin.md), with the store running", SLOW, () => {
 
   it("create --password-stdin: the piped password signs in, nothing else does, and it is never printed", async () => {
     const password = randomPassword();
-    const created = await cli(path, ["staff", "create", "--email", "Owner@Example.com", "--role", "owner", "--password-stdin"], {
+    const created = await cliProcess(path, ["staff", "create", "--email", "Owner@Example.com", "--role", "owner", "--password-stdin"], {
       input: `${password}\n`, // as `echo` pipes it: the newline is not part of it
     });
     expect(created.code, created.output).toBe(0);
@@ -154,7 +160,7 @@ describe("staff accounts (docs/admin.md), with the store running", SLOW, () => {
 describe("inventory check and reconcile (docs/admin.md, the stock ledger)", SLOW, () => {
   it("check lists the products whose stock the ledger does not explain and exits 1; reconcile records the differences; check passes after", async () => {
     const path = seededFile();
-    const clean = await cli(path, ["inventory", "check"]);
+    const clean = await cliProcess(path, ["inventory", "check"]);
     expect(clean.code, clean.output).toBe(0);
     expect(clean.output).toContain("inventory: every product's stock equals the sum of its stock movements");
 
@@ -199,7 +205,7 @@ describe("inventory check and reconcile (docs/admin.md, the stock ledger)", SLOW
 describe("db:check (docs/operations.md)", SLOW, () => {
   it("says ok for a sound file, and exits 1 naming the damage and the fix for a damaged one, writing nothing", async () => {
     const sound = seededFile();
-    const ok = await cli(sound, ["check"]);
+    const ok = await cliProcess(sound, ["check"]);
     expect(ok.code, ok.output).toBe(0);
     expect(ok.output).toMatch(new RegExp(`^${sound.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: integrity_check ok \\(\\d+ ms\\)\\n$`));
 
@@ -224,7 +230,7 @@ describe("db:seed (README)", SLOW, () => {
   it("fills an empty catalog with the demo products, their opening stock in the ledger, and adds nothing to one that has products", async () => {
     const path = join(tempDir(), "store.db");
     // Before migrating: one line saying what to run, and no empty file left behind.
-    const early = await cli(path, ["seed"]);
+    const early = await cliProcess(path, ["seed"]);
     expect(early.code).toBe(1);
     expect(early.output).toContain(`seed failed: no database at ${path}: run db:migrate first`);
     expect(existsSync(path)).toBe(false);
@@ -256,7 +262,8 @@ describe("BACKUP_KEEP (docs/operations.md, snapshots before migrating)", SLOW, (
   it("keeps the newest N pre-migrate snapshots after N + 2 migration runs, never touches other backups, and 0 takes none", async () => {
     const app = stageApp(tempDir("store-keep-app-"));
     const path = join(tempDir("store-keep-"), "store.db");
-    const run = (...args: string[]) => cli(path, args, { cwd: app, env: { BACKUP_KEEP: "2" } });
+    // A staged copy of the app, whose drizzle/ gains migrations: its own processes.
+    const run = (...args: string[]) => cliProcess(path, args, { cwd: app, env: { BACKUP_KEEP: "2" } });
     expect((await run("migrate")).code).toBe(0); // a fresh file: nothing to snapshot
     const backups = join(path, "..", "backups");
     const snapshots = () => (existsSync(backups) ? readdirSync(backups).filter((f) => f.startsWith("pre-migrate_")).sort() : []);
@@ -277,7 +284,7 @@ describe("BACKUP_KEEP (docs/operations.md, snapshots before migrating)", SLOW, (
     expect(readdirSync(backups)).toContain(manualFile);
 
     appendMigration(join(app, "drizzle"), "9150_keep_5", "CREATE TABLE keep_5 (id integer);");
-    const none = await cli(path, ["migrate"], { cwd: app, env: { BACKUP_KEEP: "0" } });
+    const none = await cliProcess(path, ["migrate"], { cwd: app, env: { BACKUP_KEEP: "0" } });
     expect(none.code, none.output).toBe(0);
     expect(none.output).not.toContain("migrations: snapshot");
     expect(snapshots().map((f) => f.replace(/_\d{4}-\d\d-\d\dT.*$/, ""))).toEqual(["pre-migrate_9120_keep_2", "pre-migrate_9130_keep_3"]);

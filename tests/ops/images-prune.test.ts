@@ -13,6 +13,7 @@ import { storeImage, uploadsDirectory } from "#app/store/images.server.ts";
 import { freshDatabase, productBySlug } from "#tests/helpers/db.ts";
 import { png } from "#tests/helpers/images.ts";
 import { runNode } from "#tests/helpers/server.ts";
+import { runCliInProcess } from "#tests/helpers/cli.ts";
 
 const DAY = 86_400_000;
 
@@ -81,7 +82,7 @@ describe("images prune", () => {
   it("deletes unused images older than --days, and keeps every variant of a used one, young and foreign files", async () => {
     const store = await storeWithUploads();
     expect(store.used).toHaveLength(4); // 400 and 600 wide, WebP and JPEG
-    const result = await runNode(["app/cli/cli.ts", "images", "prune"], { env: { DATABASE_PATH: store.path } });
+    const result = await runCliInProcess(["images", "prune"], { env: { DATABASE_PATH: store.path } });
     expect(result.code).toBe(0);
     expect(result.output).toContain("images: 4 unused file(s), 0.0 MB, deleted; 7 kept");
     expect([...store.replaced, store.legacyUnused, store.temporary].map(existsSync)).toEqual([false, false, false, false]);
@@ -89,7 +90,7 @@ describe("images prune", () => {
     expect(keep.filter((file) => !existsSync(file))).toEqual([]);
 
     // --days 0: the young one goes too, the ones in use never do.
-    const now = await runNode(["app/cli/cli.ts", "images", "prune", "--days", "0"], { env: { DATABASE_PATH: store.path } });
+    const now = await runCliInProcess(["images", "prune", "--days", "0"], { env: { DATABASE_PATH: store.path } });
     expect(now.code).toBe(0);
     expect([...store.used, store.legacyUsed].filter((file) => !existsSync(file))).toEqual([]);
     expect(store.fresh.filter(existsSync)).toEqual([]);
@@ -111,7 +112,7 @@ describe("images prune", () => {
     closeDatabase(db);
     mkdirSync(join(uploadsDirectory(path), "products"), { recursive: true });
     for (const args of [["prune", "--days", "-1"], ["prune", "--days", "soon"], ["tidy"], []]) {
-      const result = await runNode(["app/cli/cli.ts", "images", ...args], { env: { DATABASE_PATH: path } });
+      const result = await runCliInProcess(["images", ...args], { env: { DATABASE_PATH: path } });
       expect(result.code).toBe(2);
       expect(result.output).toContain("usage: node app/cli/cli.ts images variants | images prune [--days <n>] [--dry-run]");
     }

@@ -2,12 +2,14 @@
 // and every sweep delete the payment_events rows older than
 // PAYMENT_EVENTS_KEEP_DAYS (30 by default, at least 4, since Stripe
 // redelivers for up to 3 days), and keep the owner's acceptances of flagged
-// payments. Run as the operator runs them: the CLI on a real SQLite file.
+// payments. The CLI on a real SQLite file: the first run as the operator runs
+// it (a process), the rest in-process (runCli, the same code).
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "#app/core/env.server.ts";
 import { closeDatabase } from "#app/db/connection.server.ts";
 import { freshDatabase } from "#tests/helpers/db.ts";
+import { runCliInProcess } from "#tests/helpers/cli.ts";
 import { runNode } from "#tests/helpers/server.ts";
 
 const DAY = 86_400;
@@ -38,11 +40,11 @@ describe("pruning payment_events", () => {
     expect(byDefault.output).toContain("payments prune: 1 webhook rows older than 30 days deleted");
     expect(ids(path)).toEqual(["staff-accept-7", "evt_29d", "evt_5d", "evt_3d", "evt_1d"]);
 
-    const setting = await runNode(["app/cli/cli.ts", "payments", "prune"], { env: { DATABASE_PATH: path, PAYMENT_EVENTS_KEEP_DAYS: "10" } });
+    const setting = await runCliInProcess(["payments", "prune"], { env: { DATABASE_PATH: path, PAYMENT_EVENTS_KEEP_DAYS: "10" } });
     expect(setting.output).toContain("payments prune: 1 webhook rows older than 10 days deleted");
     expect(ids(path)).toEqual(["staff-accept-7", "evt_5d", "evt_3d", "evt_1d"]);
 
-    const flag = await runNode(["app/cli/cli.ts", "payments", "prune", "--days", "4"], { env: { DATABASE_PATH: path } });
+    const flag = await runCliInProcess(["payments", "prune", "--days", "4"], { env: { DATABASE_PATH: path } });
     expect(flag.output).toContain("payments prune: 1 webhook rows older than 4 days deleted");
     // What Stripe may still redeliver (up to 3 days) stays.
     expect(ids(path)).toEqual(["staff-accept-7", "evt_3d", "evt_1d"]);
@@ -50,7 +52,7 @@ describe("pruning payment_events", () => {
 
   it("refuses to keep less than Stripe's 3 days of redeliveries", async () => {
     const path = storeWithEvents();
-    const short = await runNode(["app/cli/cli.ts", "payments", "prune", "--days", "3"], { env: { DATABASE_PATH: path } });
+    const short = await runCliInProcess(["payments", "prune", "--days", "3"], { env: { DATABASE_PATH: path } });
     expect(short.code).toBe(2);
     expect(short.output).toContain("--days must be a whole number ≥ 4");
     expect(ids(path)).toHaveLength(6);
@@ -60,7 +62,7 @@ describe("pruning payment_events", () => {
 
   it("every sweep prunes too, and says so", async () => {
     const path = storeWithEvents();
-    const sweep = await runNode(["app/cli/cli.ts", "payments", "sweep"], { env: { DATABASE_PATH: path, PAYMENT_EVENTS_KEEP_DAYS: "4" } });
+    const sweep = await runCliInProcess(["payments", "sweep"], { env: { DATABASE_PATH: path, PAYMENT_EVENTS_KEEP_DAYS: "4" } });
     expect(sweep).toMatchObject({ code: 0 });
     expect(sweep.output).toContain("0 cancelled, 0 paid, 0 still waiting, 0 not checked (provider unreachable or not configured), 3 old webhook rows deleted");
     expect(ids(path)).toEqual(["staff-accept-7", "evt_3d", "evt_1d"]);

@@ -1,11 +1,14 @@
 // `npm run db:status` as an operator runs it: a child process reading the
-// database at DATABASE_PATH, in a copy of the app without drizzle-kit.
+// database at DATABASE_PATH, in a copy of the app without drizzle-kit. What
+// it says of each database is checked in-process (runCli, the same code),
+// but where the copy's own drizzle/ is the scenario.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { migrate, MIGRATIONS_FOLDER, readMigrations } from "#app/db/migrator.server.ts";
+import { runCliWith } from "#tests/helpers/cli.ts";
 import { PROJECT_ROOT, tempDir } from "#tests/helpers/db.ts";
 import { migrationsFolderUpTo } from "#tests/helpers/migrations.ts";
 
@@ -35,6 +38,12 @@ function status(databasePath: string, env: Record<string, string> = {}) {
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
+/** The same, in-process, on this checkout's drizzle/ (the copy's is the same). */
+async function statusInProcess(databasePath: string, env: Record<string, string> = {}) {
+  const run = await runCliWith(["status"], { env: { DATABASE_PATH: databasePath, ...env } });
+  return { code: run.code, out: run.stdout, err: run.stderr };
+}
+
 function databaseAt(to?: string, folder = MIGRATIONS_FOLDER) {
   const path = join(tempDir(), "store.db");
   const db = openDatabase(path);
@@ -55,9 +64,9 @@ describe("db:status", () => {
     expect(status(databaseAt()).code).toBe(0);
   });
 
-  it("lists applied and pending migrations by name, with the journal time, and says what that time is", () => {
+  it("lists applied and pending migrations by name, with the journal time, and says what that time is", async () => {
     const path = databaseAt("0002_add_sku_to_products");
-    const { code, out, err } = status(path);
+    const { code, out, err } = await statusInProcess(path);
     expect(err).toBe("");
     expect(code).toBe(0);
     const when = (tag: string) => readMigrations(MIGRATIONS_FOLDER).find((m) => m.tag === tag)!.when;
@@ -72,7 +81,7 @@ describe("db:status", () => {
     expect(readdirSync(join(path, ".."))).toEqual(["store.db"]);
   });
 
-  it("counts the email waiting and failed, and says when production keeps it queued for want of SMTP_URL", () => {
+  it("counts the email waiting and failed, and says when production keeps it queued for want of SMTP_URL", async () => {
     const path = databaseAt();
     const db = openDatabase(path);
     db.$client.exec(`
@@ -83,17 +92,17 @@ describe("db:status", () => {
         ('staff_sign_in_link', 1, NULL, '<c@x>', 'failed', 0, 0, 0);`);
     closeDatabase(db);
     const production = { NODE_ENV: "production" };
-    expect(status(path, production).out).toContain("email: 2 queued, 1 failed");
-    expect(status(path, production).out).toContain("email: SMTP_URL is not set, so these stay queued");
-    const configured = status(path, { ...production, SMTP_URL: "smtp://mail.example:587", MAIL_FROM: "Shop <shop@example.com>" });
+    expect((await statusInProcess(path, production)).out).toContain("email: 2 queued, 1 failed");
+    expect((await statusInProcess(path, production)).out).toContain("email: SMTP_URL is not set, so these stay queued");
+    const configured = await statusInProcess(path, { ...production, SMTP_URL: "smtp://mail.example:587", MAIL_FROM: "Shop <shop@example.com>" });
     expect(configured.code).toBe(0);
     expect(configured.out).toContain("email: 2 queued, 1 failed");
     expect(configured.out).not.toContain("SMTP_URL is not set");
   });
 
-  it("does not create a database that is not there", () => {
+  it("does not create a database that is not there", async () => {
     const path = join(tempDir(), "missing", "store.db");
-    const { code, out } = status(path);
+    const { code, out } = await statusInProcess(path);
     expect(code).toBe(0);
     expect(out).toContain(`No database yet: the server's first start (or npm run db:migrate) creates it and applies all ${all.length}.`);
     expect(existsSync(join(path, ".."))).toBe(false);
@@ -114,9 +123,9 @@ describe("db:status", () => {
     }
   });
 
-  it("exits 1 when the database has a migration this code does not know (an older image)", () => {
+  it("exits 1 when the database has a migration this code does not know (an older image)", async () => {
     const newer = migrationsFolderUpTo(all.at(-1)!, { tag: "9999_from_the_future", sql: "CREATE TABLE later (id integer);" });
-    const { code, out } = status(databaseAt(undefined, newer));
+    const { code, out } = await statusInProcess(databaseAt(undefined, newer));
     expect(code).toBe(1);
     expect(out).toMatch(/applied {2}\(no file\)/);
     expect(out).toContain("that no file here matches: it was migrated by newer code than this");

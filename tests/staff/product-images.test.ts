@@ -16,7 +16,8 @@ import { variantsOfUrl, type Variant } from "#app/store/image-variants.ts";
 import { uploadsDirectory } from "#app/store/images.server.ts";
 import { tempDir } from "#tests/helpers/db.ts";
 import { GPS_EXIF, photo, png, pngBomb } from "#tests/helpers/images.ts";
-import { runNode, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
+import { runCliInProcess } from "#tests/helpers/cli.ts";
+import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { shopper, text } from "#tests/helpers/shopper.ts";
 import { browser, productForm, staffAccount } from "#tests/helpers/staff.ts";
 
@@ -239,7 +240,7 @@ describe("images variants, on a store upgraded with uploads stored as sent", () 
     expect(before).not.toContain("<picture");
     expect((await fetch(`${server.url}${sideways.url}`)).status).toBe(200);
 
-    const cli = () => runNode(["app/cli/cli.ts", "images", "variants"], { env: { DATABASE_PATH: path } });
+    const cli = () => runCliInProcess(["images", "variants"], { env: { DATABASE_PATH: path } });
     const first = await cli();
     const upright = `${sideways.url.slice(0, -".jpg".length)}-1200x1600.jpg`;
     expect(first.output).toContain(`converted ${sideways.url} → ${upright} (2 product(s))`);
@@ -269,7 +270,7 @@ describe("images variants, on a store upgraded with uploads stored as sent", () 
 
     // The original was touched when converted, so prune keeps it for its grace
     // period (pages sent before may show it); without one, it goes, with the bomb.
-    const prune = (days: string) => runNode(["app/cli/cli.ts", "images", "prune", "--days", days], { env: { DATABASE_PATH: path } });
+    const prune = (days: string) => runCliInProcess(["images", "prune", "--days", days], { env: { DATABASE_PATH: path } });
     expect((await prune("7")).code).toBe(0);
     expect([existsSync(sideways.file), existsSync(bomb.file)]).toEqual([true, false]);
     expect((await prune("0")).code).toBe(0);

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, openDatabase, type AppDatabase } from "#app/db/connection.server.ts";
 import { staff } from "#app/db/schema.ts";
 import { tempDir } from "#tests/helpers/db.ts";
-import { delay, runNode, spawnServer, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
+import { runCliInProcess } from "#tests/helpers/cli.ts";
+import { delay, spawnServer, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { browser, staffAccount } from "#tests/helpers/staff.ts";
 
 const PUBLIC_URL = "https://shop.example:8443";
@@ -87,11 +88,11 @@ describe("the CLI", () => {
   it("prints links on PUBLIC_URL (its port included, a trailing slash dropped), for a new account and a new link", async () => {
     const path = join(tempDir("store-links-cli-"), "store.db");
     const env = { DATABASE_PATH: path, PUBLIC_URL: `${PUBLIC_URL}/` };
-    expect((await runNode(["app/cli/cli.ts", "migrate"], { env })).code).toBe(0);
-    const created = await runNode(["app/cli/cli.ts", "staff", "create", "--email", "owner@example.com", "--role", "owner"], { env });
+    expect((await runCliInProcess(["migrate"], { env })).code).toBe(0);
+    const created = await runCliInProcess(["staff", "create", "--email", "owner@example.com", "--role", "owner"], { env });
     expect(created.code, created.output).toBe(0);
     expect([...created.output.matchAll(LINK)].map((m) => m[1])).toEqual([PUBLIC_URL]);
-    const link = await runNode(["app/cli/cli.ts", "staff", "link", "--email", "owner@example.com"], { env });
+    const link = await runCliInProcess(["staff", "link", "--email", "owner@example.com"], { env });
     expect(link.code, link.output).toBe(0);
     expect([...link.output.matchAll(LINK)].map((m) => m[1])).toEqual([PUBLIC_URL]);
     expect(created.output + link.output).not.toContain("localhost");
@@ -100,8 +101,8 @@ describe("the CLI", () => {
   it("in production without PUBLIC_URL, refuses to make a link before creating anything; migrate needs none", async () => {
     const path = join(tempDir("store-links-cli-"), "store.db");
     const env = { DATABASE_PATH: path, PUBLIC_URL: "" };
-    expect((await runNode(["app/cli/cli.ts", "migrate"], { env })).code).toBe(0);
-    const created = await runNode(["app/cli/cli.ts", "staff", "create", "--email", "owner@example.com", "--role", "owner"], { env });
+    expect((await runCliInProcess(["migrate"], { env })).code).toBe(0);
+    const created = await runCliInProcess(["staff", "create", "--email", "owner@example.com", "--role", "owner"], { env });
     expect(created.code).toBe(1);
     expect(created.output.trim()).toBe(
       "staff failed: Invalid environment: PUBLIC_URL is required in production: the address people use to reach the store, like https://shop.example.com",

@@ -10,7 +10,8 @@ import { staff } from "#app/db/schema.ts";
 import { weakPasswordReason } from "#app/staff/password-strength.server.ts";
 import { authenticate, createStaff, issueSignInLink, signInLinkPath } from "#app/staff/staff.server.ts";
 import { tempDir } from "#tests/helpers/db.ts";
-import { runNode, startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
+import { runCliInProcess } from "#tests/helpers/cli.ts";
+import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { text } from "#tests/helpers/shopper.ts";
 import { browser, PASSWORD, staffAccount } from "#tests/helpers/staff.ts";
 
@@ -112,9 +113,9 @@ describe("the CLI", () => {
   it("`staff create --password-stdin` refuses a weak password before creating the account, and takes a strong one", async () => {
     const path = join(tempDir("store-passwords-cli-"), "store.db");
     const env = { DATABASE_PATH: path };
-    expect((await runNode(["app/cli/cli.ts", "migrate"], { env })).code).toBe(0);
+    expect((await runCliInProcess(["migrate"], { env })).code).toBe(0);
     const create = (input: string) =>
-      runNode(["app/cli/cli.ts", "staff", "create", "--email", "owner@example.com", "--role", "owner", "--password-stdin"], { env, input });
+      runCliInProcess(["staff", "create", "--email", "owner@example.com", "--role", "owner", "--password-stdin"], { env, input });
 
     for (const [password, why] of WEAK.slice(0, 3)) {
       const refused = await create(`${password}\n`);
