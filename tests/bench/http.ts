@@ -250,8 +250,10 @@ function threadCpuMs(pid: number, into: Threads = { loopUser: 0, loopKernel: 0, 
       const name = readFileSync(`${tasks}/${tid}/comm`, "utf8").trim();
       const fields = readFileSync(`${tasks}/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
       const [user, kernel] = [Number(fields[11]) * 10, Number(fields[12]) * 10];
-      if (tid === String(pid)) (into.loopUser += user), (into.loopKernel += kernel);
-      else if (name.startsWith("V8")) into.v8 += user + kernel;
+      if (tid === String(pid)) {
+        into.loopUser += user;
+        into.loopKernel += kernel;
+      } else if (name.startsWith("V8")) into.v8 += user + kernel;
       else into.other += user + kernel;
     } catch {
       // The thread ended while being read.
