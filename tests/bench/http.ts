@@ -18,7 +18,11 @@
 //     was oversold, every order adds up.
 //
 // Environment: BENCH_DURATION (seconds per run, default 5),
-// BENCH_PROFILE=1 (write CPU profiles of the servers to the scratch folder),
+// BENCH_PROFILE=1 (write CPU profiles of the servers to the scratch folder;
+// in the workers rows one per process, primary and workers, named by pid),
+// BENCH_RATE_LIMITS=1000000/60 (count the posts and orders against limits never
+// reached, instead of turning the limits off: their cost, with workers an IPC
+// round trip to the primary per counted post),
 // BENCH_ONLY=cached (only the node:http baseline and the cached pages: the
 // micro-cache's figure, in two minutes instead of six), BENCH_COMPARE=<dir>
 // (with BENCH_ONLY=cached: another copy of the store, built; each build's
@@ -34,8 +38,9 @@
 // figures compare with earlier runs'.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon, { type Options, type Request, type Result } from "autocannon";
 import { eq, sql } from "drizzle-orm";
@@ -217,14 +222,60 @@ const BARE_LISTEN =
 // shared machine swings with other load; the server's CPU time per request
 // is the steadier figure.
 function cpuMs(pid: number): number {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return Number.NaN;
-  const fields = readFileSync(stat, "utf8").split(") ")[1]!.split(" ");
-  const own = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 ticks/s
+  const own = ownCpuMs(pid);
   const children = `/proc/${pid}/task/${pid}/children`;
   const kids = existsSync(children) ? readFileSync(children, "utf8").trim().split(/\s+/).filter(Boolean).map(Number) : [];
   return kids.reduce((sum, kid) => sum + (cpuMs(kid) || 0), own);
 }
+
+/** A process's own CPU time, in ms, without its children's: with workers, the primary's share. */
+function ownCpuMs(pid: number): number {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return Number.NaN;
+  const fields = readFileSync(stat, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 ticks/s
+}
+
+/**
+ * A server's CPU time (ms) by thread, over it and its children: the event
+ * loop's own (user and kernel) and V8's helper threads' (garbage collection,
+ * optimising compilation), which each worker process spends for itself.
+ */
+type Threads = { loopUser: number; loopKernel: number; v8: number; other: number };
+function threadCpuMs(pid: number, into: Threads = { loopUser: 0, loopKernel: 0, v8: 0, other: 0 }): Threads {
+  const tasks = `/proc/${pid}/task`;
+  if (!existsSync(tasks)) return into;
+  for (const tid of readdirSync(tasks)) {
+    try {
+      const name = readFileSync(`${tasks}/${tid}/comm`, "utf8").trim();
+      const fields = readFileSync(`${tasks}/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      const [user, kernel] = [Number(fields[11]) * 10, Number(fields[12]) * 10];
+      if (tid === String(pid)) {
+        into.loopUser += user;
+        into.loopKernel += kernel;
+      } else if (name.startsWith("V8")) into.v8 += user + kernel;
+      else into.other += user + kernel;
+    } catch {
+      // The thread ended while being read.
+    }
+  }
+  const children = `${tasks}/${pid}/children`;
+  const kids = existsSync(children) ? readFileSync(children, "utf8").trim().split(/\s+/).filter(Boolean).map(Number) : [];
+  for (const kid of kids) threadCpuMs(kid, into);
+  return into;
+}
+const threadsPer = (after: Threads, before: Threads, count: number): Threads => ({
+  loopUser: (after.loopUser - before.loopUser) / count,
+  loopKernel: (after.loopKernel - before.loopKernel) / count,
+  v8: (after.v8 - before.v8) / count,
+  other: (after.other - before.other) / count,
+});
+
+/** This process's CPU time, in ms: the load generator shares the machine with the servers. */
+const benchCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 type Row = {
   target: string;
@@ -246,6 +297,14 @@ type Row = {
   connections: number;
   rps: number;
   cpuPerRequest: number;
+  /** With workers, the primary's own CPU per request (hand-overs, relay, limit counts). */
+  primaryCpuPerRequest?: number;
+  /** This process's CPU per request: autocannon's share of the machine. */
+  benchCpuPerRequest?: number;
+  /** The 1-minute load average when the row ended. */
+  load?: number;
+  /** The server's CPU per request by thread. */
+  threads?: Threads;
   p50: number;
   p99: number;
   errors: number;
@@ -279,6 +338,9 @@ async function measure(
   options: { requests?: Request[]; amount?: number; duration?: number; record?: boolean } = {},
 ): Promise<Row> {
   const cpuBefore = cpuMs(server.pid);
+  const primaryBefore = ownCpuMs(server.pid);
+  const benchBefore = benchCpuMs();
+  const threadsBefore = threadCpuMs(server.pid);
   const { result, seconds } = await load({
     url: `${server.url}${path}`,
     connections,
@@ -294,6 +356,10 @@ async function measure(
     connections,
     rps: completed / seconds,
     cpuPerRequest: (cpuMs(server.pid) - cpuBefore) / completed,
+    primaryCpuPerRequest: (ownCpuMs(server.pid) - primaryBefore) / completed,
+    benchCpuPerRequest: (benchCpuMs() - benchBefore) / completed,
+    load: loadavg()[0],
+    threads: threadsPer(threadCpuMs(server.pid), threadsBefore, completed),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -446,8 +512,10 @@ async function main() {
     // Every request comes from one address here: the per-client limits on
     // form posts and orders would refuse the load after a few posts. (They
     // cost a map lookup per post; docs/security.md.)
-    RATE_LIMIT_POSTS: "0/60",
-    RATE_LIMIT_ORDERS: "0/60",
+    // BENCH_RATE_LIMITS=<count>/<seconds> counts them anyway, never
+    // reached: with workers, each counted post is an IPC round trip to the primary.
+    RATE_LIMIT_POSTS: process.env.BENCH_RATE_LIMITS ?? "0/60",
+    RATE_LIMIT_ORDERS: process.env.BENCH_RATE_LIMITS ?? "0/60",
     // One process, but in the rows that say how many workers.
     WEB_CONCURRENCY: "1",
   };
@@ -499,7 +567,9 @@ async function main() {
     printWorkers();
     const failed = rows.filter((r) => r.errors > 0 || Object.keys(r.statuses).some((code) => !expectedStatuses(r).includes(code)));
     for (const r of failed) console.log(`  - ${r.target} c=${r.connections}: ${r.errors} errors, statuses ${JSON.stringify(r.statuses)}`);
-    if (failed.length > 0) process.exitCode = 1;
+    const openFailed = openRows.filter((r) => r.pages.errors + r.orders.errors > 0 || Object.keys(r.pages.statuses).some((c) => c !== "200") || Object.keys(r.orders.statuses).some((c) => c !== "302"));
+    for (const r of openFailed) console.log(`  - open loop ${r.level} with ${r.workers}: statuses ${JSON.stringify(r.pages.statuses)} ${JSON.stringify(r.orders.statuses)}`);
+    if (failed.length + openFailed.length > 0) process.exitCode = 1;
     return;
   }
   if (ONLY === "checkout") {
@@ -825,7 +895,7 @@ async function measureWorkers(storeEnv: Record<string, string>, ids: { id: numbe
   for (const n of WORKER_COUNTS) {
     const label = workerLabel(n);
     const env = { ...storeEnv, WEB_CONCURRENCY: String(n) };
-    const uncached = await startProcess([SERVER], { ...env, MICRO_CACHE_MS: "0" });
+    const uncached = await startProcess([...workerProfile(), SERVER], { ...env, MICRO_CACHE_MS: "0" });
     for (const [name, requests] of [
       ["catalog / (uncached)", undefined],
       ["product /products/<slug> (uncached)", rotating(productPaths)],
@@ -835,7 +905,7 @@ async function measureWorkers(storeEnv: Record<string, string>, ids: { id: numbe
     }
     await stop(uncached);
 
-    const store = await startProcess([SERVER], env);
+    const store = await startProcess([...workerProfile(), SERVER], env);
     await measure(`catalog / (cached) ${label}`, "workers page", store, "/", 8, { amount: 300 * n, record: false });
     await measure(`catalog / (cached) ${label}`, "workers page", store, "/", 8);
     const sessions = await prepareSessions(store.url, 600 * n, (i) => checkoutCart(ids, i + 200_000 + n * 10_000));
@@ -864,30 +934,227 @@ async function measureWorkers(storeEnv: Record<string, string>, ids: { id: numbe
     // Both rows measured the same processes over the same seconds.
     const pageShare = pages.rps / (pages.rps + buys.rps);
     pages.cpuPerRequest = buys.cpuPerRequest = pages.cpuPerRequest * pageShare;
+    pages.primaryCpuPerRequest = buys.primaryCpuPerRequest = pages.primaryCpuPerRequest! * pageShare;
+    pages.benchCpuPerRequest = buys.benchCpuPerRequest = pages.benchCpuPerRequest! * pageShare;
+    const t = pages.threads!;
+    pages.threads = buys.threads = { loopUser: t.loopUser * pageShare, loopKernel: t.loopKernel * pageShare, v8: t.v8 * pageShare, other: t.other * pageShare };
+
+    // The same mix at fixed arrival rates, a share of what one worker
+    // served saturated above: the latency of a busy store that keeps up.
+    if (n === 1) oneWorkerMix = { pages: pages.rps, orders: buys.rps };
+    for (const level of OPEN_LEVELS) {
+      const pageRate = oneWorkerMix!.pages * level;
+      const orderRate = oneWorkerMix!.orders * level;
+      const openSessions: Session[] & { sent?: number } = await prepareSessions(store.url, Math.ceil(orderRate * DURATION * 1.3) + 20, (i) =>
+        checkoutCart(ids, i + 500_000 + n * 20_000 + level * 1_000),
+      );
+      let p = 0;
+      const pagePaths = ["/", ...searchPaths, ...hotProducts];
+      let o = 0;
+      const ordersBefore = countOrders();
+      const cpuBefore = cpuMs(store.pid);
+      const primaryBefore = ownCpuMs(store.pid);
+      const benchBefore = benchCpuMs();
+      const threadsBefore = threadCpuMs(store.pid);
+      const [seenPages, seenOrders] = await openLoop(
+        store.url,
+        [
+          { rate: pageRate, next: () => ({ method: "GET", path: pagePaths[p++ % pagePaths.length]! }) },
+          {
+            rate: orderRate,
+            next: () => {
+              const session = openSessions[o++]!;
+              if (!session) throw new Error(`open loop ${label}: ran out of prepared shoppers`);
+              return {
+                method: "POST",
+                path: "/checkout",
+                headers: { Origin: store.url, Cookie: session.cookie, "Content-Type": "application/x-www-form-urlencoded" },
+                body: `${customer}&checkoutToken=${session.token}`,
+              };
+            },
+          },
+        ],
+        DURATION,
+        7 + n * 100 + level * 10,
+      );
+      const served = seenPages!.latencies.length + seenOrders!.latencies.length;
+      openRows.push({
+        workers: n,
+        level,
+        pageRate,
+        orderRate,
+        pages: seenPages!,
+        orders: seenOrders!,
+        cpuPerRequest: (cpuMs(store.pid) - cpuBefore) / served,
+        primaryCpuPerRequest: (ownCpuMs(store.pid) - primaryBefore) / served,
+        benchCpuPerRequest: (benchCpuMs() - benchBefore) / served,
+        load: loadavg()[0]!,
+        threads: threadsPer(threadCpuMs(store.pid), threadsBefore, served),
+      });
+      for (let last = -1, now = countOrders(); now !== last; last = now, now = countOrders()) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      workersPlaced += countOrders() - ordersBefore;
+      const r = openRows.at(-1)!;
+      console.log(
+        `open loop ${(level * 100).toFixed(0)}% ${label}: pages ${pageRate.toFixed(0)}/s p50 ${quantile(r.pages.latencies, 0.5).toFixed(0)} p99 ${quantile(r.pages.latencies, 0.99).toFixed(0)} ms, ` +
+          `checkouts ${orderRate.toFixed(0)}/s p50 ${quantile(r.orders.latencies, 0.5).toFixed(0)} p99 ${quantile(r.orders.latencies, 0.99).toFixed(0)} ms, ` +
+          `cpu ${r.cpuPerRequest.toFixed(2)} ms/req (primary ${n === 1 ? "none" : r.primaryCpuPerRequest.toFixed(2)}, load generator ${r.benchCpuPerRequest.toFixed(2)}), load ${r.load.toFixed(1)}, ` +
+          `statuses ${JSON.stringify(r.pages.statuses)} ${JSON.stringify(r.orders.statuses)}, errors ${r.pages.errors + r.orders.errors}`,
+      );
+    }
     await stop(store);
   }
 }
+
+/** Shares of one worker's saturated mix the open-loop rows arrive at. */
+const OPEN_LEVELS = [0.5, 0.8];
+let oneWorkerMix: { pages: number; orders: number } | undefined;
+type OpenRow = {
+  workers: number;
+  level: number;
+  pageRate: number;
+  orderRate: number;
+  pages: OpenStream;
+  orders: OpenStream;
+  cpuPerRequest: number;
+  primaryCpuPerRequest: number;
+  benchCpuPerRequest: number;
+  load: number;
+  threads: Threads;
+};
+const openRows: OpenRow[] = [];
+
+/** BENCH_PROFILE=1: every process of the workers rows writes its own profile (named by pid). */
+const workerProfile = () => (process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(scratch, "workers")}`] : []);
 
 /** One worker against two, row by row, and the mixed load's target. */
 function printWorkers() {
   const one = rows.filter((r) => r.target.endsWith(workerLabel(1)));
   if (one.length === 0) return;
   console.log(`\nWorkers (WEB_CONCURRENCY), ${cpus().length} CPUs:`);
-  console.log("| row | conns | req/s, 1 → 2 workers | p99 ms, 1 → 2 | CPU ms/req, 1 → 2 | throughput × |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| row | conns | req/s, 1 → 2 workers | p99 ms, 1 → 2 | CPU ms/req, 1 → 2 | of which the primary's (2) | load generator ms/req, 1 → 2 | throughput × | load avg, 1, 2 |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of one) {
     const name = r.target.slice(0, -workerLabel(1).length).trim();
     const two = rows.find((t) => t.target === `${name} ${workerLabel(2)}` && t.connections === r.connections);
     if (!two) continue;
     console.log(
       `| ${name} | ${r.connections} | ${r.rps.toFixed(0)} → ${two.rps.toFixed(0)} | ${r.p99} → ${two.p99} | ` +
-        `${r.cpuPerRequest.toFixed(2)} → ${two.cpuPerRequest.toFixed(2)} | ${(two.rps / r.rps).toFixed(2)} |`,
+        `${r.cpuPerRequest.toFixed(2)} → ${two.cpuPerRequest.toFixed(2)} | ${two.primaryCpuPerRequest!.toFixed(2)} | ` +
+        `${r.benchCpuPerRequest!.toFixed(2)} → ${two.benchCpuPerRequest!.toFixed(2)} | ${(two.rps / r.rps).toFixed(2)} | ${r.load!.toFixed(1)}, ${two.load!.toFixed(1)} |`,
     );
+  }
+  console.log("\nServer CPU ms/req by thread, 1 → 2 workers: event loops (user, kernel), V8 helper threads (GC, compiler), the rest:");
+  console.log("| row | loops, user | loops, kernel | V8 helpers | other |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  for (const r of one) {
+    const name = r.target.slice(0, -workerLabel(1).length).trim();
+    const two = rows.find((t) => t.target === `${name} ${workerLabel(2)}` && t.connections === r.connections);
+    if (!two?.threads || !r.threads) continue;
+    const pair = (k: keyof Threads) => `${r.threads![k].toFixed(2)} → ${two.threads![k].toFixed(2)}`;
+    console.log(`| ${name} | ${pair("loopUser")} | ${pair("loopKernel")} | ${pair("v8")} | ${pair("other")} |`);
+  }
+  if (openRows.length > 0) {
+    console.log("\nOpen loop: the saturated mix's shares, arriving at fixed rates (Poisson), latency from when each request was due:");
+    console.log("| load | workers | pages/s | checkouts/s | page p50, p99 ms | checkout p50, p99 ms | CPU ms/req (primary) | loops user, kernel; V8 helpers | load generator ms/req | load avg |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (const r of openRows) {
+      const ms = (s: OpenStream, q: number) => quantile(s.latencies, q).toFixed(0);
+      console.log(
+        `| ${(r.level * 100).toFixed(0)}% of 1 worker | ${r.workers} | ${r.pageRate.toFixed(0)} | ${r.orderRate.toFixed(0)} | ` +
+          `${ms(r.pages, 0.5)}, ${ms(r.pages, 0.99)} | ${ms(r.orders, 0.5)}, ${ms(r.orders, 0.99)} | ` +
+          `${r.cpuPerRequest.toFixed(2)} (${r.workers === 1 ? "none" : r.primaryCpuPerRequest.toFixed(2)}) | ` +
+          `${r.threads.loopUser.toFixed(2)}, ${r.threads.loopKernel.toFixed(2)}; ${r.threads.v8.toFixed(2)} | ${r.benchCpuPerRequest.toFixed(2)} | ${r.load.toFixed(1)} |`,
+      );
+    }
   }
   const mixed = rows.find((r) => r.kind === "workers mixed checkout" && r.target.endsWith(workerLabel(2)));
   if (mixed) {
-    console.log(`\nTarget (issue 21): ${mixed.p99 <= 30 ? "met   " : "MISSED"}  mixed load with 2 workers: ${mixed.rps.toFixed(0)} orders/s, checkout p99 ${mixed.p99} ms (<= 30)`);
+    console.log(`\nTarget (issue 21): ${mixed.p99 <= 30 ? "met   " : "MISSED"}  saturated mix with 2 workers: ${mixed.rps.toFixed(0)} orders/s, checkout p99 ${mixed.p99} ms (<= 30)`);
   }
+  for (const r of openRows.filter((r) => r.workers === 2)) {
+    const p99 = quantile(r.orders.latencies, 0.99);
+    console.log(`Target (issue 21): ${p99 <= 30 ? "met   " : "MISSED"}  open loop at ${(r.level * 100).toFixed(0)}% of 1 worker with 2 workers: ${r.orderRate.toFixed(0)} orders/s, checkout p99 ${p99.toFixed(0)} ms (<= 30)`);
+  }
+}
+
+// --- open loop ------------------------------------------------------------------
+
+/**
+ * What one stream of an open-loop run saw: latency is counted from the moment
+ * the request was due, not sent, so a backlog in this process shows too.
+ */
+type OpenStream = { sent: number; statuses: Record<string, number>; errors: number; latencies: number[] };
+type OpenRequest = { method: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string };
+
+const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+
+/**
+ * Requests at a fixed mean rate whatever the server does (Poisson arrivals,
+ * seeded), on keep-alive connections opened as needed. autocannon's
+ * `overallRate` cannot do this: each of its connections sends its quota for
+ * the second back to back and then waits for the next second, so arrivals come
+ * in bursts, and a connection still waits for its answer before it sends again.
+ */
+function openLoop(base: string, streams: { rate: number; next: () => OpenRequest }[], seconds: number, seed: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const results = streams.map((): OpenStream => ({ sent: 0, statuses: {}, errors: 0, latencies: [] }));
+  const arrivals: { at: number; stream: number }[] = [];
+  const draw = random(seed);
+  streams.forEach(({ rate }, stream) => {
+    for (let at = 0; ; ) {
+      at += (-Math.log(1 - draw()) / rate) * 1000;
+      if (at >= seconds * 1000) break;
+      arrivals.push({ at, stream });
+    }
+  });
+  arrivals.sort((a, b) => a.at - b.at);
+  const { hostname, port } = new URL(base);
+  return new Promise<OpenStream[]>((resolve) => {
+    const started = performance.now();
+    let next = 0;
+    let open = 0;
+    const finish = () => {
+      if (next < arrivals.length || open > 0) return;
+      agent.destroy();
+      for (const r of results) r.latencies.sort((a, b) => a - b);
+      resolve(results);
+    };
+    const fire = (due: number, stream: number) => {
+      const r = results[stream]!;
+      const { method, path, headers, body } = streams[stream]!.next();
+      r.sent++;
+      open++;
+      const done = (status: string | null) => {
+        open--;
+        if (status === null) r.errors++;
+        else {
+          r.statuses[status] = (r.statuses[status] ?? 0) + 1;
+          r.latencies.push(performance.now() - started - due);
+        }
+        finish();
+      };
+      const request = httpRequest({ agent, hostname, port, method, path, headers: { ...headers, ...(body && { "Content-Length": Buffer.byteLength(body) }) }, timeout: 10_000 }, (response) => {
+        response.on("data", () => {});
+        response.on("end", () => done(String(response.statusCode)));
+        response.on("error", () => done(null));
+      });
+      request.on("error", () => done(null));
+      request.on("timeout", () => request.destroy());
+      request.end(body);
+    };
+    const tick = () => {
+      const now = performance.now() - started;
+      while (next < arrivals.length && arrivals[next]!.at <= now) {
+        const { at, stream } = arrivals[next++]!;
+        fire(at, stream);
+      }
+      if (next < arrivals.length) setTimeout(tick, Math.max(0, Math.min(5, arrivals[next]!.at - now - 1)));
+      else finish();
+    };
+    tick();
+  });
 }
 
 // --- report ---------------------------------------------------------------------
