@@ -97,6 +97,7 @@ export function ConfirmAction({
     return (
       <section
         id={anchor}
+        data-confirm-question
         tabIndex={-1}
         aria-labelledby={titleId}
         className="w-full rounded-lg border-2 border-red-700 bg-white p-4 sm:max-w-xl"

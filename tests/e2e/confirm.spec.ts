@@ -3,7 +3,7 @@
 // (?confirm=) without. Keeping changes nothing; confirming does the action once.
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, like } from "drizzle-orm";
-import type { Browser, Page } from "@playwright/test";
+import type { Browser, Locator, Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { orders, products, staff } from "#app/db/schema.ts";
 import { addToCart, confirmAction, confirmStep, confirmTrigger, expect, expectAccessible, expectNoSidewaysScroll, fillCheckout, signInAsStaff, test } from "#tests/helpers/browser.ts";
@@ -42,12 +42,33 @@ async function askThenKeep(page: Page, trigger: string | RegExp, title: string, 
   await expect(step).toBeVisible();
   if (says) await expect(step).toContainText(says);
   if (javascript()) await expect(step.getByRole("button", { name: keep })).toBeFocused();
+  await expectUncovered(step);
   await expectNoSidewaysScroll(page);
   await expectAccessible(page);
   await step.getByRole(javascript() ? "button" : "link", { name: keep }).click();
   await expect(step).toBeHidden();
   await expect(page).toHaveURL(new RegExp(`${path}$`));
   await expect(confirmTrigger(page, trigger)).toBeVisible();
+}
+
+/**
+ * Nothing is drawn over the question: at the left edge and the centre of its
+ * heading and of each of its controls, the topmost element is inside it (a
+ * table's sticky first column once covered the start of a row's question).
+ */
+async function expectUncovered(step: Locator) {
+  for (const part of [step.getByRole("heading"), ...(await step.locator("button, a").all())]) {
+    await part.first().scrollIntoViewIfNeeded();
+    const covered = await part.first().evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      const question = element.closest("section, dialog")!;
+      return [box.left + 3, box.left + box.width / 2]
+        .map((x) => document.elementFromPoint(x, box.top + box.height / 2))
+        .filter((top) => !top || !question.contains(top))
+        .map((top) => top?.outerHTML.slice(0, 80) ?? "nothing");
+    });
+    expect(covered, `what covers ${await part.first().textContent()}`).toEqual([]);
+  }
 }
 
 for (const viewport of [
