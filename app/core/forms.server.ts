@@ -119,3 +119,27 @@ export const ID = /^\d{1,15}$/;
 
 /** A form field holding a row id (a hidden input), as a number; `message` when it is not one. */
 export const idField = (message: string) => z.string().trim().regex(ID, message).transform(Number);
+
+/**
+ * A form field holding a whole number, judged as text: "1.5", "1e3", "0x10"
+ * and " " are refused where `Number()` would coerce them. `empty` is the
+ * message for an empty field (else `notWhole`); `check` returns the message
+ * for a number the field does not take. A digit string too long for a
+ * double becomes Infinity, which any upper bound in `check` still refuses.
+ */
+export function wholeNumberField(
+  messages: { empty?: string; notWhole: string },
+  check: (value: number) => string | undefined = () => undefined,
+  { signed = false } = {},
+) {
+  const digits = signed ? /^[+-]?\d+$/ : /^\d+$/;
+  return z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      const problem = text === "" && messages.empty ? messages.empty : digits.test(text) ? check(Number(text)) : messages.notWhole;
+      if (problem === undefined) return Number(text);
+      ctx.addIssue({ code: "custom", message: problem });
+      return z.NEVER;
+    });
+}

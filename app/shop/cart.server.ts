@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { products } from "#app/db/schema.ts";
 import type { Env } from "#app/core/env.server.ts";
-import { idField } from "#app/core/forms.server.ts";
+import { idField, wholeNumberField } from "#app/core/forms.server.ts";
 import { MAX_CART_LINES } from "#app/core/limits.ts";
 import { cardColumns } from "#app/store/products.server.ts";
 
@@ -20,22 +20,9 @@ export type CartLine = { productId: number; quantity: number };
 const productIdField = idField("That product does not exist.");
 
 function quantityField({ perProduct }: OrderLimits) {
-  return z
-    .string()
-    .trim()
-    .transform((value, ctx) => {
-      const fail = (message: string) => {
-        ctx.addIssue({ code: "custom", message });
-        return z.NEVER;
-      };
-      if (value === "") return fail("Enter a quantity.");
-      if (!/^\d+$/.test(value)) return fail(`Enter a whole number from 1 to ${perProduct}.`);
-      // Absurdly long digit strings become Infinity, which is still over the cap.
-      const quantity = Number(value);
-      if (quantity < 1) return fail("The quantity must be at least 1.");
-      if (quantity > perProduct) return fail(`You can buy at most ${perProduct} of one item.`);
-      return quantity;
-    });
+  return wholeNumberField({ empty: "Enter a quantity.", notWhole: `Enter a whole number from 1 to ${perProduct}.` }, (quantity) =>
+    quantity < 1 ? "The quantity must be at least 1." : quantity > perProduct ? `You can buy at most ${perProduct} of one item.` : undefined,
+  );
 }
 
 /** The product page's "Add to cart" form and the cart page's quantity form. */

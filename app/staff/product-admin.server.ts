@@ -12,6 +12,7 @@ import { moveStock } from "#app/store/inventory.server.ts";
 import { plainTextProblem } from "#app/core/plain-text.ts";
 import { toFtsQuery } from "#app/store/products.server.ts";
 import { clampPage } from "#app/core/pages.ts";
+import { wholeNumberField } from "#app/core/forms.server.ts";
 import { minorDigits, parsePrice } from "#app/core/money.ts";
 
 export const ADMIN_PAGE_SIZE = 20;
@@ -44,21 +45,9 @@ const text = (what: string, label: string, max: number, options: { multiline?: b
     });
 
 const wholeNumber = (label: string, max: number) =>
-  z
-    .string()
-    .trim()
-    .transform((value, ctx) => {
-      if (!/^\d+$/.test(value)) {
-        ctx.addIssue({ code: "custom", message: `Enter ${label} as a whole number, 0 or more.` });
-        return z.NEVER;
-      }
-      const number = Number(value);
-      if (number > max) {
-        ctx.addIssue({ code: "custom", message: `Enter at most ${max.toLocaleString("en-US")}.` });
-        return z.NEVER;
-      }
-      return number;
-    });
+  wholeNumberField({ notWhole: `Enter ${label} as a whole number, 0 or more.` }, (number) =>
+    number > max ? `Enter at most ${max.toLocaleString("en-US")}.` : undefined,
+  );
 
 /** A price in the store's currency, as the price field's messages show one. */
 const examplePrice = (currency: string) => (minorDigits(currency) === 0 ? "1800" : "12.50");

@@ -19,6 +19,7 @@ import { perConnection, type AppDatabase } from "#app/db/connection.server.ts";
 import { orders, products, staff, stockMovements, type StockReason } from "#app/db/schema.ts";
 import { catalogChanged } from "#app/store/catalog-changes.server.ts";
 import { clampPage } from "#app/core/pages.ts";
+import { wholeNumberField } from "#app/core/forms.server.ts";
 
 export const HISTORY_PAGE_SIZE = 25;
 /** The largest single adjustment: a typo of a few extra zeros is refused, not booked. */
@@ -98,21 +99,16 @@ export function moveStock(db: AppDatabase, movement: Movement) {
 
 /** The stock adjustment form: a signed whole number and why. */
 export const adjustmentSchema = z.object({
-  delta: z
-    .string()
-    .trim()
-    .transform((value, ctx) => {
-      const fail = (message: string) => {
-        ctx.addIssue({ code: "custom", message });
-        return z.NEVER;
-      };
-      if (value === "") return fail("Enter how much the stock changes, like 5 or -2.");
-      if (!/^[+-]?\d+$/.test(value)) return fail("Enter a whole number, like 5 to add or -2 to remove.");
-      const delta = Number(value);
-      if (delta === 0) return fail("A change of 0 changes nothing.");
-      if (Math.abs(delta) > MAX_ADJUSTMENT) return fail(`Adjust by at most ${MAX_ADJUSTMENT.toLocaleString("en-US")} at a time.`);
-      return delta;
-    }),
+  delta: wholeNumberField(
+    { empty: "Enter how much the stock changes, like 5 or -2.", notWhole: "Enter a whole number, like 5 to add or -2 to remove." },
+    (delta) =>
+      delta === 0
+        ? "A change of 0 changes nothing."
+        : Math.abs(delta) > MAX_ADJUSTMENT
+          ? `Adjust by at most ${MAX_ADJUSTMENT.toLocaleString("en-US")} at a time.`
+          : undefined,
+    { signed: true },
+  ),
   note: z
     .string()
     .trim()
