@@ -44,6 +44,59 @@ export async function readForm(request: Request, { maxBytes = MAX_FORM_BYTES } =
   }
 }
 
+/**
+ * The most of an upload form's body read (and past `maxBytes`, thrown away)
+ * before it is refused whole: a phone or camera photo is well under it.
+ */
+const MAX_UPLOAD_BODY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a multipart form whose last field is a file (the product form's
+ * image). A body past `maxBytes` is not refused whole as readForm does: the
+ * person who chose a 12 MB phone photo would lose what they typed to an error
+ * page. Browsers send fields in the form's order, so the fields before the
+ * file are whole in the first `maxBytes`: the part that was cut (the file)
+ * and anything after it are dropped, the rest is read and thrown away (so
+ * the browser, still sending, gets the answer), and `droppedBytes` says how
+ * big the dropped part was, for the field's message. Past
+ * MAX_UPLOAD_BODY_BYTES, or for a form that is not multipart, it answers as
+ * readForm does.
+ */
+export async function readUploadForm(request: Request, { maxBytes }: { maxBytes: number }): Promise<{ form: FormData; droppedBytes: number }> {
+  const type = request.headers.get("Content-Type") ?? "";
+  const boundary = /^multipart\/form-data\s*;.*\bboundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (!boundary) return { form: await readForm(request, { maxBytes }), droppedBytes: 0 };
+  const declared = Number(request.headers.get("Content-Length") ?? 0);
+  const reader = request.body?.getReader();
+  const tooLarge = () => data("That form is too large.", { status: 413 });
+  if (declared > MAX_UPLOAD_BODY_BYTES) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
+    if (size < maxBytes) chunks.push(read.value.subarray(0, maxBytes - size));
+    size += read.value.byteLength;
+    if (size > MAX_UPLOAD_BODY_BYTES) {
+      await reader!.cancel().catch(() => {});
+      throw tooLarge();
+    }
+  }
+  const kept = Buffer.concat(chunks);
+  let body: Uint8Array = kept;
+  let droppedBytes = 0;
+  if (size > maxBytes) {
+    // Everything before the delimiter that opens the part that was cut.
+    const cut = kept.lastIndexOf(`\r\n--${boundary}`);
+    if (cut < 0) return { form: new FormData(), droppedBytes: size };
+    body = Buffer.concat([kept.subarray(0, cut), Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    droppedBytes = size - cut;
+  }
+  try {
+    return { form: await new Response(new Blob([body as Uint8Array<ArrayBuffer>]), { headers: { "Content-Type": type } }).formData(), droppedBytes };
+  } catch {
+    throw data("The form could not be read. Please try again.", { status: 400 });
+  }
+}
+
 async function discard(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, declared: number) {
   if (!reader || declared > MAX_DISCARD_BYTES) return;
   let size = 0;

@@ -2,7 +2,7 @@
 // field of the multipart body and the image, save, and turn the database's
 // unique-index refusals into messages beside the SKU or slug.
 import { fieldErrors, formFailure, formValues, type FormErrors } from "#app/core/forms.server.ts";
-import { MAX_IMAGE_BYTES, PLACEHOLDER_IMAGE, storeImage, variantsStored } from "#app/store/images.server.ts";
+import { imageTooLargeMessage, MAX_IMAGE_BYTES, PLACEHOLDER_IMAGE, storeImage, variantsStored } from "#app/store/images.server.ts";
 import {
   DuplicateValue,
   initialStockSchema,
@@ -15,7 +15,10 @@ import {
 const fields = [...productFields, "stock", "uploadedImage", "intent"] as const;
 export type ProductFormField = (typeof fields)[number] | "image";
 
-/** For readForm: the image plus a little room for the other fields. */
+/**
+ * For readUploadForm: the image plus a little room for the other fields. A
+ * larger body loses its image (the form's last field) and keeps the rest.
+ */
 export const PRODUCT_FORM_MAX_BYTES = MAX_IMAGE_BYTES + 64 * 1024;
 
 const messages = {
@@ -26,18 +29,21 @@ const messages = {
 /**
  * Reads and checks the form. A good image is stored even when another field
  * is wrong, and its address goes back to the page in `uploadedImage`, so
- * fixing a typo does not mean choosing the file again.
+ * fixing a typo does not mean choosing the file again. `droppedBytes`: the
+ * body was past PRODUCT_FORM_MAX_BYTES and readUploadForm dropped the image.
  */
 export async function checkProductForm(
   form: FormData,
-  options: { isNew: boolean; currentSku?: string; databasePath: string; currency: string },
+  options: { isNew: boolean; currentSku?: string; databasePath: string; currency: string; droppedBytes?: number },
 ) {
   const values: Record<ProductFormField, string> = { ...formValues(form, fields), image: "" };
   const errors: FormErrors<ProductFormField> = {};
 
   const file = form.get("image");
   let image: string | undefined;
-  if (file instanceof File && file.size > 0) {
+  if (options.droppedBytes) {
+    errors.image = imageTooLargeMessage(options.droppedBytes);
+  } else if (file instanceof File && file.size > 0) {
     const stored = await storeImage(options.databasePath, new Uint8Array(await file.arrayBuffer()));
     if (stored.ok) image = stored.url;
     else errors.image = stored.error;

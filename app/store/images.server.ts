@@ -69,6 +69,13 @@ function productsFolder(databasePath: string) {
   return dataPaths(databasePath).productImages;
 }
 
+/** What the form says of an upload of `bytes` over MAX_IMAGE_BYTES ("5.0 MB" would read as allowed). */
+export function imageTooLargeMessage(bytes: number) {
+  const most = MAX_IMAGE_BYTES / 1024 / 1024;
+  const size = (bytes / 1024 / 1024).toFixed(1);
+  return `The image is ${Number(size) > most ? `${size} MB` : `just over ${most} MB`}; the most is ${most} MB. Make it smaller and upload it again.`;
+}
+
 export type StoreResult = { ok: true; url: string } | { ok: false; error: string };
 
 const UNREADABLE = "This image could not be read. Save it again as PNG, JPEG or WebP and upload that.";
@@ -82,7 +89,7 @@ const number = (n: number) => n.toLocaleString("en-US");
  */
 export async function storeImage(databasePath: string, bytes: Uint8Array): Promise<StoreResult> {
   if (bytes.byteLength > MAX_IMAGE_BYTES) {
-    return { ok: false, error: `The image is ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MB; the most is ${MAX_IMAGE_BYTES / 1024 / 1024} MB.` };
+    return { ok: false, error: imageTooLargeMessage(bytes.byteLength) };
   }
   if (!sniffImageType(bytes)) return { ok: false, error: "Upload a PNG, JPEG or WebP image. (SVG and other files are not accepted.)" };
 

@@ -18,18 +18,20 @@ type Errors = Partial<Record<string, string>>;
  */
 export function ProductForm({
   values,
-  errors = {},
+  errors: failure,
   currentImage,
   isNew,
   maxImageMb,
 }: {
   values: Values;
+  /** The failed save's messages: a new object for each failed save. */
   errors?: Errors;
   /** The product's image now (editing). */
   currentImage?: string;
   isNew: boolean;
   maxImageMb: number;
 }) {
+  const errors = failure ?? {};
   const pending = useIsPending({ fields: { intent: "save" } });
   const form = useRef<HTMLFormElement>(null);
   // Saved: the fields show the saved values and the chosen file is dropped,
@@ -86,6 +88,7 @@ export function ProductForm({
         image={image}
         kept={Boolean(kept)}
         error={errors.image}
+        failure={failure}
         hint={`PNG, JPEG or WebP, at most ${maxImageMb} MB and ${MAX_IMAGE_PIXELS / 1_000_000} megapixels; stored without its metadata (camera, location).${image ? ` Leave empty to keep ${kept ? "the image you uploaded" : "the current image"}.` : ""}`}
         form={form}
       />
@@ -118,12 +121,15 @@ function ImagePicker({
   image,
   kept,
   error,
+  failure,
   hint,
   form,
 }: {
   image?: string;
   kept: boolean;
   error?: string;
+  /** Which failed save `error` comes from: the same file refused twice has the same message. */
+  failure?: object;
   hint: string;
   form: React.RefObject<HTMLFormElement | null>;
 }) {
@@ -148,11 +154,13 @@ function ImagePicker({
 
   // The server refused the file: choosing again starts from nothing, as
   // the page without JavaScript does. The other fields keep what was typed.
+  // Keyed on the failed save, not the message: the same file refused again
+  // brings the same message, and must be dropped again.
   useEffect(() => {
     if (!error || !input.current) return;
     input.current.value = "";
     setChosen(null);
-  }, [error]);
+  }, [error, failure]);
 
   const choose = (event: React.ChangeEvent<HTMLInputElement>) => {
     const file = event.currentTarget.files?.[0];

@@ -5,7 +5,7 @@ import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext, type AppDatabase } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
 import { getStoreCurrency, priceInputValue } from "#app/core/money.ts";
-import { formFailure, readForm } from "#app/core/forms.server.ts";
+import { formFailure, readUploadForm } from "#app/core/forms.server.ts";
 import { deleteProduct, getAdminProduct, setArchived, updateProduct } from "#app/staff/product-admin.server.ts";
 import { checkProductForm, MAX_IMAGE_MB, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } from "#app/staff/product-form.server.ts";
 import { idParam } from "#app/web/route-params.server.ts";
@@ -33,11 +33,11 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   const id = idParam(params.productId, "product");
   const db = context.get(databaseContext);
   const product = loadProduct(db, id);
-  const form = await readForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES });
+  const { form, droppedBytes } = await readUploadForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES });
   const intent = form.get("intent");
 
   if (intent === "save") {
-    const checked = await checkProductForm(form, { isNew: false, currentSku: product.sku, databasePath: context.get(configContext).DATABASE_PATH, currency: context.get(configContext).STORE_CURRENCY });
+    const checked = await checkProductForm(form, { isNew: false, currentSku: product.sku, databasePath: context.get(configContext).DATABASE_PATH, currency: context.get(configContext).STORE_CURRENCY, droppedBytes });
     if (!checked.ok) return checked.failure;
     const saved = saveOrRefuse(checked.values, () =>
       updateProduct(db, id, { ...checked.input, image: checked.input.image || product.image }),

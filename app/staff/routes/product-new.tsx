@@ -4,7 +4,7 @@ import { ProductForm } from "#app/ui/product-form.tsx";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
 import { createProduct } from "#app/staff/product-admin.server.ts";
-import { readForm } from "#app/core/forms.server.ts";
+import { readUploadForm } from "#app/core/forms.server.ts";
 import { checkProductForm, MAX_IMAGE_MB, newProductImage, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } from "#app/staff/product-form.server.ts";
 import { signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
@@ -20,8 +20,10 @@ export function loader() {
 
 export async function action({ request, context }: Route.ActionArgs) {
   const { staff, sessionId } = signedInStaff(context);
-  const form = await checkProductForm(await readForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES }), {
+  const { form: posted, droppedBytes } = await readUploadForm(request, { maxBytes: PRODUCT_FORM_MAX_BYTES });
+  const form = await checkProductForm(posted, {
     isNew: true,
+    droppedBytes,
     databasePath: context.get(configContext).DATABASE_PATH,
     currency: context.get(configContext).STORE_CURRENCY,
   });
