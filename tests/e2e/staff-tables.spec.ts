@@ -67,6 +67,40 @@ const lines = (element: ReturnType<Page["locator"]>) =>
     return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
   });
 
+/**
+ * Every cell holds its own content: nothing in it reaches past its edges
+ * into the next column. At 390 px the products' names once ran over their
+ * SKUs: the thumbnail beside each name counted as 0 px wide when the table
+ * sized its columns.
+ */
+async function expectCellsHoldTheirContent(region: ReturnType<Page["locator"]>) {
+  const spills = await region.locator("table").evaluate((table) =>
+    [...table.querySelectorAll("th, td")].flatMap((cell) => {
+      const box = cell.getBoundingClientRect();
+      // What is drawn: every element and text in the cell, not a screen reader's clipped `sr-only` text.
+      const drawn: DOMRect[] = [];
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if ((node instanceof Element ? node : node.parentElement)?.closest(".sr-only")) continue;
+        if (node instanceof Element) drawn.push(node.getBoundingClientRect());
+        else if (node.textContent?.trim()) {
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          drawn.push(range.getBoundingClientRect());
+        }
+      }
+      // A closed <dialog> (display: none) has no box.
+      drawn.splice(0, drawn.length, ...drawn.filter((r) => r.width > 0 && r.height > 0));
+      const left = Math.min(...drawn.map((r) => r.left));
+      const right = Math.max(...drawn.map((r) => r.right));
+      return drawn.length > 0 && (left < box.left - 0.5 || right > box.right + 0.5)
+        ? [`"${(cell.textContent ?? "").trim().slice(0, 30)}": ${Math.round(left)}–${Math.round(right)} in ${Math.round(box.left)}–${Math.round(box.right)}`]
+        : [];
+    }),
+  );
+  expect(spills, "cells whose content spills into the next column").toEqual([]);
+}
+
 /** Inside the window, left to right. */
 async function inView(page: Page, element: ReturnType<Page["locator"]>) {
   const box = (await element.boundingBox())!;
@@ -91,6 +125,7 @@ for (const viewport of [
       // The order number: in view and on one line.
       await inView(page, list.getByRole("link", { name: number }));
       expect(await lines(list.getByRole("link", { name: number }))).toBe(1);
+      await expectCellsHoldTheirContent(list);
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);
       if (viewport.width < 640) {
@@ -108,7 +143,7 @@ for (const viewport of [
       // The order's page: its lines fit too.
       await page.goto(`/admin/orders/${id}`);
       await expect(page.getByRole("heading", { level: 1 })).toContainText(number);
-      await region(page, "Items");
+      await expectCellsHoldTheirContent(await region(page, "Items"));
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);
 
@@ -118,15 +153,24 @@ for (const viewport of [
       await inView(page, products.getByRole("link", { name: mug.name, exact: true }));
       expect(await lines(products.getByRole("cell", { name: mug.sku, exact: true }))).toBe(1);
       await expectNoSidewaysScroll(page);
+      // The whole first page of products, with names of two and three words beside their thumbnails.
+      await page.goto("/admin/products");
+      await expectCellsHoldTheirContent(await region(page, "Products"));
       await expectAccessible(page);
 
       await page.goto(`/admin/products/${mug.id}/stock`);
-      await region(page, "Stock history");
+      await expectCellsHoldTheirContent(await region(page, "Stock history"));
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);
 
       await page.goto("/admin/staff");
-      await region(page, "Staff accounts");
+      const accounts = await region(page, "Staff accounts");
+      await expectCellsHoldTheirContent(accounts);
+      // When each person was last active: one line, like every time in these tables (it wrapped to five).
+      const me = accounts.getByRole("row").filter({ hasText: "(you)" });
+      const lastActive = me.getByRole("cell").nth(3);
+      await expect(lastActive).toContainText(/\d{4}, \d{1,2}:\d{2} [AP]M UTC/);
+      expect(await lines(lastActive)).toBe(1);
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);
     });
