@@ -3,7 +3,7 @@
 // in a named scroll region, its first column (the order number, the product,
 // the day, the email) stays in view while the rest scroll, and codes (order
 // numbers, SKUs) never break across lines.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { inArray } from "drizzle-orm";
 import type { Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
@@ -21,14 +21,15 @@ test.afterEach(() => {
   made.length = 0;
 });
 
-/** A placed order of two lines for a customer with a long name. */
-function longOrder() {
+/** A placed order of two lines for a customer with a long name; placed and changed at `at`. */
+function longOrder(at?: Date) {
   const mug = productBySlug(db, "stoneware-mug");
   const cups = productBySlug(db, "espresso-cup-pair");
-  const { id, number } = db
+  const { id, number, publicId } = db
     .insert(orders)
     .values({
-      publicId: randomUUID(),
+      // The shape of the store's own public ids (newToken): the shopper's page answers 404 to any other.
+      publicId: randomBytes(16).toString("base64url"),
       number: `TBL-${randomUUID().slice(0, 8).toUpperCase()}`,
       checkoutToken: randomUUID(),
       email: "maximilian.wolfeschlegelsteinhausen@example.com",
@@ -39,15 +40,16 @@ function longOrder() {
       country: "United Kingdom",
       status: "placed",
       totalCents: 3 * 1_800 + 2 * 2_400,
+      ...(at ? { createdAt: at, updatedAt: at } : {}),
     })
-    .returning({ id: orders.id, number: orders.number })
+    .returning({ id: orders.id, number: orders.number, publicId: orders.publicId })
     .get();
   made.push(id);
   db.insert(orderItems).values([
     { orderId: id, productId: mug.id, productName: mug.name, unitPriceCents: 1_800, quantity: 3 },
     { orderId: id, productId: cups.id, productName: cups.name, unitPriceCents: 2_400, quantity: 2 },
   ]).run();
-  return { id, number };
+  return { id, number, publicId };
 }
 
 /** The table's region: named, focusable by keyboard, holding the table. */
@@ -176,3 +178,27 @@ for (const viewport of [
     });
   });
 }
+
+// Times are shown in the store's zone (STORE_TIME_ZONE; UTC on the e2e
+// server), on both sides, the same in the server's HTML and after the page
+// hydrates in a browser whose own zone is elsewhere: at 02:30 UTC on 10
+// March it is still 9 March in Los Angeles.
+test.describe("in a browser in Los Angeles", () => {
+  test.use({ timezoneId: "America/Los_Angeles", viewport: { width: 390, height: 844 } });
+
+  test("an order's times are the store's, on the staff page and the shopper's", async ({ page }) => {
+    const { id, number, publicId } = longOrder(new Date("2026-03-10T02:30:00Z"));
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe("America/Los_Angeles");
+    await signInAsStaff(page, db);
+    await page.goto(`/admin/orders/${id}`);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(number);
+    // With JavaScript the confirm step's trigger is a button once the page has hydrated.
+    if (test.info().project.use.javaScriptEnabled !== false) await expect(page.getByRole("button", { name: "Cancel order…" })).toBeVisible();
+    await expect(page.getByText("Placed Mar 10, 2026, 2:30 AM UTC · last changed Mar 10, 2026, 2:30 AM UTC")).toBeVisible();
+
+    await page.goto(`/orders/${publicId}`);
+    await expect(page.getByRole("heading", { level: 1, name: `Order ${number}` })).toBeVisible();
+    await page.waitForLoadState("networkidle");
+    await expect(page.getByText("Placed on March 10, 2026.")).toBeVisible();
+  });
+});
