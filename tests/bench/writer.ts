@@ -7,7 +7,7 @@
 // smallest write transaction (one row), as the floor.
 //
 // Environment: BENCH_DURATION (seconds per figure, default 3).
-import { mkdtempSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "#app/core/env.server.ts";
@@ -70,5 +70,36 @@ const orders = timed("placeOrder, 2 lines (quantities 2 and 3)", (i) => {
   );
   if (result.status !== "placed") throw new Error(`order ${i}: ${result.status}`);
 });
+// One order at a time, timed, and whether SQLite's automatic checkpoint
+// (every 1,000 WAL pages, run by the commit that passes them, on the
+// committing thread: the event loop, in a server) ran inside it: the -shm
+// file's wal-index says how many frames the last checkpoint copied back
+// (nBackfill, https://sqlite.org/walformat.html).
+const shm = openSync(`${path}-shm`, "r");
+const header = Buffer.alloc(100);
+const backfill = () => (readSync(shm, header, 0, 100, 0), header.readUInt32LE(96));
+const plain: number[] = [];
+const checkpointing: number[] = [];
+for (let i = 0, started = performance.now(); performance.now() - started < DURATION_MS; i++) {
+  const before = backfill();
+  const t = performance.now();
+  const result = placeOrder(
+    db,
+    { checkoutToken: newToken(), details, cart: [{ productId: ids[i % ids.length]!, quantity: 2 }, { productId: ids[(i + 7) % ids.length]!, quantity: 3 }] },
+    limits,
+  );
+  const ms = performance.now() - t;
+  if (result.status !== "placed") throw new Error(`order ${i}: ${result.status}`);
+  // nBackfill grows when a checkpoint copies frames back, and drops to 0 when
+  // the next writer starts the log over (cheap): only the first is a checkpoint.
+  (backfill() > before ? checkpointing : plain).push(ms);
+}
+closeSync(shm);
+const at = (list: number[], q: number) => [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor(q * list.length))] ?? Number.NaN;
+console.log(
+  `placeOrder one at a time: ${plain.length} without a checkpoint p50 ${at(plain, 0.5).toFixed(2)} p99 ${at(plain, 0.99).toFixed(2)} max ${at(plain, 1).toFixed(2)} ms; ` +
+    `${checkpointing.length} that ran the automatic checkpoint p50 ${at(checkpointing, 0.5).toFixed(2)} max ${at(checkpointing, 1).toFixed(2)} ms ` +
+    `(one every ${((plain.length + checkpointing.length) / Math.max(1, checkpointing.length)).toFixed(0)} orders)`,
+);
 console.log(`\nThe writer's ceiling: about ${orders.toFixed(0)} orders/s on this machine (${((100 * orders) / floor).toFixed(1)}% of one-row writes), on ${path}`);
 closeDatabase(db);
