@@ -96,6 +96,17 @@ describe("staff and email", () => {
       const page = text((await staff.get("/admin")).html);
       expect(page).toContain("Email is not set up: 2 messages are waiting.");
       expect(db.$client.prepare("SELECT count(*) FROM outbox_messages WHERE status = 'queued'").pluck().get()).toBe(2);
+
+      // A message that failed while SMTP_URL was still set: Send again queues it,
+      // and the notice says it waits for SMTP_URL rather than promising it goes out.
+      const failed = db.$client.prepare("SELECT min(id) FROM outbox_messages").pluck().get() as number;
+      db.$client.prepare("UPDATE outbox_messages SET status = 'failed', last_error = '550 <address>: no such user' WHERE id = ?").run(failed);
+      const resent = await staff.post("/admin", { intent: "resend", messageId: String(failed) });
+      expect([resent.status, resent.location]).toEqual([302, "/admin"]);
+      const after = text((await staff.get("/admin")).html);
+      expect(after).toContain("The message is queued. Email is not set up, so it waits until SMTP_URL is set.");
+      expect(after).not.toContain("goes out in a moment");
+      expect(after).toContain("Email is not set up: 2 messages are waiting.");
     } finally {
       close();
     }

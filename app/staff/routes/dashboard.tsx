@@ -4,7 +4,7 @@ import { buttonClass, FormAlert, formatDateTime, formatPrice, linkClass, PageHea
 import { SalesChart } from "#app/ui/sales-chart.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
-import { configContext } from "#app/core/env.server.ts";
+import { configContext, mailConfigured } from "#app/core/env.server.ts";
 import { mailSummary, resend, resendSchema } from "#app/staff/mail-admin.server.ts";
 import { storeSummary } from "#app/staff/order-admin.server.ts";
 import { CHART_DAYS, dailySales, lastDays, LOW_STOCK_THRESHOLD, lowStock, recentOrders, topProducts } from "#app/staff/dashboard.server.ts";
@@ -49,7 +49,14 @@ export async function action({ request, context }: Route.ActionArgs) {
   const db = context.get(databaseContext);
   const refused = resend(db, parsed.data.messageId);
   if (refused) return formFailure(values, { form: refused }, 409);
-  setNotice(db, sessionId, "The message is queued and goes out in a moment.");
+  // Production without SMTP_URL keeps every message queued: say so rather than promise it goes out.
+  setNotice(
+    db,
+    sessionId,
+    mailConfigured(context.get(configContext))
+      ? "The message is queued and goes out in a moment."
+      : "The message is queued. Email is not set up, so it waits until SMTP_URL is set.",
+  );
   return redirect(href("/admin"));
 }
 
@@ -135,7 +142,7 @@ export default function Dashboard({ loaderData, actionData }: Route.ComponentPro
           {lowStock.length === 0 ? (
             <p className="mt-2 text-sm text-stone-700">Every product on sale has more than {lowStockThreshold} in stock.</p>
           ) : (
-            <ul className="mt-2 divide-y divide-stone-200 text-sm">
+            <ul className="mt-2 divide-y divide-stone-200 text-sm" aria-label="Running low">
               {lowStock.map((p) => (
                 <li key={p.id} className="flex justify-between gap-3 py-2">
                   <Link to={href("/admin/products/:productId/stock", { productId: String(p.id) })} className={linkClass}>
