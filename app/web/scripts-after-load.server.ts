@@ -10,7 +10,7 @@ import { Transform } from "node:stream";
 // counts every request that finished before the largest picture painted into
 // its estimate of that paint, whatever its priority: catalog LCP ~2.4 s
 // instead of ~1.0 s (docs/benchmarks.md#lighthouse-benchlighthouse,
-// decision 042).
+// decision 043).
 //
 // So the document is rewritten on its way out:
 // - the modulepreload links leave the head;

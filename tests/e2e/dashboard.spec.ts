@@ -1,5 +1,6 @@
 // The staff dashboard at 390 and 1280 px, with JavaScript and without: the
-// sales figures, the chart's table, recent orders and best sellers, on
+// sales figures, the chart's table, recent orders, best sellers and the
+// products running low, on
 // orders this file writes into the server's database (several lines,
 // quantities above 1, distinct prices, different states and days). Other
 // spec files place orders today too, so today's and the periods' figures are
@@ -10,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { inArray } from "drizzle-orm";
 import type { Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
-import { orderItems, orders, type orderStatuses } from "#app/db/schema.ts";
+import { orderItems, orders, products, type orderStatuses } from "#app/db/schema.ts";
 import { expect, expectAccessible, expectNoSidewaysScroll, signInAsStaff, test } from "#tests/helpers/browser.ts";
 import { productBySlug } from "#tests/helpers/db.ts";
 
@@ -18,12 +19,38 @@ const db = openDatabase(process.env.E2E_DATABASE_PATH!);
 test.afterAll(() => closeDatabase(db));
 
 const made: number[] = [];
+const madeProducts: number[] = [];
 test.afterEach(() => {
+  // Products of this file's own go off sale again: the shopper specs count the catalog.
+  if (madeProducts.length > 0) db.update(products).set({ archivedAt: new Date() }).where(inArray(products.id, madeProducts)).run();
+  madeProducts.length = 0;
   if (made.length === 0) return;
   db.delete(orderItems).where(inArray(orderItems.orderId, made)).run();
   db.delete(orders).where(inArray(orders.id, made)).run();
   made.length = 0;
 });
+
+/** A product of this file's own with `stock` left; named to sort first among products as empty. */
+function stocked(label: string, stock: number, archived = false) {
+  const tag = randomUUID().slice(0, 6);
+  const name = `Aaa Dash ${label} ${tag}`;
+  const { id } = db
+    .insert(products)
+    .values({
+      slug: `dash-${label.toLowerCase().replaceAll(" ", "-")}-${tag}`,
+      name,
+      description: "A product the dashboard test counts.",
+      priceCents: 1_500,
+      stock,
+      image: "/images/products/stoneware-mug.svg",
+      sku: `DSH-${tag.toUpperCase()}`,
+      archivedAt: archived ? new Date() : null,
+    })
+    .returning({ id: products.id })
+    .get();
+  madeProducts.push(id);
+  return name;
+}
 
 const DAY = 86_400_000;
 function order(at: Date, status: (typeof orderStatuses)[number], customer: string, lines: [string, number, number][]) {
@@ -82,7 +109,7 @@ for (const viewport of [
   test.describe(`at ${viewport.width} px`, () => {
     test.use({ viewport });
 
-    test("the dashboard's sales, chart table, recent orders and best sellers count paid and shipped orders only", async ({ page }) => {
+    test("the dashboard's sales, chart table, recent orders and best sellers count paid and shipped orders only; running low lists what is on sale with 5 or fewer", async ({ page }) => {
       await signInAsStaff(page, db);
       const before = await periods(page);
       const now = new Date();
@@ -103,6 +130,11 @@ for (const viewport of [
       order(threeDaysAgo, "refunded", "Sent Back", [["stoneware-mug", 5, 1_800]]);
       order(fortyDaysAgo, "paid", "Long Ago", [["stoneware-mug", 11, 1_800]]);
       const newest = order(now, "placed", "Ada Newest", [["espresso-cup-pair", 2, 2_400], ["stoneware-mug", 3, 1_800]]);
+      // Running low: on sale with 5 or fewer; not the one with 6, nor an archived one.
+      const soldOut = stocked("Sold Out", 0);
+      const twoLeft = stocked("Two Left", 2);
+      const sixLeft = stocked("Six Left", 6);
+      const archived = stocked("Archived", 1, true);
 
       await page.reload();
       const after = await periods(page);
@@ -138,6 +170,17 @@ for (const viewport of [
       const best = page.getByRole("list", { name: "Best sellers" });
       await expect(best.getByRole("link", { name: "Espresso Cup Pair" })).toBeVisible();
       await expect(best.getByRole("link", { name: "Stoneware Mug" })).toBeVisible();
+
+      // Running low, the emptiest first; each links to its stock page.
+      await expect(page.getByRole("heading", { name: "Running low (5 or fewer)" })).toBeVisible();
+      const low = page.getByRole("list", { name: "Running low" }).getByRole("listitem");
+      await expect(low.filter({ hasText: soldOut })).toContainText("Sold out");
+      await expect(low.filter({ hasText: twoLeft })).toContainText("2 left");
+      await expect(low.filter({ hasText: sixLeft })).toHaveCount(0);
+      await expect(low.filter({ hasText: archived })).toHaveCount(0);
+      const names = await low.getByRole("link").allTextContents();
+      expect(names.indexOf(soldOut)).toBeLessThan(names.indexOf(twoLeft));
+      await expect(low.filter({ hasText: twoLeft }).getByRole("link")).toHaveAttribute("href", new RegExp(`^/admin/products/${madeProducts[1]}/stock$`));
 
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);

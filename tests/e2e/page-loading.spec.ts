@@ -26,7 +26,7 @@ test("the head holds the stylesheet and no script", async () => {
   }
 });
 
-// app/web/scripts-after-load.server.ts (decision 042): React Router's scripts
+// app/web/scripts-after-load.server.ts (decision 043): React Router's scripts
 // start after the load event, on the first render and on a micro-cache
 // replay (which puts its own nonce in), and the page then hydrates.
 test("the scripts start after the page has loaded, and the page then hydrates", async ({ page }) => {

@@ -3,7 +3,7 @@
 // in a named scroll region, its first column (the order number, the product,
 // the day, the email) stays in view while the rest scroll, and codes (order
 // numbers, SKUs) never break across lines.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { inArray } from "drizzle-orm";
 import type { Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
@@ -21,14 +21,15 @@ test.afterEach(() => {
   made.length = 0;
 });
 
-/** A placed order of two lines for a customer with a long name. */
-function longOrder() {
+/** A placed order of two lines for a customer with a long name; placed and changed at `at`. */
+function longOrder(at?: Date) {
   const mug = productBySlug(db, "stoneware-mug");
   const cups = productBySlug(db, "espresso-cup-pair");
-  const { id, number } = db
+  const { id, number, publicId } = db
     .insert(orders)
     .values({
-      publicId: randomUUID(),
+      // The shape of the store's own public ids (newToken): the shopper's page answers 404 to any other.
+      publicId: randomBytes(16).toString("base64url"),
       number: `TBL-${randomUUID().slice(0, 8).toUpperCase()}`,
       checkoutToken: randomUUID(),
       email: "maximilian.wolfeschlegelsteinhausen@example.com",
@@ -39,15 +40,16 @@ function longOrder() {
       country: "United Kingdom",
       status: "placed",
       totalCents: 3 * 1_800 + 2 * 2_400,
+      ...(at ? { createdAt: at, updatedAt: at } : {}),
     })
-    .returning({ id: orders.id, number: orders.number })
+    .returning({ id: orders.id, number: orders.number, publicId: orders.publicId })
     .get();
   made.push(id);
   db.insert(orderItems).values([
     { orderId: id, productId: mug.id, productName: mug.name, unitPriceCents: 1_800, quantity: 3 },
     { orderId: id, productId: cups.id, productName: cups.name, unitPriceCents: 2_400, quantity: 2 },
   ]).run();
-  return { id, number };
+  return { id, number, publicId };
 }
 
 /** The table's region: named, focusable by keyboard, holding the table. */
@@ -66,6 +68,40 @@ const lines = (element: ReturnType<Page["locator"]>) =>
     range.selectNodeContents(el);
     return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
   });
+
+/**
+ * Every cell holds its own content: nothing in it reaches past its edges
+ * into the next column. At 390 px the products' names once ran over their
+ * SKUs: the thumbnail beside each name counted as 0 px wide when the table
+ * sized its columns.
+ */
+async function expectCellsHoldTheirContent(region: ReturnType<Page["locator"]>) {
+  const spills = await region.locator("table").evaluate((table) =>
+    [...table.querySelectorAll("th, td")].flatMap((cell) => {
+      const box = cell.getBoundingClientRect();
+      // What is drawn: every element and text in the cell, not a screen reader's clipped `sr-only` text.
+      const drawn: DOMRect[] = [];
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if ((node instanceof Element ? node : node.parentElement)?.closest(".sr-only")) continue;
+        if (node instanceof Element) drawn.push(node.getBoundingClientRect());
+        else if (node.textContent?.trim()) {
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          drawn.push(range.getBoundingClientRect());
+        }
+      }
+      // A closed <dialog> (display: none) has no box.
+      drawn.splice(0, drawn.length, ...drawn.filter((r) => r.width > 0 && r.height > 0));
+      const left = Math.min(...drawn.map((r) => r.left));
+      const right = Math.max(...drawn.map((r) => r.right));
+      return drawn.length > 0 && (left < box.left - 0.5 || right > box.right + 0.5)
+        ? [`"${(cell.textContent ?? "").trim().slice(0, 30)}": ${Math.round(left)}–${Math.round(right)} in ${Math.round(box.left)}–${Math.round(box.right)}`]
+        : [];
+    }),
+  );
+  expect(spills, "cells whose content spills into the next column").toEqual([]);
+}
 
 /** Inside the window, left to right. */
 async function inView(page: Page, element: ReturnType<Page["locator"]>) {
@@ -91,6 +127,7 @@ for (const viewport of [
       // The order number: in view and on one line.
       await inView(page, list.getByRole("link", { name: number }));
       expect(await lines(list.getByRole("link", { name: number }))).toBe(1);
+      await expectCellsHoldTheirContent(list);
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);
       if (viewport.width < 640) {
@@ -108,7 +145,7 @@ for (const viewport of [
       // The order's page: its lines fit too.
       await page.goto(`/admin/orders/${id}`);
       await expect(page.getByRole("heading", { level: 1 })).toContainText(number);
-      await region(page, "Items");
+      await expectCellsHoldTheirContent(await region(page, "Items"));
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);
 
@@ -118,17 +155,50 @@ for (const viewport of [
       await inView(page, products.getByRole("link", { name: mug.name, exact: true }));
       expect(await lines(products.getByRole("cell", { name: mug.sku, exact: true }))).toBe(1);
       await expectNoSidewaysScroll(page);
+      // The whole first page of products, with names of two and three words beside their thumbnails.
+      await page.goto("/admin/products");
+      await expectCellsHoldTheirContent(await region(page, "Products"));
       await expectAccessible(page);
 
       await page.goto(`/admin/products/${mug.id}/stock`);
-      await region(page, "Stock history");
+      await expectCellsHoldTheirContent(await region(page, "Stock history"));
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);
 
       await page.goto("/admin/staff");
-      await region(page, "Staff accounts");
+      const accounts = await region(page, "Staff accounts");
+      await expectCellsHoldTheirContent(accounts);
+      // When each person was last active: one line, like every time in these tables (it wrapped to five).
+      const me = accounts.getByRole("row").filter({ hasText: "(you)" });
+      const lastActive = me.getByRole("cell").nth(3);
+      await expect(lastActive).toContainText(/\d{4}, \d{1,2}:\d{2} [AP]M UTC/);
+      expect(await lines(lastActive)).toBe(1);
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);
     });
   });
 }
+
+// Times are shown in the store's zone (STORE_TIME_ZONE; UTC on the e2e
+// server), on both sides, the same in the server's HTML and after the page
+// hydrates in a browser whose own zone is elsewhere: at 02:30 UTC on 10
+// March it is still 9 March in Los Angeles.
+test.describe("in a browser in Los Angeles", () => {
+  test.use({ timezoneId: "America/Los_Angeles", viewport: { width: 390, height: 844 } });
+
+  test("an order's times are the store's, on the staff page and the shopper's", async ({ page }) => {
+    const { id, number, publicId } = longOrder(new Date("2026-03-10T02:30:00Z"));
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe("America/Los_Angeles");
+    await signInAsStaff(page, db);
+    await page.goto(`/admin/orders/${id}`);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(number);
+    // With JavaScript the confirm step's trigger is a button once the page has hydrated.
+    if (test.info().project.use.javaScriptEnabled !== false) await expect(page.getByRole("button", { name: "Cancel order…" })).toBeVisible();
+    await expect(page.getByText("Placed Mar 10, 2026, 2:30 AM UTC · last changed Mar 10, 2026, 2:30 AM UTC")).toBeVisible();
+
+    await page.goto(`/orders/${publicId}`);
+    await expect(page.getByRole("heading", { level: 1, name: `Order ${number}` })).toBeVisible();
+    await page.waitForLoadState("networkidle");
+    await expect(page.getByText("Placed on March 10, 2026.")).toBeVisible();
+  });
+});

@@ -24,7 +24,7 @@ import { staffAccount } from "#tests/helpers/staff.ts";
  */
 export const test = base.extend<{ cleanConsole: void }>({
   // With JavaScript, a page's scripts start after its load event
-  // (app/web/scripts-after-load.server.ts, decision 042), and Playwright's
+  // (app/web/scripts-after-load.server.ts, decision 043), and Playwright's
   // goto returns at that event. Until the scripts run, a click is a plain
   // HTML link or form (the no-JavaScript project tests that path), so a test
   // of the scripted page waits for React Router to take over first.

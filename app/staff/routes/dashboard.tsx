@@ -142,7 +142,7 @@ export default function Dashboard({ loaderData, actionData }: Route.ComponentPro
           {lowStock.length === 0 ? (
             <p className="mt-2 text-sm text-stone-700">Every product on sale has more than {lowStockThreshold} in stock.</p>
           ) : (
-            <ul className="mt-2 divide-y divide-stone-200 text-sm">
+            <ul className="mt-2 divide-y divide-stone-200 text-sm" aria-label="Running low">
               {lowStock.map((p) => (
                 <li key={p.id} className="flex justify-between gap-3 py-2">
                   <Link to={href("/admin/products/:productId/stock", { productId: String(p.id) })} className={linkClass}>

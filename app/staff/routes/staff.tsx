@@ -176,7 +176,7 @@ export default function Staff({ loaderData, actionData }: Route.ComponentProps) 
                   <StatusBadge status="placed" label={person.linkExpiresAt ? "Link sent" : "No password yet"} />
                 )}
               </td>
-              <td className="py-3 pr-4">{person.lastSeenAt ? formatDateTime(person.lastSeenAt) : "—"}</td>
+              <td className="py-3 pr-4 whitespace-nowrap">{person.lastSeenAt ? formatDateTime(person.lastSeenAt) : "—"}</td>
               <td className="py-3">{person.id !== me && <RowActions person={person} />}</td>
             </tr>
           ))}
