@@ -1,5 +1,5 @@
 // WAL checkpoints off the event loop (app/db/checkpointer.server.ts,
-// decision 042): a serving connection's commits no longer run SQLite's
+// decision 043): a serving connection's commits no longer run SQLite's
 // automatic checkpoint at 1,000 pages; a thread with its own connection does
 // the work, in the real server too. Real SQLite files; what each checkpoint
 // costs is the benchmark's business (`npm run bench:writer`), not this file's.

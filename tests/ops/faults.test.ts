@@ -363,7 +363,7 @@ describe("a full disk (a small tmpfs, as root)", () => {
 
       // The order's transaction needs new pages in the -wal, and there are none.
       // (The store's checkpoint thread leaves a -wal whose pages a write may
-      // reuse, decision 042: emptied first, it must grow.)
+      // reuse, decision 043: emptied first, it must grow.)
       db.$client.pragma("wal_checkpoint(TRUNCATE)");
       fillDisk(join(mount, "filler"));
       const loggedAt = server.output().length;
