@@ -16,6 +16,7 @@
 
 import { Socket } from "node:net";
 import { closeDatabase, type AppDatabase } from "#app/db/connection.server.ts";
+import { leaveCheckpointsToTheThread, startCheckpointer, type Checkpointer } from "#app/db/checkpointer.server.ts";
 import { parseEnv, publicUrl, sessionSecrets, type Env } from "#app/core/env.server.ts";
 import { errorMessage } from "#app/core/errors.ts";
 import { openForWorker, startStore, type StartedStore } from "#app/ops/startup.server.ts";
@@ -164,6 +165,19 @@ async function serve(config: Env, worker: Worker | null) {
     store = start(config, () => startMailOnce());
   }
   const { db, readiness } = store;
+  // WAL checkpoints run on a thread, not in the commit that fills the WAL on
+  // the event loop (app/db/checkpointer.server.ts): one thread per host, in
+  // the process that runs the background loops; every serving connection
+  // checkpoints itself only past the safety net.
+  leaveCheckpointsToTheThread(db);
+  let checkpointer: Checkpointer | null = null;
+  if (background && config.DATABASE_PATH !== ":memory:") {
+    try {
+      checkpointer = startCheckpointer(config.DATABASE_PATH, log);
+    } catch (error) {
+      log(`checkpoints: cannot start the checkpoint thread (${errorMessage(error)}); commits checkpoint past the safety net`);
+    }
+  }
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
     app = await createApp(config, store, log, worker ? { background, rateLimitStore: primaryRateLimitStores } : { background });
@@ -259,6 +273,8 @@ async function serve(config: Env, worker: Worker | null) {
     await sender?.stop();
     clearTimeout(deadline);
     await app.closeDevServer?.();
+    // Its connection closed first, so closing ours checkpoints the rest and removes the -wal.
+    await checkpointer?.stop();
     closeDatabase(db);
     log("stopped");
     process.exit(0);

@@ -9,7 +9,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import { isCorrupt, isDiskFull, reportDamage } from "#app/db/connection.server.ts";
 import { errorMessage } from "#app/core/errors.ts";
 import { NonceProvider, requestInfoContext } from "#app/core/request-info.ts";
-import { lowPriorityModulePreloads } from "#app/web/module-preloads.server.ts";
+import { scriptsAfterLoad } from "#app/web/scripts-after-load.server.ts";
 
 export const streamTimeout = 5_000;
 
@@ -90,8 +90,8 @@ export default function handleRequest(
               callback();
             },
           });
-          // The script hints at low priority: app/web/module-preloads.server.ts.
-          const stream = createReadableStreamFromReadable(body.pipe(lowPriorityModulePreloads()));
+          // The scripts start after the page has loaded: app/web/scripts-after-load.server.ts.
+          const stream = createReadableStreamFromReadable(body.pipe(scriptsAfterLoad()));
 
           responseHeaders.set("Content-Type", "text/html");
 

@@ -995,7 +995,8 @@ async function measureWorkers(storeEnv: Record<string, string>, ids: { id: numbe
  * 300+40,600+90), each rate against the node:http baseline (the load
  * generator and the machine alone), then the store with 1 and 2 workers,
  * each row on a freshly started server (with BENCH_PROBE=1, probed; the
- * probe's record ends with its process).
+ * probe's record ends with its process). With BENCH_COMPARE=<dir>, that
+ * build's server and this one's take turns, A B B A, at the same arrivals.
  */
 /** BENCH_OPEN_WORKERS=1,2 (the default): the worker counts BENCH_ONLY=open runs. */
 const OPEN_WORKERS = (process.env.BENCH_OPEN_WORKERS ?? "1,2").split(",").map(Number);
@@ -1011,11 +1012,14 @@ async function measureOpen(storeEnv: Record<string, string>, ids: { id: number; 
   for (const [index, rate] of rates.entries()) {
     await openRow(baseline, 0, rate, index, ids, countOrders);
     for (const n of OPEN_WORKERS) {
-      const probeDir = PROBE ? join(scratch, "probe", String(serverIndex++)) : undefined;
-      const probe = probeDir ? ["--import", join(ROOT, "tests/bench/loop-probe.ts")] : [];
-      const server = await startProcess([...probe, ...workerProfile(), SERVER], { ...storeEnv, WEB_CONCURRENCY: String(n), ...(probeDir && { BENCH_PROBE_DIR: probeDir }) });
-      await openRow(server, n, rate, index, ids, countOrders, probeDir);
-      await stop(server);
+      // BENCH_COMPARE: the other build and this one, each alone, A B B A.
+      for (const build of COMPARE ? [COMPARE, SERVER, SERVER, COMPARE] : [SERVER]) {
+        const probeDir = PROBE ? join(scratch, "probe", String(serverIndex++)) : undefined;
+        const probe = probeDir ? ["--import", join(ROOT, "tests/bench/loop-probe.ts")] : [];
+        const server = await startProcess([...probe, ...workerProfile(), build], { ...storeEnv, WEB_CONCURRENCY: String(n), ...(probeDir && { BENCH_PROBE_DIR: probeDir }) });
+        await openRow(server, n, rate, index, ids, countOrders, probeDir, build === COMPARE ? " (BENCH_COMPARE)" : "");
+        await stop(server);
+      }
     }
   }
 }
@@ -1083,8 +1087,9 @@ async function openRow(
   ids: { id: number; slug: string }[],
   countOrders: () => number,
   probeDir?: string,
+  suffix = "",
 ): Promise<number> {
-  const target = workers === 0 ? "node:http" : workerLabel(workers);
+  const target = (workers === 0 ? "node:http" : workerLabel(workers)) + suffix;
   const searches = ["mug", "oak", "linen notebook", "brass lamp", "speckled", "stool", "walnut tray", "gifts", "glazed bowl", "cork"];
   const pagePaths = ["/", ...searches.map((q) => `/?q=${encodeURIComponent(q)}`), ...Array.from({ length: 200 }, (_, i) => `/products/${ids[(i * 13) % 200]!.slug}`)];
   const needed = Math.ceil(rate.orders * (DURATION + OPEN_WARMUP) * 1.3) + 20;

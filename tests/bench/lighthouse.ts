@@ -17,9 +17,15 @@
 //
 // Chromium: PLAYWRIGHT_CHROMIUM_PATH, else /usr/bin/chromium (as the e2e suite).
 // BENCH_LHR_DIR=<dir> keeps each run's full report (JSON) there, to see why.
+// `--compare <dir>`: an A/B in one window. <dir> holds another checkout of the
+// project, built, with node_modules (e.g. main's: `git archive main | tar -x -C
+// <dir>`, a link to node_modules, `npm run build` there); a second server runs
+// it on its own copy of the same database, and each run audits a page on this
+// build and then on that one, so both see the same machine load. Its rows end
+// in "[B]".
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as chromeLauncher from "chrome-launcher";
@@ -29,7 +35,9 @@ import { products } from "#app/db/schema.ts";
 import { startServer, stopServer, type ServerProcess } from "#tests/helpers/server.ts";
 import { browser, staffAccount } from "#tests/helpers/staff.ts";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "1" }, only: { type: "string" } } });
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "1" }, only: { type: "string" }, compare: { type: "string" } },
+});
 /** `--only catalog,cart`: those pages (and the baseline), by the first word of their name. */
 const ONLY = values.only?.split(",");
 const RUNS = Number(values.runs);
@@ -42,6 +50,7 @@ type Category = (typeof CATEGORIES)[number];
 const scratch = mkdtempSync(join(tmpdir(), "store-bench-lighthouse-"));
 const databasePath = join(scratch, "store.db");
 let store: ServerProcess | undefined;
+let other: ServerProcess | undefined;
 
 /** The baseline: a small static page with one image, from a bare node:http server. */
 function startBaseline(): Promise<{ url: string; close: () => void }> {
@@ -97,9 +106,9 @@ type Result = {
   lcpElement: string;
 };
 
-async function audit(port: number, name: string, url: string, cookie?: string): Promise<Result> {
-  const runs: Result[] = [];
-  for (let i = 0, retried = false; i < RUNS; i++) {
+/** One Lighthouse run of `url`; a run that lost its trace (NO_NAVSTART) is run again once. */
+async function auditOnce(port: number, name: string, url: string, run: number, cookie?: string): Promise<Result> {
+  for (let retried = false; ; retried = true) {
     const answer = await lighthouse(url, {
       port,
       output: "json",
@@ -109,27 +118,19 @@ async function audit(port: number, name: string, url: string, cookie?: string): 
     });
     if (!answer) throw new Error(`Lighthouse gave no result for ${url}`);
     const { lhr } = answer;
-    if (process.env.BENCH_LHR_DIR) writeFileSync(join(process.env.BENCH_LHR_DIR, `${name.split(" ")[0]!.replace(/\W/g, "")}-${i + 1}.json`), JSON.stringify(lhr));
+    if (process.env.BENCH_LHR_DIR) {
+      const file = `${name.split(" ")[0]!.replace(/\W/g, "")}${name.endsWith("[B]") ? "-B" : ""}-${run}.json`;
+      writeFileSync(join(process.env.BENCH_LHR_DIR, file), JSON.stringify(lhr));
+    }
     // Now and then the trace misses its navigation start on a loaded machine
     // (NO_NAVSTART): Lighthouse says to run it again, so once it is.
     if (lhr.runtimeError && !retried) {
       console.log(`  ${name}: ${lhr.runtimeError.code}, running it again`);
-      retried = true;
-      i--;
       continue;
     }
     if (lhr.runtimeError) throw new Error(`${name}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
     const numeric = (id: string) => lhr.audits[id]?.numericValue ?? Number.NaN;
     const lcpParts = (lhr.audits["lcp-breakdown-insight"]?.details as { items?: { type: string; snippet?: string }[] } | undefined)?.items;
-    runs.push({
-      name,
-      scores: Object.fromEntries(CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)])) as Record<Category, number>,
-      lcp: numeric("largest-contentful-paint"),
-      tbt: numeric("total-blocking-time"),
-      cls: numeric("cumulative-layout-shift"),
-      bytes: numeric("total-byte-weight"),
-      lcpElement: lcpParts?.find((item) => item.type === "node")?.snippet ?? "?",
-    });
     // Below the threshold: what Lighthouse holds against the page, so a failure says why.
     for (const c of CATEGORIES) {
       const category = lhr.categories[c];
@@ -139,9 +140,22 @@ async function audit(port: number, name: string, url: string, cookie?: string): 
         .map((ref) => `${ref.id} (${lhr.audits[ref.id]?.displayValue ?? lhr.audits[ref.id]?.score})`);
       console.log(`  ${name} ${c} ${Math.round((category.score ?? 0) * 100)}: ${failing.join(", ")}`);
     }
+    return {
+      name,
+      scores: Object.fromEntries(CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)])) as Record<Category, number>,
+      lcp: numeric("largest-contentful-paint"),
+      tbt: numeric("total-blocking-time"),
+      cls: numeric("cumulative-layout-shift"),
+      bytes: numeric("total-byte-weight"),
+      lcpElement: lcpParts?.find((item) => item.type === "node")?.snippet ?? "?",
+    };
   }
-  return [...runs].sort((a, b) => a.scores.performance - b.scores.performance || a.lcp - b.lcp)[Math.floor(runs.length / 2)]!;
 }
+
+const load = () => loadavg().map((l) => l.toFixed(1)).join(", ");
+
+/** The median run by performance score (then LCP). */
+const median = (runs: Result[]) => [...runs].sort((a, b) => a.scores.performance - b.scores.performance || a.lcp - b.lcp)[Math.floor(runs.length / 2)]!;
 
 let chrome: chromeLauncher.LaunchedChrome | undefined;
 let baseline: { url: string; close: () => void } | undefined;
@@ -165,6 +179,18 @@ try {
   closeDatabase(db);
   const owner = browser(base);
   await owner.signIn("owner@lighthouse.test");
+  // The other build gets a copy of this database (same products, cart-free:
+  // the cookies are signed with the same secret and the cart lives in them;
+  // the owner's session row comes along in the copy).
+  let otherBase: string | undefined;
+  if (values.compare) {
+    const otherPath = join(scratch, "other.db");
+    const copy = openDatabase(databasePath);
+    copy.$client.exec(`VACUUM INTO '${otherPath}'`);
+    closeDatabase(copy);
+    other = await startServer({ cwd: values.compare, env: { DATABASE_PATH: otherPath, PUBLIC_URL: "http://localhost" } });
+    otherBase = other.url.replace("127.0.0.1", "localhost");
+  }
 
   chrome = await chromeLauncher.launch({
     chromePath: CHROMIUM,
@@ -172,7 +198,8 @@ try {
   });
   console.log(
     `bench:lighthouse on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Lighthouse ${(await import("lighthouse/package.json", { with: { type: "json" } })).default.version}, ` +
-      `mobile preset (simulated throttling), ${RUNS} run${RUNS === 1 ? "" : "s"} per page${RUNS > 1 ? " (median by performance)" : ""}\n`,
+      `mobile preset (simulated throttling), ${RUNS} run${RUNS === 1 ? "" : "s"} per page${RUNS > 1 ? " (median by performance)" : ""}` +
+      `${values.compare ? `, [B] = the build in ${values.compare}` : ""}; load average ${load()} at the start\n`,
   );
   const pages: { name: string; url: string; cookie?: string; seo: boolean }[] = [
     { name: "baseline: static page, one image", url: baseline.url, seo: true },
@@ -183,17 +210,22 @@ try {
     { name: "dashboard /admin (owner)", url: `${base}/admin`, cookie: cookieOf(owner.jar), seo: false },
   ];
   const results: (Result & { seo: boolean })[] = [];
-  for (const page of pages.filter((p, i) => i === 0 || !ONLY || ONLY.includes(p.name.split(" ")[0]!)))
-    results.push({ ...(await audit(chrome.port, page.name, page.url, page.cookie)), seo: page.seo });
+  for (const page of pages.filter((p, i) => i === 0 || !ONLY || ONLY.includes(p.name.split(" ")[0]!))) {
+    const variants = [{ name: page.name, url: page.url }];
+    if (otherBase && page.url.startsWith(base)) variants.push({ name: `${page.name} [B]`, url: otherBase + page.url.slice(base.length) });
+    const runs = new Map<string, Result[]>(variants.map((v) => [v.name, []]));
+    for (let i = 1; i <= RUNS; i++) for (const v of variants) runs.get(v.name)!.push(await auditOnce(chrome.port, v.name, v.url, i, page.cookie));
+    for (const v of variants) results.push({ ...median(runs.get(v.name)!), seo: page.seo });
+  }
 
-  const header = ["page".padEnd(40), "perf", "a11y", "b.p.", " seo", "   LCP", "  TBT", "   CLS", "   bytes"].join("  ");
+  const header = ["page".padEnd(44), "perf", "a11y", "b.p.", " seo", "   LCP", "  TBT", "   CLS", "   bytes"].join("  ");
   console.log(`\n${header}\n${"-".repeat(header.length)}`);
   const failures: string[] = [];
   for (const r of results) {
     const cell = (c: Category) => (c === "seo" && !r.seo ? `(${r.scores[c]})` : String(r.scores[c])).padStart(4);
     console.log(
       [
-        r.name.padEnd(40),
+        r.name.padEnd(44),
         ...CATEGORIES.map(cell),
         `${(r.lcp / 1000).toFixed(2)} s`.padStart(6),
         `${r.tbt.toFixed(0)} ms`.padStart(5),
@@ -203,6 +235,7 @@ try {
     );
     for (const c of CATEGORIES) if ((c !== "seo" || r.seo) && r.scores[c] < THRESHOLD) failures.push(`${r.name}: ${c} ${r.scores[c]}`);
   }
+  console.log(`\nload average ${load()} at the end`);
   console.log("\nLCP element per page:");
   for (const r of results) console.log(`  ${r.name}: ${r.lcpElement.slice(0, 160)}`);
   console.log("(SEO in brackets: the page asks not to be indexed, so the score does not apply.)");
@@ -216,5 +249,6 @@ try {
   chrome?.kill();
   baseline?.close();
   if (store) await stopServer(store);
+  if (other) await stopServer(other);
   rmSync(scratch, { recursive: true, force: true });
 }

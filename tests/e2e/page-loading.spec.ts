@@ -1,8 +1,8 @@
 // What the first screen loads first, and which pages ask not to be indexed
-// (issue 23, docs/benchmarks.md#lighthouse-benchlighthouse): the stylesheet
-// ahead of the scripts' modulepreload links; the catalog's first row of
-// pictures fetched at once (not lazily), the phone row's two with high
-// priority; later rows lazy; the cart, checkout and staff pages `noindex`,
+// (issue 23, docs/benchmarks.md#lighthouse-benchlighthouse): the stylesheet,
+// and no script, in the head; the scripts after the load event; the
+// catalog's first row of pictures fetched at once (not lazily), the phone
+// row's two with high priority; later rows lazy; the cart, checkout and staff pages `noindex`,
 // the catalog and product pages not. With JavaScript on and off.
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { addToCart, expect, signInAsStaff, test } from "#tests/helpers/browser.ts";
@@ -13,44 +13,56 @@ test.afterAll(() => closeDatabase(db));
 
 test.use({ viewport: { width: 390, height: 844 } });
 
-test("the stylesheet comes before every script in the head", async () => {
+test("the head holds the stylesheet and no script", async () => {
   for (const path of ["/", "/products/stoneware-mug"]) {
     // Straight to the server: only the browser maps store.test to it.
     const html = await (await fetch(`http://127.0.0.1:${process.env.E2E_PORT}${path}`)).text();
     const head = html.slice(0, html.indexOf("</head>"));
-    const stylesheet = head.search(/<link[^>]*rel="stylesheet"/);
-    const firstScript = head.search(/<link[^>]*rel="modulepreload"|<script/);
-    expect(stylesheet, `${path}: a stylesheet in the head`).toBeGreaterThan(0);
-    expect(firstScript, `${path}: modulepreload links in the head`).toBeGreaterThan(0);
-    expect(stylesheet, `${path}: the stylesheet before the first script`).toBeLessThan(firstScript);
     // One stylesheet, not one from React and another from <Links>.
-    expect(head.match(/rel="stylesheet"/g)).toHaveLength(1);
+    expect(head.match(/<link[^>]*rel="stylesheet"/g), `${path}: one stylesheet in the head`).toHaveLength(1);
+    // Nothing of the scripts competes with it or with the first pictures.
+    expect(head, `${path}: no script hint`).not.toContain("modulepreload");
+    expect(head, `${path}: no script`).not.toContain("<script");
   }
 });
 
-// app/web/module-preloads.server.ts: the scripts are fetched early but after
-// what the first paint needs, on the first render and on a micro-cache replay
-// (which puts its own nonce in), and the page still hydrates.
-test("the scripts' modulepreload links are low priority, and the page still hydrates", async ({ page }) => {
+// app/web/scripts-after-load.server.ts (decision 043): React Router's scripts
+// start after the load event, on the first render and on a micro-cache
+// replay (which puts its own nonce in), and the page then hydrates.
+test("the scripts start after the page has loaded, and the page then hydrates", async ({ page }) => {
   for (const path of ["/", "/", "/products/stoneware-mug", "/products/stoneware-mug"]) {
     const response = await fetch(`http://127.0.0.1:${process.env.E2E_PORT}${path}`);
     const html = await response.text();
-    const head = html.slice(0, html.indexOf("</head>"));
-    const preloads = head.match(/<link[^>]*rel="modulepreload"[^>]*>/g) ?? [];
-    expect(preloads.length, `${path}: modulepreload links`).toBeGreaterThan(5);
-    for (const link of preloads) expect(link, path).toContain('fetchpriority="low"');
-    // Nothing else is low: the stylesheet and the first pictures are not.
-    expect(html.match(/fetchpriority="low"/g)).toHaveLength(preloads.length);
+    expect(html, `${path}: no modulepreload link`).not.toMatch(/<link[^>]*modulepreload/);
+    expect(html, `${path}: no module script in the document`).not.toMatch(/<script[^>]*module/);
     const nonce = /'nonce-([^']+)'/.exec(response.headers.get("content-security-policy") ?? "")?.[1];
     expect(nonce, `${path}: a CSP nonce`).toBeTruthy();
-    for (const link of preloads) expect(link, path).toContain(`nonce="${nonce}"`);
+    const start = html.match(/<script nonce="([^"]*)">\(function\(code,hrefs,nonce\)/g) ?? [];
+    expect(start, `${path}: one deferred start, with this response's nonce`).toEqual([`<script nonce="${nonce}">(function(code,hrefs,nonce)`]);
   }
   await page.goto("/");
+  const scripts = () =>
+    page.evaluate(() => {
+      const [navigation] = performance.getEntriesByType("navigation") as PerformanceNavigationTiming[];
+      return {
+        loadEventStart: navigation!.loadEventStart,
+        starts: performance
+          .getEntriesByType("resource")
+          .filter((entry) => /\/assets\/[^/]+\.js$/.test(new URL(entry.name).pathname))
+          .map((entry) => entry.startTime),
+      };
+    });
   if (test.info().project.use.javaScriptEnabled === false) {
-    // The browser's own parse of the page: the attribute is on the element.
-    await expect(page.locator('head link[rel="modulepreload"]').first()).toHaveAttribute("fetchpriority", "low");
+    // Nothing runs the start: not one script is downloaded.
+    await page.waitForLoadState("load");
+    expect((await scripts()).starts).toEqual([]);
     return;
   }
+  // Each of the page's scripts was asked for after the load event began.
+  const { loadEventStart, starts } = await scripts();
+  expect(loadEventStart).toBeGreaterThan(0);
+  expect(starts.length).toBeGreaterThan(5);
+  for (const startTime of starts) expect(startTime).toBeGreaterThanOrEqual(loadEventStart);
   // Hydrated: a link is followed by React Router (no document request).
   let documents = 0;
   page.on("request", (request) => {

@@ -23,6 +23,25 @@ import { staffAccount } from "#tests/helpers/staff.ts";
  * from here.
  */
 export const test = base.extend<{ cleanConsole: void }>({
+  // With JavaScript, a page's scripts start after its load event
+  // (app/web/scripts-after-load.server.ts, decision 043), and Playwright's
+  // goto returns at that event. Until the scripts run, a click is a plain
+  // HTML link or form (the no-JavaScript project tests that path), so a test
+  // of the scripted page waits for React Router to take over first.
+  page: async ({ page, javaScriptEnabled }, provide) => {
+    if (javaScriptEnabled !== false) {
+      for (const name of ["goto", "reload", "goBack", "goForward"] as const) {
+        const original = page[name].bind(page) as (...args: unknown[]) => Promise<Response | null>;
+        (page as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+          const response = await original(...args);
+          const options = args.find((arg): arg is { waitUntil?: string } => typeof arg === "object" && arg !== null);
+          if (options?.waitUntil !== "commit") await scriptsRunning(page);
+          return response;
+        };
+      }
+    }
+    await provide(page);
+  },
   cleanConsole: [
     async ({ page }, use) => {
       expectedErrors = [];
@@ -42,6 +61,15 @@ export const test = base.extend<{ cleanConsole: void }>({
     { auto: true },
   ],
 });
+
+/**
+ * Resolves once React Router has started on the page (its router exists:
+ * hydrateRoot has been called, and React replays any click that comes while
+ * it finishes). At once on a page that is not React Router's.
+ */
+export async function scriptsRunning(page: Page) {
+  await page.waitForFunction(() => !("__reactRouterContext" in window) || "__reactRouterDataRouter" in window);
+}
 
 /** The error answers the running test said it causes (watchResponses, below). */
 let expectedErrors: { status: number; method: string; path: RegExp }[] = [];

@@ -362,6 +362,9 @@ describe("a full disk (a small tmpfs, as root)", () => {
       const before = { ...writes(db), movements: db.select().from(stockMovements).all() };
 
       // The order's transaction needs new pages in the -wal, and there are none.
+      // (The store's checkpoint thread leaves a -wal whose pages a write may
+      // reuse, decision 043: emptied first, it must grow.)
+      db.$client.pragma("wal_checkpoint(TRUNCATE)");
       fillDisk(join(mount, "filler"));
       const loggedAt = server.output().length;
       const refused = await buyer.checkout(token);
