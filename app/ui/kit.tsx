@@ -16,6 +16,15 @@ export { formatDateTime } from "#app/ui/time-zone.ts";
 
 export { formatPrice };
 
+/**
+ * A code in running text (an order number, ABCD-EFGH): a heading that wraps
+ * breaks the line before it, never at its dash. Plain text inside, so copying
+ * it copies the code as typed.
+ */
+export function NoBreak({ children }: { children: string }) {
+  return <span className="whitespace-nowrap">{children}</span>;
+}
+
 /** The form-level message after a refused submit, announced and focusable. */
 export function FormAlert({ message, fieldCount = 0 }: { message?: string; fieldCount?: number }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -163,7 +172,7 @@ export function StatusBadge({ status, label }: { status: string; label?: string 
 }
 
 /** A page heading with optional actions beside it. */
-export function PageHeading({ title, children }: { title: string; children?: React.ReactNode }) {
+export function PageHeading({ title, children }: { title: React.ReactNode; children?: React.ReactNode }) {
   return (
     <div className="mb-6 flex flex-wrap items-center justify-between gap-4">
       <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>

@@ -32,7 +32,16 @@
 // a local double answering after STRIPE_LATENCY_MS, default 50),
 // BENCH_ONLY=workers (only the baselines and the key rows, uncached and
 // cached pages, checkout, and browsing with checkouts, with WEB_CONCURRENCY=1
-// and then 2, each alone on the machine; part of the full run too).
+// and then 2, each alone on the machine; part of the full run too),
+// BENCH_ONLY=open (only the open-loop mix: Poisson arrivals at fixed rates,
+// BENCH_OPEN_RATES=<pages/s>+<checkouts/s>,… (default 300+40,600+90; in the
+// workers rows too, instead of shares of the saturated mix), against the
+// node:http baseline and then the store with BENCH_OPEN_WORKERS (default 1,2),
+// BENCH_OPEN_PAGES=random|round-robin, BENCH_OPEN_WARMUP seconds (default 2),
+// BENCH_COMPARE=<dir> for another build in turn, A B B A), BENCH_PROBE=1
+// (with BENCH_ONLY=open: tests/bench/loop-probe.ts in every server process;
+// the slowest checkouts lined up with loop stalls, GCs, checkpoints and
+// renders; docs/benchmarks.md#the-open-loop-tail-what-it-is-session-6-2026-12-06).
 //
 // Every other row runs the store as one process (WEB_CONCURRENCY=1), so its
 // figures compare with earlier runs'.

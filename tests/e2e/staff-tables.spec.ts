@@ -21,8 +21,8 @@ test.afterEach(() => {
   made.length = 0;
 });
 
-/** A placed order of two lines for a customer with a long name; placed and changed at `at`. */
-function longOrder(at?: Date) {
+/** A placed order of two lines for a customer with a long name; placed and changed at `at`; its number `code` and `status` as given. */
+function longOrder(at?: Date, { code, status = "placed" }: { code?: string; status?: "placed" | "awaiting_payment" } = {}) {
   const mug = productBySlug(db, "stoneware-mug");
   const cups = productBySlug(db, "espresso-cup-pair");
   const { id, number, publicId } = db
@@ -30,7 +30,7 @@ function longOrder(at?: Date) {
     .values({
       // The shape of the store's own public ids (newToken): the shopper's page answers 404 to any other.
       publicId: randomBytes(16).toString("base64url"),
-      number: `TBL-${randomUUID().slice(0, 8).toUpperCase()}`,
+      number: code ?? `TBL-${randomUUID().slice(0, 8).toUpperCase()}`,
       checkoutToken: randomUUID(),
       email: "maximilian.wolfeschlegelsteinhausen@example.com",
       customerName: "Maximilian Wolfeschlegelsteinhausenbergerdorff",
@@ -38,9 +38,11 @@ function longOrder(at?: Date) {
       city: "Leeds",
       postalCode: "LS1 1AA",
       country: "United Kingdom",
-      status: "placed",
+      status,
       totalCents: 3 * 1_800 + 2 * 2_400,
       ...(at ? { createdAt: at, updatedAt: at } : {}),
+      // A held order (waiting for an online payment) has a hold that runs out.
+      ...(status === "awaiting_payment" ? { paymentProvider: "stripe" as const, holdExpiresAt: new Date(Date.now() + 3_600_000) } : {}),
     })
     .returning({ id: orders.id, number: orders.number, publicId: orders.publicId })
     .get();
@@ -200,5 +202,56 @@ test.describe("in a browser in Los Angeles", () => {
     await expect(page.getByRole("heading", { level: 1, name: `Order ${number}` })).toBeVisible();
     await page.waitForLoadState("networkidle");
     await expect(page.getByText("Placed on March 10, 2026.")).toBeVisible();
+  });
+});
+
+/** How many lines `code` takes inside the element's text. */
+const codeLines = (element: ReturnType<Page["locator"]>, code: string) =>
+  element.evaluate((el, code) => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let text = "";
+    const nodes: { node: Text; start: number }[] = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      nodes.push({ node: node as Text, start: text.length });
+      text += node.textContent;
+    }
+    const at = text.indexOf(code);
+    if (at < 0) return 0;
+    const place = (offset: number) => {
+      const found = nodes.findLast((n) => n.start <= offset)!;
+      return [found.node, offset - found.start] as const;
+    };
+    const range = document.createRange();
+    range.setStart(...place(at));
+    range.setEnd(...place(at + code.length - 1));
+    const last = document.createRange();
+    last.setStart(...place(at + code.length - 1));
+    last.setEnd(...place(at + code.length - 1));
+    return new Set([...range.getClientRects(), ...last.getClientRects()].filter((r) => r.width > 0 || r.height > 0).map((r) => Math.round(r.top))).size;
+  }, code);
+
+// An order number in a heading that wraps on a phone: the line breaks before
+// the number, never at its dash. "WMWM-MWMW" is the widest a number can be
+// (W and M are in the store's alphabet); before, "Refund order WMWM-" ended a line.
+test.describe("at 390 px, a heading with an order number", () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test("keeps the number on one line, on the staff pages and the shopper's", async ({ page }) => {
+    const number = "WMWM-MWMW";
+    const { id, publicId } = longOrder(undefined, { code: number, status: "awaiting_payment" });
+    await signInAsStaff(page, db, "owner");
+    for (const [path, name] of [
+      [`/admin/orders/${id}`, `Order ${number}`],
+      [`/admin/orders/${id}/refund`, `Refund order ${number}`],
+      [`/admin/orders/${id}/accept-payment`, `Mark order ${number} paid`],
+      [`/orders/${publicId}`, `Order ${number}`],
+      [`/orders/${publicId}/pay`, `Pay for order ${number}`],
+    ] as const) {
+      await page.goto(path);
+      const heading = page.getByRole("heading", { level: 1, name });
+      await expect(heading).toBeVisible();
+      expect(await codeLines(heading, number), `${name} at ${path}`).toBe(1);
+      await expectNoSidewaysScroll(page);
+    }
   });
 });

@@ -5,6 +5,7 @@ import { formValues, readForm } from "#app/core/forms.server.ts";
 import { getOrder } from "#app/shop/orders.server.ts";
 import { cancelUnpaidOrder, payForOrder } from "#app/shop/pay.server.ts";
 import { onlinePayments } from "#app/store/payments.server.ts";
+import { NoBreak } from "#app/ui/kit.tsx";
 import { OrderSummary } from "#app/ui/order-summary.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import type { Route } from "./+types/order-pay";
@@ -69,7 +70,9 @@ export default function OrderPay({ loaderData, actionData }: Route.ComponentProp
   const cancelling = useIsPending({ fields: { intent: "cancel" } });
   return (
     <section className="mx-auto max-w-2xl">
-      <h1 className="text-3xl font-semibold tracking-tight">{`Pay for order ${order.number}`}</h1>
+      <h1 className="text-3xl font-semibold tracking-tight">
+        Pay for order <NoBreak>{order.number}</NoBreak>
+      </h1>
       <p className="mt-3 text-stone-700">
         {`Your order is not paid yet. Its ${order.items.reduce((n, i) => n + i.quantity, 0)} items are held for you for a while; after that the order is cancelled.`}
       </p>

@@ -5,6 +5,7 @@ import { getOrder } from "#app/shop/orders.server.ts";
 import { confirmSooner } from "#app/shop/pay.server.ts";
 import { onlinePayments } from "#app/store/payments.server.ts";
 import { orderStatusLabel } from "#app/store/order-status.ts";
+import { NoBreak } from "#app/ui/kit.tsx";
 import { OrderSummary } from "#app/ui/order-summary.tsx";
 import { formatDate } from "#app/ui/time-zone.ts";
 import type { RouteHandle } from "#app/web/request-route.server.ts";
@@ -55,7 +56,9 @@ export default function Order({ loaderData }: Route.ComponentProps) {
   return (
     <section className="mx-auto max-w-2xl">
       <p className="text-sm font-medium text-green-800">Thank you for your order</p>
-      <h1 className="mt-1 text-3xl font-semibold tracking-tight">{`Order ${order.number}`}</h1>
+      <h1 className="mt-1 text-3xl font-semibold tracking-tight">
+        Order <NoBreak>{order.number}</NoBreak>
+      </h1>
       <p className="mt-3 text-stone-700">
         {`Placed on ${formatDate(order.createdAt)}. Status: ${orderStatusLabel(order.status)}. `}
         Keep the order number: with your email it finds this page again.

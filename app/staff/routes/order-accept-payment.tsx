@@ -7,7 +7,7 @@ import { acceptFlaggedPayment, getOrderForStaff, paymentAcceptable } from "#app/
 import { requireOwnerToAcceptPayment, signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
 import { orderStatusLabel } from "#app/store/order-status.ts";
-import { buttonClass, FormAlert, linkClass, PageHeading } from "#app/ui/kit.tsx";
+import { buttonClass, FormAlert, linkClass, NoBreak, PageHeading } from "#app/ui/kit.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { idParam } from "#app/web/route-params.server.ts";
 import type { Route } from "./+types/order-accept-payment";
@@ -59,7 +59,7 @@ export default function OrderAcceptPayment({ loaderData, actionData }: Route.Com
           {`← Order ${order.number}`}
         </Link>
       </p>
-      <PageHeading title={`Mark order ${order.number} paid`} />
+      <PageHeading title={<>Mark order <NoBreak>{order.number}</NoBreak> paid</>} />
       <FormAlert message={actionData?.error} />
       {acceptable ? (
         <>

@@ -10,7 +10,7 @@ import { setNotice } from "#app/staff/staff-session.server.ts";
 import { refundable, refundOrder } from "#app/store/refund.server.ts";
 import { onlinePayments } from "#app/store/payments.server.ts";
 import { orderStatusLabel } from "#app/store/order-status.ts";
-import { dangerButtonClass, FormAlert, linkClass, PageHeading } from "#app/ui/kit.tsx";
+import { dangerButtonClass, FormAlert, linkClass, NoBreak, PageHeading } from "#app/ui/kit.tsx";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { refundConsequences } from "#app/ui/refund-consequences.ts";
 import { idParam } from "#app/web/route-params.server.ts";
@@ -70,7 +70,7 @@ export default function OrderRefund({ loaderData, actionData }: Route.ComponentP
           {`← Order ${order.number}`}
         </Link>
       </p>
-      <PageHeading title={`Refund order ${order.number}`} />
+      <PageHeading title={<>Refund order <NoBreak>{order.number}</NoBreak></>} />
       <FormAlert message={actionData?.error} />
       {loaderData.refundable ? (
         <>

@@ -5,6 +5,7 @@ import {
   FormAlert,
   formatDateTime,
   linkClass,
+  NoBreak,
   PageHeading,
   StatusBadge,
 } from "#app/ui/kit.tsx";
@@ -105,7 +106,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
           ← Orders
         </Link>
       </p>
-      <PageHeading title={`Order ${order.number}`}>
+      <PageHeading title={<>Order <NoBreak>{order.number}</NoBreak></>}>
         <StatusBadge status={order.status} />
       </PageHeading>
       <p className="text-stone-700">{`Placed ${formatDateTime(order.createdAt)} · last changed ${formatDateTime(order.updatedAt)}`}</p>
