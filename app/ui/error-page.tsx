@@ -25,8 +25,21 @@ export function ErrorPage({
   let title = "Something went wrong";
   let detail = "Please try again in a moment.";
   if (isRouteErrorResponse(error)) {
-    const titles: Record<number, string> = { 403: "Not allowed", 404: notFound.title, 429: "Too many requests" };
-    title = titles[error.status] ?? `${error.status} ${error.statusText}`;
+    // Words of our own, never `statusText`: the server's and the browser's
+    // differ (a 413 hydrates as "Internal Server Error"), and the title would change.
+    const titles: Record<number, string> = {
+      400: "That did not work",
+      401: "Please sign in",
+      403: "Not allowed",
+      404: notFound.title,
+      405: "That cannot be done here",
+      409: "That changed in the meantime",
+      413: "That is too large",
+      415: "That form could not be read",
+      429: "Too many requests",
+      503: "Not available right now",
+    };
+    title = titles[error.status] ?? (error.status < 500 ? "That did not work" : title);
     if (typeof error.data === "string" && error.data) detail = error.data;
     else if (error.status === 404) detail = notFound.detail;
   }

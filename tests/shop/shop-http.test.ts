@@ -265,11 +265,11 @@ describe("bad input over HTTP: 4xx with a message, nothing written", () => {
       400,
       "The form could not be read.",
     );
-    await expectRefused(
-      me.post("/checkout", { raw: new URLSearchParams({ ...customer, checkoutToken: token, pad: "x".repeat(20_000) }).toString(), type: "application/x-www-form-urlencoded" }),
-      413,
-      "That form is too large.",
-    );
+    const tooLarge = me.post("/checkout", { raw: new URLSearchParams({ ...customer, checkoutToken: token, pad: "x".repeat(20_000) }).toString(), type: "application/x-www-form-urlencoded" });
+    await expectRefused(tooLarge, 413, "That form is too large.");
+    // The error page's title is the store's words for the status, not the status text.
+    expect((await tooLarge).html).toContain("<title>That is too large · Corner Store</title>");
+    expect((await me.post("/checkout", { raw: json, type: "application/json" })).html).toContain("<title>That form could not be read · Corner Store</title>");
     await expectRefused(me.post(`/products/${mug.slug}`, { raw: "%%%&&&===", type: "application/x-www-form-urlencoded" }), 400, "That product does not exist.");
     // A form posted from another site is refused before any action runs.
     await expectRefused(me.post("/checkout", { ...customer, checkoutToken: token }, { Origin: "https://evil.example" }), 400, "Bad Request");
