@@ -160,7 +160,7 @@ describe("security headers", () => {
 
   it("on assets, static files, health checks, 404s and refused requests", async () => {
     const page = await (await fetch(`${server.url}/`)).text();
-    const asset = /href="(\/assets\/[^"]+\.js)"/.exec(page)![1]!;
+    const asset = /"(\/assets\/[^"]+\.js)"/.exec(page)![1]!;
     const answers: [string, RequestInit?][] = [
       [asset],
       ["/favicon.svg"],
