@@ -37,8 +37,13 @@ export async function readForm(request: Request, { maxBytes = MAX_FORM_BYTES } =
     if (size > maxBytes) return refuse("That form is too large.", 413);
     chunks.push(read.value);
   }
+  return parseForm(chunks, type);
+}
+
+/** The form in a body read whole; a body that does not parse is a 400. */
+async function parseForm(body: Uint8Array<ArrayBuffer>[], type: string): Promise<FormData> {
   try {
-    return await new Response(new Blob(chunks), { headers: { "Content-Type": type } }).formData();
+    return await new Response(new Blob(body), { headers: { "Content-Type": type } }).formData();
   } catch {
     throw data("The form could not be read. Please try again.", { status: 400 });
   }
@@ -90,11 +95,7 @@ export async function readUploadForm(request: Request, { maxBytes }: { maxBytes:
     body = Buffer.concat([kept.subarray(0, cut), Buffer.from(`\r\n--${boundary}--\r\n`)]);
     droppedBytes = size - cut;
   }
-  try {
-    return { form: await new Response(new Blob([body as Uint8Array<ArrayBuffer>]), { headers: { "Content-Type": type } }).formData(), droppedBytes };
-  } catch {
-    throw data("The form could not be read. Please try again.", { status: 400 });
-  }
+  return { form: await parseForm([body as Uint8Array<ArrayBuffer>], type), droppedBytes };
 }
 
 async function discard(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, declared: number) {
