@@ -89,6 +89,17 @@ async function expectRefusedBesidePicker(page: Page, message: string) {
   expect(below.y - (input.y + input.height)).toBeLessThan(60);
 }
 
+/** A jug of the test's own, its edit page open as staff, and its row as it was; a refused save (400) is expected. */
+async function editJugExpectingRefusal(page: Page) {
+  const { id } = jug();
+  const before = row(id);
+  const responses = watchResponses(page);
+  responses.expect(400, "POST", /^\/admin\/products\/\d+(\.data)?$/);
+  await signInAsStaff(page, db);
+  await page.goto(`/admin/products/${id}`);
+  return { id, before, responses };
+}
+
 for (const viewport of [
   { width: 390, height: 844 },
   { width: 1280, height: 800 },
@@ -162,12 +173,7 @@ for (const viewport of [
     for (const refused of REFUSED) {
       test(`${refused.what} comes back with its message beside the picker, and the other fields as typed`, async ({ page }) => {
         test.setTimeout(60_000);
-        const { id } = jug();
-        const before = row(id);
-        const responses = watchResponses(page);
-        responses.expect(400, "POST", /^\/admin\/products\/\d+(\.data)?$/);
-        await signInAsStaff(page, db);
-        await page.goto(`/admin/products/${id}`);
+        const { id, before, responses } = await editJugExpectingRefusal(page);
         await page.getByLabel("Name").fill("Picker Jug Renamed");
         await page.getByLabel(/^Price/).fill("31.75");
         await page.getByLabel("Description").fill("Typed, and kept after the refusal.");
@@ -193,12 +199,7 @@ for (const viewport of [
 
     test("the same refused file chosen again is refused again, and is not left chosen", async ({ page }) => {
       test.setTimeout(60_000);
-      const { id } = jug();
-      const before = row(id);
-      const responses = watchResponses(page);
-      responses.expect(400, "POST", /^\/admin\/products\/\d+(\.data)?$/);
-      await signInAsStaff(page, db);
-      await page.goto(`/admin/products/${id}`);
+      const { id, before, responses } = await editJugExpectingRefusal(page);
       const { file, message } = REFUSED.find((r) => r.what.includes("megapixels"))!;
       const bomb = await file();
       for (const attempt of [1, 2]) {
