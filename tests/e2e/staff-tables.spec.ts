@@ -9,7 +9,15 @@ import type { Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
 import { orderItems, orders, outboxMessages, products, stockMovements } from "#app/db/schema.ts";
 import { deleteProduct } from "#app/staff/product-admin.server.ts";
-import { expect, expectAccessible, expectNoSidewaysScroll, signInAsStaff, test } from "#tests/helpers/browser.ts";
+import {
+  confirmStep,
+  confirmTrigger,
+  expect,
+  expectAccessible,
+  expectNoSidewaysScroll,
+  signInAsStaff,
+  test,
+} from "#tests/helpers/browser.ts";
 import { productBySlug } from "#tests/helpers/db.ts";
 
 const db = openDatabase(process.env.E2E_DATABASE_PATH!);
@@ -262,7 +270,8 @@ test.describe("at 390 px, a heading with an order number", () => {
 // (app/ui/kit.tsx); notices carry their codes as parts of their own
 // (app/core/notice.ts). Before, "Created Tall Shot Glass (SKU SHOT-LONGSKU-"
 // ended a line at 390 px, the stock history's "WMWM-" did, and with the
-// browser's text at 200 % so did "Order WMWM-" in the notices.
+// browser's text larger so did "Refund order WMWM-" in the question and
+// "Order WMWM-" in the notices.
 test.describe("at 390 px, codes in running text", () => {
   test.use({ viewport: { width: 390, height: 844 } });
   const javascript = () => test.info().project.use.javaScriptEnabled !== false;
@@ -348,17 +357,28 @@ test.describe("at 390 px, codes in running text", () => {
     await expectNoSidewaysScroll(page);
   });
 
-  test("with the browser's text at 200 %, an order number stays on one line in the back link and the notice", async ({ page }) => {
+  test("with the browser's text larger, an order number stays on one line in the question, the back link and the notice", async ({ page }) => {
     const number = numbered("WMWM-WMMW", "MWMW-MWWM");
     const { id } = longOrder(undefined, { code: number, status: "paid" });
     await signInAsStaff(page, db, "owner");
     // What a person who needs larger text sets in the browser (its font
-    // size), which every rem in the pages follows; WCAG asks for 200 %.
-    // (The staff header, on one line by design, is then wider than the
-    // window: each code is checked to be inside it, not the whole page.)
+    // size), which every rem in the pages follows. (At 200 % the staff
+    // header, on one line by design, is wider than the window: each code is
+    // checked to be inside it, not the whole page.)
     const browser = await page.context().newCDPSession(page);
-    await browser.send("Page.setFontSizes", { fontSizes: { standard: 32, fixed: 26 } });
+    const textSize = (px: number) => browser.send("Page.setFontSizes", { fontSizes: { standard: px, fixed: Math.round((px * 13) / 16) } });
 
+    // Chrome's own "Large" (20 px): "Refund order WMWM-" ended the question's first line.
+    await textSize(20);
+    await page.goto(`/admin/orders/${id}`);
+    await confirmTrigger(page, "Refund…").click();
+    const question = confirmStep(page, `Refund order ${number}?`);
+    await expectOneLine(question.getByRole("heading"), number);
+    await question.getByRole(javascript() ? "button" : "link", { name: "Keep the payment" }).click();
+    await expect(question).toBeHidden();
+
+    // 200 %, as WCAG asks text to be resizable to.
+    await textSize(32);
     await page.goto(`/admin/orders/${id}/refund`);
     await expectOneLine(page.getByRole("link", { name: `← Order ${number}` }), number);
 
