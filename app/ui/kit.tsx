@@ -193,7 +193,8 @@ export function StatusBadge({ status, label }: { status: string; label?: string 
 export function PageHeading({ title, children }: { title: React.ReactNode; children?: React.ReactNode }) {
   return (
     <div className="mb-6 flex flex-wrap items-center justify-between gap-4">
-      <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+      {/* min-w-0: a flex item is otherwise as wide as its widest code (NoBreak), even past the window. */}
+      <h1 className="min-w-0 text-2xl font-semibold tracking-tight">{title}</h1>
       {children && <div className="flex flex-wrap items-center gap-3">{children}</div>}
     </div>
   );

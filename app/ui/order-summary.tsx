@@ -101,7 +101,7 @@ export function OrderSummary<L extends Line>({
       {/* The staff's table has a SKU column more: on a phone it scrolls in its region (app/ui/table-scroller.tsx). */}
       {staff ? <TableScroller label="Items" className="mt-0">{table}</TableScroller> : table}
 
-      <div className="mt-8 grid gap-6 sm:grid-cols-2">
+      <div className="mt-8 grid grid-cols-1 gap-6 sm:grid-cols-2">
         <div>
           <h2 className="text-lg font-medium">Ship to</h2>
           <address className="mt-2 text-sm not-italic leading-relaxed text-stone-700">

@@ -20,7 +20,7 @@ export function Pagination({
   };
   const linkClass = "rounded border border-stone-300 bg-white px-3 py-1.5 hover:bg-stone-100";
   return (
-    <nav aria-label="Pagination" className="mt-10 flex items-center justify-center gap-4 text-sm">
+    <nav aria-label="Pagination" className="mt-10 flex flex-wrap items-center justify-center gap-x-4 gap-y-2 whitespace-nowrap text-sm">
       {page > 1 ? (
         <Link to={href(page - 1)} rel="prev" className={linkClass}>
           Previous

@@ -1,7 +1,7 @@
 // The shop at a phone's width (390 px) and a laptop's (1280 px), with
 // JavaScript and without (playwright.config.ts runs this file both ways).
 // Layout is asserted from the boxes the browser drew, not from class names.
-import { addToCart, cartLink, expect, expectAccessible, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
+import { addToCart, cartLink, expect, expectAccessible, expectNoSidewaysScroll, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
 import type { Page } from "@playwright/test";
 
 // Puts each product's stock back after each test.
@@ -130,6 +130,27 @@ test.describe("on a phone", () => {
     await expect(page.getByText(/Added 2 ×/)).toHaveCount(0);
     await expect(cartLink(page)).toHaveAccessibleName("Cart 2 items");
     expect(responses.unexpected()).toEqual([]);
+  });
+
+  test("with the browser's text at 200 %, no shop page scrolls sideways: the header's links move to a second row, controls wrap", async ({ page }) => {
+    // What a person who needs larger text sets in the browser (its font size),
+    // which every rem in the pages follows; WCAG asks for 200 %.
+    const browser = await page.context().newCDPSession(page);
+    await browser.send("Page.setFontSizes", { fontSizes: { standard: 32, fixed: 26 } });
+    await addToCart(page, "tea-tin", 3);
+    for (const path of ["/", "/?page=2", "/products/tea-tin", "/cart", "/orders", "/checkout"]) {
+      await page.goto(path);
+      const nav = page.getByRole("navigation", { name: "Main" });
+      const name = await box(page, nav.getByRole("link", { name: "Corner Store" }));
+      const links = [nav.getByRole("link", { name: "Catalog" }), nav.getByRole("link", { name: "Find an order" }), cartLink(page)];
+      for (const link of links) {
+        const b = await box(page, link);
+        expect(b.x + b.width, "inside the window").toBeLessThanOrEqual(PHONE.width);
+        expect(b.y, "below the store's name").toBeGreaterThanOrEqual(name.y + name.height);
+      }
+      await expect(cartLink(page)).toHaveAccessibleName("Cart 3 items");
+      await expectNoSidewaysScroll(page);
+    }
   });
 });
 

@@ -362,9 +362,7 @@ test.describe("at 390 px, codes in running text", () => {
     const { id } = longOrder(undefined, { code: number, status: "paid" });
     await signInAsStaff(page, db, "owner");
     // What a person who needs larger text sets in the browser (its font
-    // size), which every rem in the pages follows. (At 200 % the staff
-    // header, on one line by design, is wider than the window: each code is
-    // checked to be inside it, not the whole page.)
+    // size), which every rem in the pages follows.
     const browser = await page.context().newCDPSession(page);
     const textSize = (px: number) => browser.send("Page.setFontSizes", { fontSizes: { standard: px, fixed: Math.round((px * 13) / 16) } });
 
@@ -381,12 +379,14 @@ test.describe("at 390 px, codes in running text", () => {
     await textSize(32);
     await page.goto(`/admin/orders/${id}/refund`);
     await expectOneLine(page.getByRole("link", { name: `← Order ${number}` }), number);
+    await expectNoSidewaysScroll(page);
 
     await page.goto(`/admin/orders/${id}`);
     await page.getByRole("button", { name: "Mark shipped", exact: true }).click();
     const notice = page.getByRole("status").filter({ hasText: "is marked shipped" });
     await expect(notice).toHaveText(`Order ${number} is marked shipped.`);
     await expectOneLine(notice, number);
+    await expectNoSidewaysScroll(page);
     expect(db.select().from(orders).where(eq(orders.id, id)).get()!.status).toBe("shipped");
   });
 });

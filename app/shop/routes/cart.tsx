@@ -159,15 +159,17 @@ function CartRow({
   const stepClass =
     "h-9 w-9 rounded border border-stone-400 bg-white text-lg leading-none hover:bg-stone-100 aria-disabled:opacity-40";
   // A phone gets two tidy lines: the product and its total, then the
-  // quantity controls and Remove. Wider screens put it all on one.
+  // quantity controls and Remove. Wider screens put it all on one. With the
+  // browser's text much larger, the total moves under the name rather than
+  // over it, and the controls wrap.
   return (
-    <li className="grid grid-cols-[4rem_1fr_auto] items-center gap-x-3 gap-y-3 p-4 sm:flex sm:gap-4">
+    <li className="flex flex-wrap items-center gap-x-3 gap-y-3 p-4 sm:flex-nowrap sm:gap-4">
       {product ? (
-        <ProductImage src={product.image} alt="" sizes="64px" width={64} height={64} className="h-16 w-16 rounded bg-stone-100 object-cover" />
+        <ProductImage src={product.image} alt="" sizes="64px" width={64} height={64} className="h-16 w-16 shrink-0 rounded bg-stone-100 object-cover" />
       ) : (
-        <div className="h-16 w-16 rounded bg-stone-200" />
+        <div className="h-16 w-16 shrink-0 rounded bg-stone-200" />
       )}
-      <div className="min-w-0 sm:flex-1">
+      <div className="min-w-28 flex-1">
         {product ? (
           <Link to={href("/products/:slug", { slug: product.slug })} className="font-medium hover:underline">
             {product.name}
@@ -182,10 +184,10 @@ function CartRow({
           </p>
         )}
       </div>
-      <p className="text-right font-medium sm:order-last sm:w-24">{line.lineTotalCents > 0 ? formatPrice(line.lineTotalCents) : "—"}</p>
-      <div className="col-span-3 flex items-center justify-between gap-3 sm:contents">
+      <p className="ml-auto text-right font-medium sm:order-last sm:w-24">{line.lineTotalCents > 0 ? formatPrice(line.lineTotalCents) : "—"}</p>
+      <div className="flex basis-full flex-wrap items-center justify-between gap-3 sm:contents">
         {product && product.stock > 0 ? (
-          <Form method="post" noValidate className="flex items-center gap-1.5">
+          <Form method="post" noValidate className="flex flex-wrap items-center gap-1.5">
             <input type="hidden" name="productId" value={line.productId} />
             {/* Enter in the quantity field presses a form's first submit button:
                 this one, not −. Out of sight and out of the tab order. */}

@@ -93,7 +93,7 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
           >
             {searching ? "Searching…" : "Search"}
           </button>
-          <div className="col-span-2 flex items-center gap-2 md:flex-col md:items-start md:gap-0">
+          <div className="col-span-2 flex flex-wrap items-center gap-2 md:flex-col md:flex-nowrap md:items-start md:gap-0">
             <label htmlFor="sort" className="text-sm font-medium">
               Sort by
             </label>
@@ -104,7 +104,7 @@ export default function Catalog({ loaderData }: Route.ComponentProps) {
               defaultValue={selectedSort}
               key={selectedSort}
               onChange={(event) => submit(event.currentTarget.form)}
-              className="rounded border border-stone-400 bg-white px-3 py-2 md:mt-1"
+              className="max-w-full rounded border border-stone-400 bg-white px-3 py-2 md:mt-1"
             >
               {choices.map((o) => (
                 <option key={o.value} value={o.value}>

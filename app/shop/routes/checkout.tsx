@@ -185,7 +185,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
           </h2>
           <ul className="mt-4 divide-y divide-stone-200 text-sm">
             {cart.lines.map((line) => (
-              <li key={line.productId} className="flex items-center gap-3 py-2">
+              <li key={line.productId} className="flex flex-wrap items-center gap-3 py-2">
                 {line.product ? (
                   <ProductImage
                     src={line.product.image}

@@ -110,7 +110,7 @@ export default function Product({ loaderData, actionData }: Route.ComponentProps
             <label htmlFor="quantity" className="block text-sm font-medium">
               Quantity
             </label>
-            <div className="mt-1 flex items-start gap-3">
+            <div className="mt-1 flex flex-wrap items-start gap-3">
               <input
                 ref={quantityRef}
                 id="quantity"

@@ -70,7 +70,8 @@ function AdminNav({ email, owner }: { email: string; owner: boolean }) {
         )}
       </ul>
       <div className="flex flex-wrap items-center gap-4 text-sm">
-        <NavLink to={href("/admin/account")} className={navClass}>
+        {/* An address is one long word: with large text it wraps rather than widen the page. */}
+        <NavLink to={href("/admin/account")} className={(state) => `min-w-0 wrap-anywhere ${navClass(state)}`}>
           {`${email}${owner ? " (owner)" : ""}`}
         </NavLink>
         <Form method="post" action={href("/admin/sign-out")}>
