@@ -117,6 +117,12 @@ function stopWithNpm(shutdown: (signal: string) => void) {
 
 /** The primary of several workers: the startup once, then the workers (app/ops/cluster.server.ts). */
 function supervise(config: Env) {
+  // Heard from the start: a signal during the startup or while the workers
+  // load stops them as they come up (the handlers run after this function).
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  stopWithNpm((why) => void stop(why));
+
   // Called later, from a timer: `workers` is set by then.
   const { db, readiness } = start(config, () => {
     workers.schemaReady();
@@ -142,9 +148,6 @@ function supervise(config: Env) {
     if (count === 1 && exitCode === 0) log("stopped");
     process.exit(code ?? exitCode);
   }
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-  stopWithNpm((why) => void stop(why));
 }
 
 async function serve(config: Env, worker: Worker | null) {

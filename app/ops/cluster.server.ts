@@ -42,6 +42,7 @@ export function startWorkers(
   const slots: Slot[] = Array.from({ length: config.WEB_CONCURRENCY }, (_, i) => ({ n: i + 1, listening: false, failures: 0 }));
   let hostUp = false;
   let stopping = false;
+  let stoppedBy: { signal: string; count: number } | undefined;
   let drainFailed = false;
   let allExited!: () => void;
   const done = new Promise<void>((resolve) => (allExited = resolve));
@@ -100,6 +101,15 @@ export function startWorkers(
         slot.listening = false;
         void Promise.all(handing).then(() => send(worker, { store: "last-connection" }));
       } else if (message.store === "listening") {
+        if (stoppedBy) {
+          // Started while the host stops (a signal during startup, or a
+          // replacement under way): it may have missed the stop, and it is
+          // handed no connections, so it can drain at once. Nor does a host
+          // still starting open the port.
+          send(worker, { store: "shutdown", ...stoppedBy });
+          send(worker, { store: "last-connection" });
+          return;
+        }
         slot.listening = true;
         slot.failures = 0;
         if (hostUp) {
@@ -159,6 +169,7 @@ export function startWorkers(
     },
     stop(signal, count) {
       for (const slot of slots) clearTimeout(slot.restart);
+      stoppedBy = { signal, count };
       for (const slot of slots) send(slot.worker, { store: "shutdown", signal, count });
       if (!stopping) {
         stopping = true;

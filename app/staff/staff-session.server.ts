@@ -14,6 +14,7 @@ import { and, eq, gt, isNull, lt } from "drizzle-orm";
 import { createCookie } from "react-router";
 import type { AppDatabase } from "#app/db/connection.server.ts";
 import { sessions, signInLinks, staff, type StaffRole } from "#app/db/schema.ts";
+import { readNotice, storedNotice, type Notice } from "#app/core/notice.ts";
 import { newSecretToken, tokenDigest } from "#app/staff/staff.server.ts";
 
 export const IDLE_MS = 12 * 60 * 60 * 1000;
@@ -24,7 +25,7 @@ const TOUCH_MS = 5 * 60 * 1000;
 export type StaffSession = {
   sessionId: string;
   staff: { id: number; email: string; role: StaffRole };
-  notice: string | null;
+  notice: Notice | null;
 };
 
 export function createSession(db: AppDatabase, staffId: number, now = new Date()) {
@@ -73,7 +74,7 @@ export function readSession(db: AppDatabase, token: string | null, now = new Dat
     const expiresAt = new Date(Math.min(now.getTime() + IDLE_MS, row.createdAt.getTime() + ABSOLUTE_MS));
     db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, id)).run();
   }
-  return { sessionId: id, staff: { id: row.staffId, email: row.email, role: row.role }, notice: row.notice };
+  return { sessionId: id, staff: { id: row.staffId, email: row.email, role: row.role }, notice: row.notice === null ? null : readNotice(row.notice) };
 }
 
 /** Ends the session this token belongs to (sign-out). */
@@ -81,9 +82,9 @@ export function endSession(db: AppDatabase, token: string | null) {
   if (token) db.delete(sessions).where(eq(sessions.id, tokenDigest(token))).run();
 }
 
-/** Leaves a one-time message for the next admin page this session loads. */
-export function setNotice(db: AppDatabase, sessionId: string, notice: string) {
-  db.update(sessions).set({ notice }).where(eq(sessions.id, sessionId)).run();
+/** Leaves a one-time message for the next admin page this session loads (plain text, or `notice` with codes in it). */
+export function setNotice(db: AppDatabase, sessionId: string, notice: Notice | string) {
+  db.update(sessions).set({ notice: storedNotice(notice) }).where(eq(sessions.id, sessionId)).run();
 }
 
 export function clearNotice(db: AppDatabase, sessionId: string) {

@@ -39,7 +39,8 @@ export function ConfirmAction({
    * screen readers (`<span className="sr-only">`).
    */
   trigger: React.ReactNode;
-  title: string;
+  /** The question: "Cancel order <NoBreak>WMWM-MWMW?</NoBreak>" (the dialog is named by it). */
+  title: React.ReactNode;
   /** The button that does it: "Cancel order and return stock". */
   confirm: string;
   /** The way back: "Keep the order". */

@@ -2,6 +2,7 @@
 import { useEffect, useRef } from "react";
 import { orderStatusLabel } from "#app/store/order-status.ts";
 import { formatPrice } from "#app/core/money.ts";
+import type { Notice, NoticePart } from "#app/core/notice.ts";
 
 export const buttonClass =
   "inline-block rounded bg-stone-900 px-4 py-2 font-medium text-white hover:bg-stone-700 disabled:opacity-60";
@@ -17,12 +18,29 @@ export { formatDateTime } from "#app/ui/time-zone.ts";
 export { formatPrice };
 
 /**
- * A code in running text (an order number, ABCD-EFGH): a heading that wraps
- * breaks the line before it, never at its dash. Plain text inside, so copying
- * it copies the code as typed.
+ * A code in running text (an order number, a SKU): a line that wraps breaks
+ * before it, never at its dash. Plain text inside, so copying it copies the
+ * code as typed.
+ *
+ * An inline box as wide as the code, so that a table or anything else that
+ * sizes itself to its content makes room for all of it, and never wider than
+ * the line: a code longer than a whole line (a SKU may have 40 characters)
+ * wraps inside its box instead of pushing the page sideways. A line may break
+ * just after a box, so punctuation that follows the code goes inside with it
+ * ("WMWM-MWMW?"); inside a link it takes the link's underline, which would
+ * otherwise stop at the box.
  */
-export function NoBreak({ children }: { children: string }) {
-  return <span className="whitespace-nowrap">{children}</span>;
+export function NoBreak({ children, className = "" }: { children: React.ReactNode; className?: string }) {
+  return <span className={`inline-block w-max max-w-full wrap-break-word [text-decoration:inherit] ${className}`}>{children}</span>;
+}
+
+/** A notice's words (app/core/notice.ts), each code in it on one line with the punctuation that follows it. */
+export function NoticeText({ notice }: { notice: Notice }) {
+  const glued = (text: NoticePart | undefined) => (typeof text === "string" ? /^\S*/.exec(text)![0] : "");
+  return notice.map((part, i) => {
+    if (typeof part === "object") return <NoBreak key={i}>{`${part.code}${glued(notice[i + 1])}`}</NoBreak>;
+    return typeof notice[i - 1] === "object" ? part.slice(glued(part).length) : part;
+  });
 }
 
 /** The form-level message after a refused submit, announced and focusable. */

@@ -9,8 +9,12 @@
 //      event loop, so no fixed wait is enough: the queue is empty when the
 //      loop has polled twice in a row without accepting anything);
 //   2. close the listener only (net.Server's close, not http.Server's);
-//   3. every response from now on says `Connection: close`, and a connection
-//      is closed as soon as its last response is sent;
+//   3. every response from now on says `Connection: close`, so Node closes
+//      its connection once it is sent. A response whose head went out
+//      before the stop told the client to keep the connection: the client
+//      may send its next request on it the moment the response ends, so the
+//      connection stays (that request is answered, with `Connection: close`)
+//      until step 4 finds it idle. Closing it at once reset that request;
 //   4. after QUIET_GRACE_MS, close the connections that still have no
 //      request in progress: idle keep-alive ones, and ones that never sent a
 //      whole request (a half-sent request must not hold the stop hostage).
@@ -104,10 +108,7 @@ export function createDrainableServer(handler: RequestListener) {
     if (!responses) return;
     responses.add(res);
     if (draining) res.setHeader("Connection", "close");
-    res.once("close", () => {
-      responses.delete(res);
-      if (draining && responses.size === 0) req.socket.end();
-    });
+    res.once("close", () => responses.delete(res));
   });
   // An answer sent before its body was read must not wedge the connection.
   server.on("request", settleUnreadBody);
@@ -116,8 +117,8 @@ export function createDrainableServer(handler: RequestListener) {
   return {
     server,
     /**
-     * From now on every response says `Connection: close`, and a connection
-     * closes once its responses are sent: keep-alive clients reconnect, and
+     * From now on every response says `Connection: close`, and Node closes
+     * its connection once it is sent: keep-alive clients reconnect, and
      * find another instance (or the next one) instead of this one.
      */
     closeAfterResponses() {

@@ -4,11 +4,20 @@
 // the day, the email) stays in view while the rest scroll, and codes (order
 // numbers, SKUs) never break across lines.
 import { randomBytes, randomUUID } from "node:crypto";
-import { inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Page } from "@playwright/test";
 import { closeDatabase, openDatabase } from "#app/db/connection.server.ts";
-import { orderItems, orders } from "#app/db/schema.ts";
-import { expect, expectAccessible, expectNoSidewaysScroll, signInAsStaff, test } from "#tests/helpers/browser.ts";
+import { orderItems, orders, outboxMessages, products, stockMovements } from "#app/db/schema.ts";
+import { deleteProduct } from "#app/staff/product-admin.server.ts";
+import {
+  confirmStep,
+  confirmTrigger,
+  expect,
+  expectAccessible,
+  expectNoSidewaysScroll,
+  signInAsStaff,
+  test,
+} from "#tests/helpers/browser.ts";
 import { productBySlug } from "#tests/helpers/db.ts";
 
 const db = openDatabase(process.env.E2E_DATABASE_PATH!);
@@ -22,7 +31,7 @@ test.afterEach(() => {
 });
 
 /** A placed order of two lines for a customer with a long name; placed and changed at `at`; its number `code` and `status` as given. */
-function longOrder(at?: Date, { code, status = "placed" }: { code?: string; status?: "placed" | "awaiting_payment" } = {}) {
+function longOrder(at?: Date, { code, status = "placed" }: { code?: string; status?: "placed" | "awaiting_payment" | "paid" } = {}) {
   const mug = productBySlug(db, "stoneware-mug");
   const cups = productBySlug(db, "espresso-cup-pair");
   const { id, number, publicId } = db
@@ -253,5 +262,131 @@ test.describe("at 390 px, a heading with an order number", () => {
       expect(await codeLines(heading, number), `${name} at ${path}`).toBe(1);
       await expectNoSidewaysScroll(page);
     }
+  });
+});
+
+// Codes in running text, on a phone: notices, the stock page's SKU line, its
+// history, the confirm question and the back links. Each code is a NoBreak
+// (app/ui/kit.tsx); notices carry their codes as parts of their own
+// (app/core/notice.ts). Before, "Created Tall Shot Glass (SKU SHOT-LONGSKU-"
+// ended a line at 390 px, the stock history's "WMWM-" did, and with the
+// browser's text larger so did "Refund order WMWM-" in the question and
+// "Order WMWM-" in the notices.
+test.describe("at 390 px, codes in running text", () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+  const javascript = () => test.info().project.use.javaScriptEnabled !== false;
+  // Both projects share the database: their SKUs differ by a letter, their
+  // order numbers by the order of the same letters (the same width).
+  const letter = () => (javascript() ? "J" : "N");
+  const numbered = (j: string, n: string) => (javascript() ? j : n);
+
+  const productsMade: number[] = [];
+  test.afterEach(() => {
+    // Shipping queued an email about the order: it goes first.
+    db.delete(outboxMessages).where(inArray(outboxMessages.orderId, made)).run();
+    db.delete(stockMovements).where(inArray(stockMovements.productId, productsMade)).run();
+    for (const id of productsMade.splice(0)) deleteProduct(db, id);
+  });
+
+  /** The element's lines, as the person reads them, for the failure message. */
+  const shown = (element: ReturnType<Page["locator"]>) =>
+    element.evaluate((el) => {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      const lines = new Map<number, string>();
+      const range = document.createRange();
+      for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+        for (let i = 0; i < node.length; i++) {
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const top = Math.round(range.getBoundingClientRect().top);
+          lines.set(top, (lines.get(top) ?? "") + node.data[i]);
+        }
+      }
+      return [...lines.values()].join(" | ");
+    });
+
+  /** `code` on one line inside `element`, which is inside the window. */
+  async function expectOneLine(element: ReturnType<Page["locator"]>, code: string) {
+    await expect(element).toContainText(code);
+    expect(await codeLines(element, code), `"${code}" in: ${await shown(element)}`).toBe(1);
+    await inView(element.page(), element);
+  }
+
+  test("a new product's notice and its stock page keep the SKU, and the history its order number, on one line", async ({ page }) => {
+    await signInAsStaff(page, db);
+    const sku = `SHOT-LONGSKU-2026-XL-${letter()}`;
+    await page.goto("/admin/products/new");
+    await page.getByLabel("Name").fill("Tall Shot Glass");
+    await page.getByLabel("SKU").fill(sku);
+    await page.getByLabel(/^Price/).fill("9");
+    await page.getByLabel("Description").fill("A tall shot glass, for the test of long codes.");
+    await page.getByRole("button", { name: "Create product" }).click();
+    const notice = page.getByRole("status").filter({ hasText: "Created Tall Shot Glass" });
+    await expect(notice).toHaveText(`Created Tall Shot Glass (SKU ${sku}).`);
+    const created = db.select().from(products).where(eq(products.sku, sku)).get()!;
+    productsMade.push(created.id);
+    await expectOneLine(notice, sku);
+    await expectNoSidewaysScroll(page);
+    await expectAccessible(page);
+
+    // A SKU too long to share its line with "SKU ", sold to an order: three
+    // in, three sold, so the ledger adds up. Archived, out of the catalog.
+    const longSku = `SHOT-LONGSKU-2026-XL-SMOKED-GLASS-${letter()}`;
+    db.update(products).set({ sku: longSku, archivedAt: new Date() }).where(eq(products.id, created.id)).run();
+    const number = numbered("WWMM-MMWW", "MMWW-WWMM");
+    const { id: orderId } = longOrder(undefined, { code: number });
+    db.insert(stockMovements).values([
+      { productId: created.id, delta: 3, reason: "initial", note: "for the test of long codes" },
+      { productId: created.id, delta: -3, reason: "sale", orderId },
+    ]).run();
+    await page.goto(`/admin/products/${created.id}/stock`);
+    await expectOneLine(page.getByText(/^SKU /), longSku);
+    const history = await region(page, "Stock history");
+    await expectOneLine(history.getByRole("row").filter({ hasText: "Sale" }).getByRole("cell").nth(1), number);
+    await expectCellsHoldTheirContent(history);
+    await expectNoSidewaysScroll(page);
+    await expectAccessible(page);
+
+    // The longest SKU there can be (40 characters) is wider than the line:
+    // it wraps inside its box rather than pushing the page sideways.
+    const longest = `${longSku}-2026`.slice(0, 40);
+    expect(longest).toHaveLength(40);
+    db.update(products).set({ sku: longest }).where(eq(products.id, created.id)).run();
+    await page.reload();
+    await expect(page.getByText(/^SKU /)).toContainText(longest);
+    await expectNoSidewaysScroll(page);
+  });
+
+  test("with the browser's text larger, an order number stays on one line in the question, the back link and the notice", async ({ page }) => {
+    const number = numbered("WMWM-WMMW", "MWMW-MWWM");
+    const { id } = longOrder(undefined, { code: number, status: "paid" });
+    await signInAsStaff(page, db, "owner");
+    // What a person who needs larger text sets in the browser (its font
+    // size), which every rem in the pages follows. (At 200 % the staff
+    // header, on one line by design, is wider than the window: each code is
+    // checked to be inside it, not the whole page.)
+    const browser = await page.context().newCDPSession(page);
+    const textSize = (px: number) => browser.send("Page.setFontSizes", { fontSizes: { standard: px, fixed: Math.round((px * 13) / 16) } });
+
+    // Chrome's own "Large" (20 px): "Refund order WMWM-" ended the question's first line.
+    await textSize(20);
+    await page.goto(`/admin/orders/${id}`);
+    await confirmTrigger(page, "Refund…").click();
+    const question = confirmStep(page, `Refund order ${number}?`);
+    await expectOneLine(question.getByRole("heading"), number);
+    await question.getByRole(javascript() ? "button" : "link", { name: "Keep the payment" }).click();
+    await expect(question).toBeHidden();
+
+    // 200 %, as WCAG asks text to be resizable to.
+    await textSize(32);
+    await page.goto(`/admin/orders/${id}/refund`);
+    await expectOneLine(page.getByRole("link", { name: `← Order ${number}` }), number);
+
+    await page.goto(`/admin/orders/${id}`);
+    await page.getByRole("button", { name: "Mark shipped", exact: true }).click();
+    const notice = page.getByRole("status").filter({ hasText: "is marked shipped" });
+    await expect(notice).toHaveText(`Order ${number} is marked shipped.`);
+    await expectOneLine(notice, number);
+    expect(db.select().from(orders).where(eq(orders.id, id)).get()!.status).toBe("shipped");
   });
 });

@@ -179,6 +179,9 @@ describe("the messages", () => {
     expect(placed.totalCents).toBe(3 * placed.mug.priceCents + 2 * placed.pen.priceCents);
     expect(message.html).toContain(`href="${url}"`);
     expect(message.html).toContain(price(placed.totalCents));
+    // The number on one line in a mail client too; the text as written.
+    expect(message.html).toContain(`Order <span style="white-space:nowrap">${placed.number}</span>. We have your order`);
+    expect(message.text).toContain(`Order ${placed.number}. We have your order`);
     expect(message.text).toContain("12 St James's Square\nFlat 3\nSW1Y 4JH London\nUnited Kingdom");
   });
 

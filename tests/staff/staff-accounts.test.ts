@@ -6,7 +6,8 @@ import { eq } from "drizzle-orm";
 import { sessions, signInLinks, staff } from "#app/db/schema.ts";
 import { adjustStock } from "#app/store/inventory.server.ts";
 import { ARGON2_PARAMETERS, hashPassword, needsRehash, verifyPassword } from "#app/staff/password.server.ts";
-import { ABSOLUTE_MS, createSession, endSession, IDLE_MS, readSession } from "#app/staff/staff-session.server.ts";
+import { ABSOLUTE_MS, clearNotice, createSession, endSession, IDLE_MS, readSession, setNotice } from "#app/staff/staff-session.server.ts";
+import { code, notice } from "#app/core/notice.ts";
 import {
   authenticate,
   changePassword,
@@ -159,6 +160,28 @@ describe("sessions", () => {
     let t = 0;
     for (; t < ABSOLUTE_MS - 4 * HOUR; t += 4 * HOUR) expect(readSession(db, busy.token, at(start, t)), `${t / HOUR} h`).not.toBeNull();
     expect(readSession(db, busy.token, at(start, ABSOLUTE_MS + 1000))).toBeNull();
+  });
+
+  it("carry the next page's notice with its codes apart from its words, once; a plain-text notice from before reads as text", async () => {
+    const db = seededDatabase();
+    const account = await staffAccount(db, "staff@example.com", "staff");
+    const { token, sessionId } = createSession(db, account.id);
+    expect(readSession(db, token)?.notice).toBeNull();
+
+    setNotice(db, sessionId, notice`Created ${"Oak Stool"} (SKU ${code("OAK-STOOL-2026-XL")}) with ${12} in stock.`);
+    expect(readSession(db, token)?.notice).toEqual(["Created Oak Stool (SKU ", { code: "OAK-STOOL-2026-XL" }, ") with 12 in stock."]);
+    setNotice(db, sessionId, notice`Order ${code("WMWM-MWMW")} is refunded${""}.`);
+    expect(readSession(db, token)?.notice).toEqual(["Order ", { code: "WMWM-MWMW" }, " is refunded."]);
+    setNotice(db, sessionId, "Password changed.");
+    expect(readSession(db, token)?.notice).toEqual(["Password changed."]);
+    clearNotice(db, sessionId);
+    expect(readSession(db, token)?.notice).toBeNull();
+
+    // Left by the release before, as plain text (even text that starts like a list).
+    for (const old of ["Order WMWM-MWMW is refunded.", "[Sale] Mug is on sale again.", '["a", 1]']) {
+      db.update(sessions).set({ notice: old }).where(eq(sessions.id, sessionId)).run();
+      expect(readSession(db, token)?.notice).toEqual([old]);
+    }
   });
 
   it("are revoked by signing out, disabling the account, a new password, deleting the account; a role change applies at once", async () => {

@@ -336,6 +336,23 @@ describe("a worker's life and death", () => {
     expect(server.output()).not.toMatch(/\[store\] stopped/);
   });
 
+  it("stops cleanly when SIGTERM comes while the workers are still starting: the port never opens, every worker drains, exit 0", async () => {
+    const starting = spawnServer({ env: { DATABASE_PATH: join(tempDir("store-workers-early-"), "store.db"), SEED_DEMO_DATA: "true", WEB_CONCURRENCY: "2" } });
+    servers.push({ ...starting, url: "" });
+    // The primary's last startup line: it forks the workers next, and they
+    // take a second or more to load the build.
+    await expect.poll(() => starting.output(), { interval: 5, timeout: 30_000 }).toContain("[store] seeded");
+    expect(starting.output()).not.toContain("[store w");
+    starting.child.kill("SIGTERM");
+    expect(await starting.exited).toBe(0);
+    const log = starting.output();
+    expect(log).toContain("[store] SIGTERM: stopping 2 workers");
+    expect(log).not.toContain("listening on");
+    expect(log).toContain("[store w1] stopped");
+    expect(log).toContain("[store w2] stopped");
+    expect(log.trimEnd().split("\n").at(-1)).toBe("[store] stopped");
+  });
+
   it("stops at startup when a worker cannot start; later, restarts a worker that keeps failing with a growing wait", async () => {
     const app = stageApp(tempDir("store-workers-app-"));
     const pages = join(app, "build", "server", "index.js");

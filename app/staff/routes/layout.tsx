@@ -4,6 +4,7 @@ import { databaseContext } from "#app/db/connection.server.ts";
 import { requireStaff, signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { clearNotice } from "#app/staff/staff-session.server.ts";
 import { StaffErrorPage } from "#app/ui/error-page.tsx";
+import { NoticeText } from "#app/ui/kit.tsx";
 import type { Route } from "./+types/layout";
 
 // Every route nested here runs this first, for loaders and actions alike:
@@ -26,7 +27,9 @@ export default function AdminLayout({ loaderData }: Route.ComponentProps) {
       <AdminNav email={staff.email} owner={staff.role === "owner"} />
       <div role="status">
         {notice && (
-          <p className="mb-6 rounded border border-green-700 bg-green-50 px-4 py-3 text-sm text-green-900">{notice}</p>
+          <p className="mb-6 rounded border border-green-700 bg-green-50 px-4 py-3 text-sm text-green-900">
+            <NoticeText notice={notice} />
+          </p>
         )}
       </div>
       <Outlet />

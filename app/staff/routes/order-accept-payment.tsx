@@ -3,6 +3,7 @@ import { formatPrice } from "#app/core/money.ts";
 import { formValues, readForm } from "#app/core/forms.server.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
+import { code, notice } from "#app/core/notice.ts";
 import { acceptFlaggedPayment, getOrderForStaff, paymentAcceptable } from "#app/staff/order-admin.server.ts";
 import { requireOwnerToAcceptPayment, signedInStaff } from "#app/staff/staff-auth.server.ts";
 import { setNotice } from "#app/staff/staff-session.server.ts";
@@ -45,7 +46,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
       { status: 409 },
     );
   }
-  setNotice(db, sessionId, `Order ${result.number} is marked paid: it can be shipped.`);
+  setNotice(db, sessionId, notice`Order ${code(result.number)} is marked paid: it can be shipped.`);
   return redirect(href("/admin/orders/:orderId", { orderId: String(orderId) }));
 }
 
@@ -56,7 +57,7 @@ export default function OrderAcceptPayment({ loaderData, actionData }: Route.Com
     <section>
       <p className="mb-2 text-sm">
         <Link to={href("/admin/orders/:orderId", { orderId: String(order.id) })} className={linkClass}>
-          {`← Order ${order.number}`}
+          ← Order <NoBreak>{order.number}</NoBreak>
         </Link>
       </p>
       <PageHeading title={<>Mark order <NoBreak>{order.number}</NoBreak> paid</>} />

@@ -3,6 +3,7 @@ import { formatPrice } from "#app/core/money.ts";
 import { formValues, readForm } from "#app/core/forms.server.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
+import { code, notice } from "#app/core/notice.ts";
 import { orderStatuses } from "#app/db/schema.ts";
 import { getOrderForStaff } from "#app/staff/order-admin.server.ts";
 import { requireOwnerToRefund, signedInStaff } from "#app/staff/staff-auth.server.ts";
@@ -55,7 +56,7 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   setNotice(
     db,
     sessionId,
-    `Order ${result.number} is refunded${result.restocked ? "; its items are back in stock" : ""}.`,
+    notice`Order ${code(result.number)} is refunded${result.restocked ? "; its items are back in stock" : ""}.`,
   );
   return redirect(href("/admin/orders/:orderId", { orderId: String(orderId) }));
 }
@@ -67,7 +68,7 @@ export default function OrderRefund({ loaderData, actionData }: Route.ComponentP
     <section>
       <p className="mb-2 text-sm">
         <Link to={href("/admin/orders/:orderId", { orderId: String(order.id) })} className={linkClass}>
-          {`← Order ${order.number}`}
+          ← Order <NoBreak>{order.number}</NoBreak>
         </Link>
       </p>
       <PageHeading title={<>Refund order <NoBreak>{order.number}</NoBreak></>} />

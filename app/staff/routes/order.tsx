@@ -15,6 +15,7 @@ import { refundConsequences } from "#app/ui/refund-consequences.ts";
 import { useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
+import { code, notice } from "#app/core/notice.ts";
 import { formFailure, formValues, readForm } from "#app/core/forms.server.ts";
 import { getOrderForStaff, paymentAcceptable, staffMoves, transitionOrder, transitionSchema } from "#app/staff/order-admin.server.ts";
 import { idParam } from "#app/web/route-params.server.ts";
@@ -53,9 +54,9 @@ const done = {
 } as const;
 
 const notices = {
-  paid: (n: string) => `Order ${n} is marked paid: it can be shipped.`,
-  shipped: (n: string) => `Order ${n} is marked shipped.`,
-  cancelled: (n: string) => `Order ${n} is cancelled; its items are back in stock.`,
+  paid: (n: string) => notice`Order ${code(n)} is marked paid: it can be shipped.`,
+  shipped: (n: string) => notice`Order ${code(n)} is marked shipped.`,
+  cancelled: (n: string) => notice`Order ${code(n)} is cancelled; its items are back in stock.`,
 } as const;
 
 export async function action({ request, params, context }: Route.ActionArgs) {
@@ -141,7 +142,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
             <ConfirmAction
               id="cancel"
               trigger="Cancel order…"
-              title={`Cancel order ${order.number}?`}
+              title={<>Cancel order <NoBreak>{`${order.number}?`}</NoBreak></>}
               confirm={cancelling ? "Cancelling…" : "Cancel order and return stock"}
               keep="Keep the order"
               fields={{ intent: "cancel", status: order.status }}
@@ -158,7 +159,7 @@ export default function Order({ loaderData, actionData }: Route.ComponentProps) 
             <ConfirmAction
               id="refund"
               trigger="Refund…"
-              title={`Refund order ${order.number}?`}
+              title={<>Refund order <NoBreak>{`${order.number}?`}</NoBreak></>}
               confirm={`Refund ${formatPrice(order.totalCents, order.currency)}`}
               keep="Keep the payment"
               fields={{ status: order.status }}

@@ -3,6 +3,7 @@ import { linkClass, PageHeading } from "#app/ui/kit.tsx";
 import { ProductForm } from "#app/ui/product-form.tsx";
 import { databaseContext } from "#app/db/connection.server.ts";
 import { configContext } from "#app/core/env.server.ts";
+import { code, notice } from "#app/core/notice.ts";
 import { createProduct } from "#app/staff/product-admin.server.ts";
 import { readUploadForm } from "#app/core/forms.server.ts";
 import { checkProductForm, MAX_IMAGE_MB, newProductImage, PRODUCT_FORM_MAX_BYTES, saveOrRefuse } from "#app/staff/product-form.server.ts";
@@ -33,7 +34,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     createProduct(db, { ...form.input, image: newProductImage(form.input), stock: form.stock }, staff.id),
   );
   if (!saved.ok) return saved.failure;
-  setNotice(db, sessionId, `Created ${form.input.name} (SKU ${saved.result.sku}).`);
+  setNotice(db, sessionId, notice`Created ${form.input.name} (SKU ${code(saved.result.sku)}).`);
   return redirect(href("/admin/products/:productId", { productId: String(saved.result.id) }));
 }
 

@@ -1,5 +1,5 @@
 import { data, Form, href, Link, redirect, type ShouldRevalidateFunctionArgs, useSearchParams } from "react-router";
-import { buttonClass, fieldErrorCount, FormAlert, formatDateTime, linkClass, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
+import { buttonClass, fieldErrorCount, FormAlert, formatDateTime, linkClass, NoBreak, PageHeading, StatusBadge } from "#app/ui/kit.tsx";
 import { Field } from "#app/ui/field.tsx";
 import { Pagination } from "#app/ui/pagination.tsx";
 import { useRef } from "react";
@@ -73,7 +73,7 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
       </PageHeading>
       <p className="text-stone-700">
         {"SKU "}
-        <span className="font-mono">{product.sku}</span>
+        <NoBreak className="font-mono">{product.sku}</NoBreak>
         {" · "}
         <span className="font-semibold">{`${product.stock} in stock`}</span>
       </p>
@@ -130,7 +130,7 @@ export default function ProductStock({ loaderData, actionData }: Route.Component
                       <>
                         {" "}
                         <Link to={href("/admin/orders/:orderId", { orderId: String(m.orderId) })} className={linkClass}>
-                          {m.orderNumber}
+                          <NoBreak>{m.orderNumber}</NoBreak>
                         </Link>
                       </>
                     )}

@@ -2,7 +2,7 @@
 // number, the lines, the total, where it goes, the link to its page), under
 // a title that says what happened.
 import type { OrderMessageKind } from "#app/store/mail/outbox.server.ts";
-import { Action, Address, Heading, Layout, Lines, Paragraph, type Line, type ShipTo } from "#app/store/mail/messages/parts.tsx";
+import { Action, Address, Code, Heading, Layout, Lines, Paragraph, type Line, type ShipTo } from "#app/store/mail/messages/parts.tsx";
 
 export type OrderForMail = ShipTo & { number: string; totalCents: number; currency: string; items: Line[]; url: string };
 
@@ -42,7 +42,10 @@ export function OrderMessage({ kind, order }: { kind: OrderMessageKind; order: O
   const { title, lead } = wording[kind];
   return (
     <Layout title={title}>
-      <Paragraph>{`Order ${order.number}. ${lead}`}</Paragraph>
+      <Paragraph>
+        Order <Code>{order.number}</Code>
+        {`. ${lead}`}
+      </Paragraph>
       <Heading>Items</Heading>
       <Lines lines={order.items} totalCents={order.totalCents} currency={order.currency} />
       <Heading>Shipping to</Heading>

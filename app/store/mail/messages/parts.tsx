@@ -47,6 +47,12 @@ export function Paragraph({ children }: { children: ReactNode }) {
   return <p style={{ margin: "0 0 16px", fontSize: "16px", lineHeight: "1.5" }}>{children}</p>;
 }
 
+/** A code in a sentence (the order number): one line in the HTML, never broken at its dash, as on the store's pages. */
+export function Code({ children }: { children: string }) {
+  if (useFormat() === "text") return <>{children}</>;
+  return <span style={{ whiteSpace: "nowrap" }}>{children}</span>;
+}
+
 export function Heading({ children }: { children: string }) {
   if (useFormat() === "text") return <>{`${children}\n${"-".repeat(children.length)}\n`}</>;
   return <h2 style={{ margin: "24px 0 8px", fontSize: "17px" }}>{children}</h2>;
