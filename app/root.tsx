@@ -19,7 +19,7 @@ import { recordRoute, useNonce } from "#app/core/request-info.ts";
 import { refuseRateLimited } from "#app/web/rate-limited.server.ts";
 import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/web/session.server.ts";
 import { setStoreTimeZone } from "#app/ui/time-zone.ts";
-import { setStoreCurrency } from "#app/core/money.ts";
+import { priceShape, setStoreCurrency } from "#app/core/money.ts";
 import stylesheet from "#app/app.css?url";
 import { ErrorPage } from "#app/ui/error-page.tsx";
 
@@ -54,6 +54,9 @@ export function loader({ context }: Route.LoaderArgs) {
     store: { name: STORE_NAME, contactEmail: STORE_CONTACT_EMAIL ?? null },
     timeZone: STORE_TIME_ZONE,
     currency: STORE_CURRENCY,
+    // How its prices are written, so the browser formats them without an
+    // Intl.NumberFormat of its own (app/core/money.ts says why).
+    priceShape: priceShape(STORE_CURRENCY),
   };
 }
 
@@ -71,7 +74,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const cartCount = rootData?.cartCount ?? 0;
   const store = rootData?.store ?? { name: "Corner Store", contactEmail: null };
   setStoreTimeZone(rootData?.timeZone ?? "UTC");
-  setStoreCurrency(rootData?.currency ?? "usd");
+  setStoreCurrency(rootData?.currency ?? "usd", rootData?.priceShape);
   const { pathname } = useLocation();
   const staffSide = pathname === "/admin" || pathname.startsWith("/admin/");
   const nonce = useNonce();

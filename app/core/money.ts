@@ -33,13 +33,61 @@ export function minorDigits(currency: string): 0 | 2 {
   return STRIPE_ZERO_DECIMAL.has(currency.toLowerCase()) ? 0 : 2;
 }
 
+// How a currency's amounts are written, learnt once from Intl: what comes
+// before and after the digits (for amounts at or above zero, and below), the
+// group and decimal marks, and the decimals. formatPrice writes every price
+// from it, so it needs no Intl.NumberFormat where the shape was handed over: a
+// browser's first NumberFormat loads ICU's number data, ~55 ms of one
+// unbroken task on this machine and ×4 under Lighthouse's phone throttling,
+// in the middle of hydrating the first price (docs/benchmarks.md#lighthouse).
+// The root loader sends the store currency's shape with the page.
+export type PriceShape = {
+  digits: 0 | 2;
+  /** Text before and after the digits: ["$", ""], ["CHF\u00a0", ""]. */
+  positive: [string, string];
+  negative: [string, string];
+  group: string;
+  decimal: string;
+};
+
+const shapes = new Map<string, PriceShape>();
+
+/** The shape of `currency`'s amounts, from Intl (en-US, the store's locale) on first use. */
+export function priceShape(currency: string): PriceShape {
+  const code = currency.toLowerCase();
+  let shape = shapes.get(code);
+  if (!shape) {
+    const digits = minorDigits(code);
+    const intl = new Intl.NumberFormat("en-US", { style: "currency", currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    const around = (value: number): [string, string] => {
+      const parts = intl.formatToParts(value);
+      const first = parts.findIndex((p) => p.type === "integer");
+      const last = parts.findLastIndex((p) => p.type === "integer" || p.type === "fraction");
+      const text = (from: number, to: number) => parts.slice(from, to).map((p) => p.value).join("");
+      return [text(0, first), text(last + 1, parts.length)];
+    };
+    const parts = intl.formatToParts(1234567.5);
+    shape = {
+      digits,
+      positive: around(1),
+      negative: around(-1),
+      group: parts.find((p) => p.type === "group")?.value ?? ",",
+      decimal: parts.find((p) => p.type === "decimal")?.value ?? ".",
+    };
+    shapes.set(code, shape);
+  }
+  return shape;
+}
+
 // The pages' currency when a call names none. Like the time zone
 // (app/ui/time-zone.ts), the root route's Layout sets it from the settings
-// before any page renders, the same on the server and in the browser.
+// before any page renders, the same on the server and in the browser, with
+// its shape from the server's loader (above).
 let storeCurrency = "usd";
 
-export function setStoreCurrency(currency: string) {
+export function setStoreCurrency(currency: string, shape?: PriceShape) {
   storeCurrency = currency;
+  if (shape) shapes.set(currency.toLowerCase(), shape);
 }
 
 /** The currency set by setStoreCurrency, for a page's price fields. */
@@ -47,18 +95,19 @@ export function getStoreCurrency(): string {
   return storeCurrency;
 }
 
-const formatters = new Map<string, Intl.NumberFormat>();
-
-/** "$12.50", "€12.50", "¥1,250": `amount` in the currency's minor unit. */
+/** "$12.50", "€12.50", "¥1,250": `amount` in the currency's minor unit, as Intl's en-US format writes it. */
 export function formatPrice(amount: number, currency: string = storeCurrency): string {
-  const code = currency.toLowerCase();
-  let formatter = formatters.get(code);
-  if (!formatter) {
-    const digits = minorDigits(code);
-    formatter = new Intl.NumberFormat("en-US", { style: "currency", currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits });
-    formatters.set(code, formatter);
+  const shape = priceShape(currency);
+  // Minor units are whole numbers; anything else is rounded as Intl would.
+  if (!Number.isSafeInteger(amount)) {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: shape.digits, maximumFractionDigits: shape.digits }).format(amount / 10 ** shape.digits);
   }
-  return formatter.format(amount / 10 ** minorDigits(code));
+  const [before, after] = amount < 0 || Object.is(amount, -0) ? shape.negative : shape.positive;
+  const units = Math.abs(amount);
+  const scale = 10 ** shape.digits;
+  const whole = String(Math.floor(units / scale)).replace(/\B(?=(\d{3})+$)/g, shape.group);
+  const fraction = shape.digits === 0 ? "" : shape.decimal + String(units % scale).padStart(shape.digits, "0");
+  return before + whole + fraction + after;
 }
 
 /** "12", "12.5", "$1,250.00" → 1250 (usd); "1,800" → 1800 (jpy); null if it is not a price. */

@@ -16,7 +16,9 @@
 //     apply to the cart, checkout and staff pages: they ask not to be indexed.
 //
 // Chromium: PLAYWRIGHT_CHROMIUM_PATH, else /usr/bin/chromium (as the e2e suite).
-// BENCH_LHR_DIR=<dir> keeps each run's full report (JSON) there, to see why.
+// BENCH_LHR_DIR=<dir> keeps each run's full report (JSON) there, to see why;
+// BENCH_TRACE_DIR=<dir> keeps each run's Chrome trace (open it in DevTools'
+// Performance panel, or read its long tasks with tests/bench/long-tasks.ts).
 // `--compare <dir>`: an A/B in one window. <dir> holds another checkout of the
 // project, built, with node_modules (e.g. main's: `git archive main | tar -x -C
 // <dir>`, a link to node_modules, `npm run build` there); a second server runs
@@ -118,10 +120,10 @@ async function auditOnce(port: number, name: string, url: string, run: number, c
     });
     if (!answer) throw new Error(`Lighthouse gave no result for ${url}`);
     const { lhr } = answer;
-    if (process.env.BENCH_LHR_DIR) {
-      const file = `${name.split(" ")[0]!.replace(/\W/g, "")}${name.endsWith("[B]") ? "-B" : ""}-${run}.json`;
-      writeFileSync(join(process.env.BENCH_LHR_DIR, file), JSON.stringify(lhr));
-    }
+    const file = `${name.split(" ")[0]!.replace(/\W/g, "")}${name.endsWith("[B]") ? "-B" : ""}-${run}`;
+    if (process.env.BENCH_LHR_DIR) writeFileSync(join(process.env.BENCH_LHR_DIR, `${file}.json`), JSON.stringify(lhr));
+    // The raw trace (Chrome's own events, unthrottled), to see what a long task was.
+    if (process.env.BENCH_TRACE_DIR) writeFileSync(join(process.env.BENCH_TRACE_DIR, `${file}.trace.json`), JSON.stringify(answer.artifacts.Trace));
     // Now and then the trace misses its navigation start on a loaded machine
     // (NO_NAVSTART): Lighthouse says to run it again, so once it is.
     if (lhr.runtimeError && !retried) {

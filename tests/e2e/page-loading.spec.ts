@@ -114,6 +114,41 @@ test("the page stays styled after moving between pages", async ({ page }) => {
   expect(await page.locator('link[rel="stylesheet"]').count()).toBe(1);
 });
 
+// app/core/money.ts: a browser's first Intl.NumberFormat loads ICU's number
+// data (33-160 ms of one task on this machine, unthrottled), so the page hands
+// the browser the store currency's shape and formatPrice needs none. The page
+// must still hydrate without a mismatch (the console check fails on one).
+test("prices hydrate without a NumberFormat in the browser", async ({ page }) => {
+  test.skip(test.info().project.use.javaScriptEnabled === false, "nothing hydrates without JavaScript");
+  await page.addInitScript(() => {
+    const counted = window as unknown as { numberFormats: number };
+    counted.numberFormats = 0;
+    Intl.NumberFormat = new Proxy(Intl.NumberFormat, {
+      construct(target, args: ConstructorParameters<typeof Intl.NumberFormat>) {
+        counted.numberFormats++;
+        return new target(...args);
+      },
+    });
+  });
+  const hydrated = (selector: string) =>
+    expect
+      .poll(() => page.evaluate((s) => Object.keys(document.querySelector(s) ?? {}).some((key) => key.startsWith("__reactFiber")), selector))
+      .toBe(true);
+  const numberFormats = () => page.evaluate(() => (window as unknown as { numberFormats: number }).numberFormats);
+
+  await page.goto("/");
+  await hydrated("main h1");
+  await expect(page.getByRole("main").getByRole("listitem").filter({ hasText: "Wool Throw" })).toContainText("$98.00");
+  expect(await numberFormats()).toBe(0);
+
+  await addToCart(page, "stoneware-mug", 2);
+  await addToCart(page, "brass-pen", 3);
+  await page.goto("/cart");
+  await hydrated("main h1");
+  await expect(page.getByText("Subtotal (5 items): $171.00")).toBeVisible();
+  expect(await numberFormats()).toBe(0);
+});
+
 const robots = (page: Page) =>
   page.locator('head meta[name="robots"]').evaluateAll((list) => list.map((m) => m.getAttribute("content")));
 
