@@ -52,13 +52,18 @@ export type PriceShape = {
 
 const shapes = new Map<string, PriceShape>();
 
+/** Intl's en-US currency format with the currency's minor digits: what formatPrice writes. */
+function intlFormat(currency: string, digits: number) {
+  return new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
 /** The shape of `currency`'s amounts, from Intl (en-US, the store's locale) on first use. */
 export function priceShape(currency: string): PriceShape {
   const code = currency.toLowerCase();
   let shape = shapes.get(code);
   if (!shape) {
     const digits = minorDigits(code);
-    const intl = new Intl.NumberFormat("en-US", { style: "currency", currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    const intl = intlFormat(code, digits);
     const around = (value: number): [string, string] => {
       const parts = intl.formatToParts(value);
       const first = parts.findIndex((p) => p.type === "integer");
@@ -100,7 +105,7 @@ export function formatPrice(amount: number, currency: string = storeCurrency): s
   const shape = priceShape(currency);
   // Minor units are whole numbers; anything else is rounded as Intl would.
   if (!Number.isSafeInteger(amount)) {
-    return new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: shape.digits, maximumFractionDigits: shape.digits }).format(amount / 10 ** shape.digits);
+    return intlFormat(currency, shape.digits).format(amount / 10 ** shape.digits);
   }
   const [before, after] = amount < 0 || Object.is(amount, -0) ? shape.negative : shape.positive;
   const units = Math.abs(amount);
