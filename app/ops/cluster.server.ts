@@ -41,7 +41,7 @@ export function startWorkers(
 ): Workers {
   const slots: Slot[] = Array.from({ length: config.WEB_CONCURRENCY }, (_, i) => ({ n: i + 1, listening: false, failures: 0 }));
   let hostUp = false;
-  let stopping = false;
+  /** Set by the host's stop: the signal, and how many times it came. */
   let stoppedBy: { signal: string; count: number } | undefined;
   let drainFailed = false;
   let allExited!: () => void;
@@ -97,7 +97,7 @@ export function startWorkers(
       } else if (message.store === "stopping") {
         // Stopped alone (a signal to its pid): the others take the connections.
         // In the host's own stop, the port closes first (stop below).
-        if (stopping) return;
+        if (stoppedBy) return;
         slot.listening = false;
         void Promise.all(handing).then(() => send(worker, { store: "last-connection" }));
       } else if (message.store === "listening") {
@@ -138,7 +138,7 @@ export function startWorkers(
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    if (stopping) {
+    if (stoppedBy) {
       if (code !== 0) drainFailed = true;
       if (live().length === 0) allExited();
       return;
@@ -169,10 +169,10 @@ export function startWorkers(
     },
     stop(signal, count) {
       for (const slot of slots) clearTimeout(slot.restart);
+      const first = !stoppedBy;
       stoppedBy = { signal, count };
       for (const slot of slots) send(slot.worker, { store: "shutdown", signal, count });
-      if (!stopping) {
-        stopping = true;
+      if (first) {
         // The workers wait SHUTDOWN_DELAY_MS, still taking connections; then
         // the port closes once its queue is empty, what it accepted is handed
         // over, and they hear that nothing more comes.
