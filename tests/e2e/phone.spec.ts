@@ -2,10 +2,13 @@
 // JavaScript and without (playwright.config.ts runs this file both ways).
 // Layout is asserted from the boxes the browser drew, not from class names.
 import { addToCart, cartLink, expect, expectAccessible, expectNoSidewaysScroll, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
+import { products } from "#app/db/schema.ts";
+import { deleteProduct } from "#app/staff/product-admin.server.ts";
+import { productBySlug } from "#tests/helpers/db.ts";
 import type { Page } from "@playwright/test";
 
 // Puts each product's stock back after each test.
-storeDatabase();
+const db = storeDatabase();
 
 const PHONE = { width: 390, height: 844 };
 const LAPTOP = { width: 1280, height: 800 };
@@ -130,6 +133,49 @@ test.describe("on a phone", () => {
     await expect(page.getByText(/Added 2 ×/)).toHaveCount(0);
     await expect(cartLink(page)).toHaveAccessibleName("Cart 2 items");
     expect(responses.unexpected()).toEqual([]);
+  });
+
+  test("with the browser's text at 200 %, a product's SKU stays on one line: the line breaks before it, not at a dash", async ({ page }) => {
+    // A product of its own with a SKU of several dashes, archived: out of the
+    // catalog the other tests count, its page still shown ("No longer sold").
+    const letter = javascript() ? "J" : "N";
+    const sku = `HOME-TEXTILE-THROW-${letter}`;
+    const product = db
+      .insert(products)
+      .values({
+        slug: `long-sku-throw-${letter.toLowerCase()}`,
+        name: "Long Code Throw",
+        description: "A throw with a long SKU, for the test of codes on a phone.",
+        priceCents: 4_200,
+        stock: 0,
+        image: productBySlug(db, "wool-throw").image,
+        sku,
+        archivedAt: new Date(),
+      })
+      .returning()
+      .get();
+    try {
+      const browser = await page.context().newCDPSession(page);
+      await browser.send("Page.setFontSizes", { fontSizes: { standard: 32, fixed: 26 } });
+      await page.goto(`/products/${product.slug}`);
+      const line = page.getByText(/^SKU /);
+      await expect(line).toHaveText(`SKU ${sku}`);
+      // The lines the code's own letters are drawn on: before, "HOME-TEXTILE-" ended one.
+      const drawnOn = await line.evaluate((element, code) => {
+        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (node.textContent !== code) continue;
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        }
+        return 0;
+      }, sku);
+      expect(drawnOn).toBe(1);
+      await expectNoSidewaysScroll(page);
+    } finally {
+      deleteProduct(db, product.id);
+    }
   });
 
   test("with the browser's text at 200 %, no shop page scrolls sideways: the header's links move to a second row, controls wrap", async ({ page }) => {

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
 import { data, Form, href, Link, redirect } from "react-router";
+import { NoBreak } from "#app/ui/kit.tsx";
 import { ProductImage } from "#app/ui/product-image.tsx";
 import { busyButton, useIsPending } from "#app/ui/use-is-pending.ts";
 import { databaseContext } from "#app/db/connection.server.ts";
@@ -91,7 +92,8 @@ export default function Product({ loaderData, actionData }: Route.ComponentProps
         {/* Empty only between phase 1 of the SKU migration and its backfill. */}
         {product.sku && (
           <p className="mt-1 text-sm text-stone-600">
-            SKU <span className="font-mono">{product.sku}</span>
+            {/* A code: a line that wraps breaks before it, never at its dash (app/ui/kit.tsx). */}
+            SKU <NoBreak className="font-mono">{product.sku}</NoBreak>
           </p>
         )}
         <p className="mt-6 leading-relaxed text-stone-700">{product.description}</p>
