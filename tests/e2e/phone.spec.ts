@@ -213,4 +213,24 @@ test.describe("on a laptop", () => {
     await page.goto("/products/soy-candle");
     await expectAccessible(page);
   });
+
+  test("the Sort button sits beside the select, and the products do not move when the scripts remove it", async ({ page, browser, baseURL }) => {
+    await page.goto("/");
+    const select = await box(page, page.getByLabel("Sort by"));
+    const first = await box(page, cards(page).nth(0));
+    if (!javascript()) {
+      const sort = await box(page, page.getByRole("button", { name: "Sort", exact: true }));
+      expect(Math.abs(sort.y + sort.height / 2 - (select.y + select.height / 2))).toBeLessThan(4);
+      expect(sort.x).toBeGreaterThanOrEqual(select.x + select.width);
+    } else {
+      // The same page before its scripts ran (with the button): the first product was
+      // 35 px lower, and jumped up once they had.
+      const withoutScripts = await browser.newContext({ javaScriptEnabled: false, viewport: LAPTOP, baseURL });
+      const before = await withoutScripts.newPage();
+      await before.goto("/");
+      await expect(before.getByRole("button", { name: "Sort", exact: true })).toBeVisible();
+      expect((await box(before, cards(before).nth(0))).y).toBeCloseTo(first.y, 0);
+      await withoutScripts.close();
+    }
+  });
 });
