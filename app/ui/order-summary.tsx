@@ -98,8 +98,12 @@ export function OrderSummary<L extends Line>({
   return (
     <>
       <h2 className="mt-8 text-lg font-medium">Items</h2>
-      {/* The staff's table has a SKU column more: on a phone it scrolls in its region (app/ui/table-scroller.tsx). */}
-      {staff ? <TableScroller label="Items" className="mt-0">{table}</TableScroller> : table}
+      {/* On a phone the table scrolls in its region (app/ui/table-scroller.tsx), never the page: the
+          staff's has a SKU column more; the shopper's fits at the default text size but not with the
+          browser's text larger (at 200 % it is 656 px wide), so it says nothing about scrolling. */}
+      <TableScroller label="Items" className="mt-0" hint={staff}>
+        {table}
+      </TableScroller>
 
       <div className="mt-8 grid grid-cols-1 gap-6 sm:grid-cols-2">
         <div>

@@ -8,12 +8,25 @@
  * `relative`: an absolutely placed child (a screen reader's `sr-only` text)
  * is then clipped by the region too, instead of widening the page.
  */
-export function TableScroller({ label, children, className = "mt-4" }: { label: string; children: React.ReactNode; className?: string }) {
+export function TableScroller({
+  label,
+  children,
+  className = "mt-4",
+  hint = true,
+}: {
+  label: string;
+  children: React.ReactNode;
+  className?: string;
+  /** The line above it on narrow screens; off for a table that fits a phone unless the text is enlarged. */
+  hint?: boolean;
+}) {
   return (
     <div className={className}>
-      <p aria-hidden="true" className="mb-1 text-xs text-stone-600 sm:hidden">
-        Scroll sideways for more columns →
-      </p>
+      {hint && (
+        <p aria-hidden="true" className="mb-1 text-xs text-stone-600 sm:hidden">
+          Scroll sideways for more columns →
+        </p>
+      )}
       <div role="region" aria-label={label} tabIndex={0} className="table-scroller relative overflow-x-auto">
         {children}
       </div>

@@ -1,7 +1,7 @@
 // The shop at a phone's width (390 px) and a laptop's (1280 px), with
 // JavaScript and without (playwright.config.ts runs this file both ways).
 // Layout is asserted from the boxes the browser drew, not from class names.
-import { addToCart, cartLink, expect, expectAccessible, expectNoSidewaysScroll, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
+import { addToCart, cartLink, expect, expectAccessible, expectNoSidewaysScroll, fillCheckout, storeDatabase, test, watchResponses } from "#tests/helpers/browser.ts";
 import { products } from "#app/db/schema.ts";
 import { deleteProduct } from "#app/staff/product-admin.server.ts";
 import { productBySlug } from "#tests/helpers/db.ts";
@@ -197,6 +197,22 @@ test.describe("on a phone", () => {
       await expect(cartLink(page)).toHaveAccessibleName("Cart 3 items");
       await expectNoSidewaysScroll(page);
     }
+    // And the confirmation: its table of items is wider than the phone at this
+    // size, and scrolls in its own region rather than the page (before, 710 px wide).
+    await page.goto("/checkout");
+    await fillCheckout(page);
+    await page.getByRole("button", { name: /^Place order/ }).click();
+    await expect(page).toHaveURL(/\/orders\/[\w-]{22}$/);
+    await expect(page.getByRole("row", { name: /Loose Tea Tin \$14\.00 3 \$42\.00/ })).toBeVisible();
+    await expectNoSidewaysScroll(page);
+    // Scrolled to it, the order's total is drawn where a person sees it, not under "Total".
+    const total = page.getByRole("row", { name: "Total $42.00" }).getByRole("cell");
+    await total.scrollIntoViewIfNeeded();
+    const seen = await total.evaluate((cell) => {
+      const r = cell.getBoundingClientRect();
+      return cell.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    });
+    expect(seen, "the total's cell is on top where it is drawn").toBe(true);
   });
 });
 
