@@ -93,5 +93,24 @@ for (const viewport of [
       await expect(page.getByRole("heading", { level: 1, name: "Products" })).toBeVisible();
       expect(responses.unexpected()).toEqual([]);
     });
+
+    test("a member of staff on an owner's page gets the staff side's 403, not the shop's", async ({ page }) => {
+      // The owner check is middleware, whose errors React Router renders at
+      // the root: this page once said "Back to the catalog", titled for the shop.
+      const responses = watchResponses(page);
+      responses.expect(403, "GET", /^\/admin\/staff(\.data)?$/);
+      await signIn(page);
+      const answer = await page.goto("/admin/staff");
+      expect(answer!.status()).toBe(403);
+      await expect(page.getByRole("heading", { level: 1, name: "Not allowed" })).toBeVisible();
+      await expect(page.getByText("Only the store's owner can manage staff accounts.")).toBeVisible();
+      await expect(page).toHaveTitle("Not allowed · Store admin");
+      await expect(page.getByRole("navigation", { name: "Staff" })).toBeVisible();
+      await expect(page.getByRole("link", { name: "Back to the catalog" })).toHaveCount(0);
+      await expectAccessible(page);
+      await page.getByRole("link", { name: "Back to the dashboard" }).click();
+      await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+      expect(responses.unexpected()).toEqual([]);
+    });
   });
 }
