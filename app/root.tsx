@@ -21,7 +21,7 @@ import { cartCount, getSession, sessionMiddleware, takeNotice } from "#app/web/s
 import { setStoreTimeZone } from "#app/ui/time-zone.ts";
 import { priceShape, setStoreCurrency } from "#app/core/money.ts";
 import stylesheet from "#app/app.css?url";
-import { ErrorPage } from "#app/ui/error-page.tsx";
+import { ErrorPage, StaffErrorPage } from "#app/ui/error-page.tsx";
 
 // The stylesheet has a `precedence`, so React writes it ahead of the
 // modulepreload links it hoists out of <Scripts>: without one it came after
@@ -76,7 +76,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   setStoreTimeZone(rootData?.timeZone ?? "UTC");
   setStoreCurrency(rootData?.currency ?? "usd", rootData?.priceShape);
   const { pathname } = useLocation();
-  const staffSide = pathname === "/admin" || pathname.startsWith("/admin/");
+  const staffSide = onStaffSide(pathname);
   const nonce = useNonce();
   return (
     <html lang="en">
@@ -220,7 +220,19 @@ export default function App() {
   return <Outlet />;
 }
 
+function onStaffSide(pathname: string) {
+  return pathname === "/admin" || pathname.startsWith("/admin/");
+}
+
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  // React Router renders an error thrown by middleware here, at the root
+  // (the nearest boundary above the first route with a loader), not in the
+  // staff layout's boundary: a member of staff on an owner's page
+  // (requireOwner's 403) lands here. Under the staff header Layout draws
+  // for /admin, the page speaks for the staff side and leads back to the
+  // dashboard, not to the catalog.
+  const { pathname } = useLocation();
+  if (onStaffSide(pathname)) return <StaffErrorPage error={error} />;
   return (
     <ErrorPage
       error={error}

@@ -67,5 +67,50 @@ for (const viewport of [
       await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
       expect(responses.unexpected()).toEqual([]);
     });
+
+    test("an order or product that does not exist is a 404 inside the staff layout too", async ({ page }) => {
+      // A mistyped id, or a link to a product since deleted: the route exists,
+      // its loader answers 404. That page once lost the staff menu and account.
+      const responses = watchResponses(page);
+      responses.expect(404, "GET", /^\/admin\/(orders|products)\/\d+(\/stock)?(\.data)?$/);
+      await signIn(page);
+      for (const [path, message] of [
+        ["/admin/orders/999999999", "There is no such order."],
+        ["/admin/products/999999999", "There is no such product."],
+        ["/admin/products/999999999/stock", "There is no such product."],
+      ] as const) {
+        const answer = await page.goto(path);
+        expect(answer!.status()).toBe(404);
+        await expect(page.getByRole("heading", { level: 1, name: "Not found" })).toBeVisible();
+        await expect(page.getByText(message)).toBeVisible();
+        await expect(page.getByRole("navigation", { name: "Staff" })).toBeVisible();
+        await expect(page.getByRole("navigation", { name: "Store admin" }).getByRole("link", { name: "Orders" })).toBeVisible();
+        await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+      }
+      await expectAccessible(page);
+      // The menu works from there.
+      await page.getByRole("navigation", { name: "Store admin" }).getByRole("link", { name: "Products" }).click();
+      await expect(page.getByRole("heading", { level: 1, name: "Products" })).toBeVisible();
+      expect(responses.unexpected()).toEqual([]);
+    });
+
+    test("a member of staff on an owner's page gets the staff side's 403, not the shop's", async ({ page }) => {
+      // The owner check is middleware, whose errors React Router renders at
+      // the root: this page once said "Back to the catalog", titled for the shop.
+      const responses = watchResponses(page);
+      responses.expect(403, "GET", /^\/admin\/staff(\.data)?$/);
+      await signIn(page);
+      const answer = await page.goto("/admin/staff");
+      expect(answer!.status()).toBe(403);
+      await expect(page.getByRole("heading", { level: 1, name: "Not allowed" })).toBeVisible();
+      await expect(page.getByText("Only the store's owner can manage staff accounts.")).toBeVisible();
+      await expect(page).toHaveTitle("Not allowed · Store admin");
+      await expect(page.getByRole("navigation", { name: "Staff" })).toBeVisible();
+      await expect(page.getByRole("link", { name: "Back to the catalog" })).toHaveCount(0);
+      await expectAccessible(page);
+      await page.getByRole("link", { name: "Back to the dashboard" }).click();
+      await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+      expect(responses.unexpected()).toEqual([]);
+    });
   });
 }

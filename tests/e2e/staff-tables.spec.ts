@@ -138,6 +138,15 @@ for (const viewport of [
       // The order number: in view and on one line.
       await inView(page, list.getByRole("link", { name: number }));
       expect(await lines(list.getByRole("link", { name: number }))).toBe(1);
+      // Its row as staff read it when packing: two lines of 3 and 2 are 5 items (issue 23: every order showed 1).
+      await expect(list.getByRole("row").filter({ has: page.getByRole("link", { name: number }) }).getByRole("cell")).toHaveText([
+        number,
+        /\d/,
+        "Maximilian Wolfeschlegelsteinhausenbergerdorff",
+        "5",
+        "$102.00",
+        "Placed",
+      ]);
       await expectCellsHoldTheirContent(list);
       await expectNoSidewaysScroll(page);
       await expectAccessible(page);

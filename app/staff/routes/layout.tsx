@@ -21,10 +21,7 @@ export function loader({ context }: Route.LoaderArgs) {
 export default function AdminLayout({ loaderData }: Route.ComponentProps) {
   const { staff, notice } = loaderData;
   return (
-    <div>
-      {/* Every staff page asks search engines not to index it; React puts the tag in the head. */}
-      <meta name="robots" content="noindex" />
-      <AdminNav email={staff.email} owner={staff.role === "owner"} />
+    <StaffChrome staff={staff}>
       <div role="status">
         {notice && (
           <p className="mb-6 rounded border border-green-700 bg-green-50 px-4 py-3 text-sm text-green-900">
@@ -33,6 +30,18 @@ export default function AdminLayout({ loaderData }: Route.ComponentProps) {
         )}
       </div>
       <Outlet />
+    </StaffChrome>
+  );
+}
+
+/** The menu and account above every staff page, and above its error page. */
+function StaffChrome({ staff, children }: { staff: { email: string; role: string }; children: React.ReactNode }) {
+  return (
+    <div>
+      {/* Every staff page asks search engines not to index it; React puts the tag in the head. */}
+      <meta name="robots" content="noindex" />
+      <AdminNav email={staff.email} owner={staff.role === "owner"} />
+      {children}
     </div>
   );
 }
@@ -84,6 +93,16 @@ function AdminNav({ email, owner }: { email: string; owner: boolean }) {
   );
 }
 
-export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  return <StaffErrorPage error={error} />;
+// A page's own error lands here: no such order or product (a mistyped id,
+// a link to a product since deleted), a refused post. This layout's loader
+// has run, so the error page keeps the menu, as the catch-all 404 does,
+// and staff go on from where they are. Without its data (the layout itself
+// failed) there is no one to show a menu to: the error page alone.
+export function ErrorBoundary({ error, loaderData }: Route.ErrorBoundaryProps) {
+  if (!loaderData) return <StaffErrorPage error={error} />;
+  return (
+    <StaffChrome staff={loaderData.staff}>
+      <StaffErrorPage error={error} />
+    </StaffChrome>
+  );
 }
