@@ -25,7 +25,7 @@
 // it on its own copy of the same database, and each run audits a page on this
 // build and then on that one, so both see the same machine load. Its rows end
 // in "[B]".
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +43,8 @@ const { values } = parseArgs({
 /** `--only catalog,cart`: those pages (and the baseline), by the first word of their name. */
 const ONLY = values.only?.split(",");
 const RUNS = Number(values.runs);
+// Made here, not at the first write: a missing folder ended the run after its first audit.
+for (const dir of [process.env.BENCH_LHR_DIR, process.env.BENCH_TRACE_DIR]) if (dir) mkdirSync(dir, { recursive: true });
 const ROOT = join(import.meta.dirname, "..", "..");
 const CHROMIUM = process.env.PLAYWRIGHT_CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 const THRESHOLD = 95;
